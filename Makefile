@@ -1,0 +1,27 @@
+# A thin layer over the CMake presets, so a fresh machine needs one command each:
+#   make run   installs what is missing, builds, starts lochat-server --port 4444
+#   make test  installs what is missing, builds and runs the whole suite (default, asan, tsan)
+PORT ?= 4444
+PRESETS := default asan tsan
+
+.PHONY: run test deps build $(addprefix test-,$(PRESETS)) clean
+
+run: build
+	./build/default/apps/lochat-server --port $(PORT)
+
+test: $(addprefix test-,$(PRESETS))
+
+deps:
+	./scripts/install-deps.sh
+
+build: deps
+	cmake --preset default
+	cmake --build --preset default
+
+$(addprefix test-,$(PRESETS)): test-%: deps
+	cmake --preset $*
+	cmake --build --preset $*
+	ctest --preset $*
+
+clean:
+	rm -rf build

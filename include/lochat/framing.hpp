@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace lochat {
+
+inline constexpr std::size_t kDefaultMaxLine = 4096;
+
+// Turns a TCP byte stream into whole lines, whatever the reads split or merge.
+// A line ends in "\n"; a "\r" right before it is dropped, so "\r\n" works too.
+// A line longer than max_line bytes is dropped whole: the framer discards up to
+// the next "\n" and reports it once, so a client cannot make it hold more than
+// max_line bytes. Not thread-safe: one framer belongs to one reading thread.
+class LineFramer {
+ public:
+  using LineHandler = std::function<void(std::string_view line)>;
+  using OverlongHandler = std::function<void()>;
+
+  explicit LineFramer(std::size_t max_line = kDefaultMaxLine);
+
+  // Calls on_line for every line that `bytes` completes, in order, and
+  // on_overlong once for every line that was too long.
+  void feed(std::string_view bytes, const LineHandler& on_line, const OverlongHandler& on_overlong);
+
+  // Bytes of an unfinished line held back until its newline arrives.
+  [[nodiscard]] std::size_t pending() const { return partial_.size(); }
+  [[nodiscard]] std::size_t max_line() const { return max_line_; }
+
+ private:
+  void append_partial(std::string_view piece);
+  void finish_line(const LineHandler& on_line, const OverlongHandler& on_overlong);
+
+  std::size_t max_line_;
+  std::string partial_;
+  bool discarding_ = false;
+};
+
+}  // namespace lochat

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <mutex>
+
+#include "lochat/hub.hpp"
+
+namespace lochat {
+
+// One client's bounded queue of lines waiting to be written to its socket.
+// Producers are every other client's thread (push); the consumer is the
+// owning session's thread (take_all, then release once bytes hit the socket).
+// Bytes count until they are released, so a stalled reader holds at most
+// `capacity` bytes however many lines arrive; past that the queue overflows
+// for good and the session disconnects that client.
+class OutboundQueue {
+ public:
+  enum class PushResult { queued, queued_was_idle, overflow };
+
+  explicit OutboundQueue(std::size_t capacity_bytes);
+
+  // `queued_was_idle` (the queue was empty) tells the caller to wake the consumer.
+  PushResult push(SharedLine line);
+  // Like push, but ignores the capacity: for the few lines the server itself
+  // must get out (e.g. the shutdown notice).
+  PushResult push_unbounded(SharedLine line);
+  // Moves every queued line to the end of `out`, oldest first.
+  void take_all(std::deque<SharedLine>& out);
+  // The consumer has written `bytes` of taken lines to the socket.
+  void release(std::size_t bytes);
+
+  [[nodiscard]] bool overflowed() const;
+  [[nodiscard]] std::size_t bytes() const;
+  [[nodiscard]] bool empty() const;
+
+ private:
+  PushResult push_locked(SharedLine line);
+
+  mutable std::mutex mutex_;  // guards all members below
+  std::deque<SharedLine> lines_;
+  std::size_t bytes_ = 0;  // queued plus taken-but-unreleased bytes
+  std::size_t capacity_;
+  bool overflowed_ = false;
+};
+
+}  // namespace lochat

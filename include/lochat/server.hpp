@@ -1,0 +1,76 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "lochat/hub.hpp"
+#include "lochat/session.hpp"
+#include "lochat/socket.hpp"
+
+namespace lochat {
+
+struct ServerConfig {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 4444;
+  bool exit_when_empty = false;  // the original behaviour: stop once the last client left
+  SessionConfig session;
+};
+
+// The accept loop and the owner of every session thread.
+//
+// Threads: run() is the accept loop and is the only thread that starts or
+// joins session threads; stop() may be called from any thread (e.g. the
+// signal-handling one).
+class Server {
+ public:
+  // Binds and listens at once, so a port in use fails here with a NetError.
+  explicit Server(ServerConfig config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  // Accepts and serves until stop() (or, with exit_when_empty, until the last
+  // client has left); then notifies every client, closes all and joins every thread.
+  void run();
+  void stop();
+
+  [[nodiscard]] std::size_t online() const { return hub_.size(); }
+  // Session threads started and not yet joined.
+  [[nodiscard]] std::size_t session_threads() const;
+
+ private:
+  struct Running {
+    std::shared_ptr<Session> session;
+    std::thread thread;
+  };
+
+  void accept_pending();
+  void start_session(FileDescriptor socket);
+  void reap_finished();
+  void stop_all_sessions();
+  [[nodiscard]] bool should_exit_when_empty() const;
+
+  const ServerConfig config_;
+  FileDescriptor listener_;
+  std::uint16_t port_ = 0;
+  Hub hub_;
+  WakeSignal wake_;
+  std::atomic<bool> stop_requested_{false};
+  // Accept thread only.
+  std::chrono::steady_clock::time_point accept_paused_until_{};
+  bool warned_out_of_fds_ = false;
+
+  mutable std::mutex sessions_mutex_;  // guards sessions_ and served_anyone_
+  std::list<Running> sessions_;
+  bool served_anyone_ = false;
+};
+
+}  // namespace lochat

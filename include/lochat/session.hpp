@@ -1,0 +1,93 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "lochat/framing.hpp"
+#include "lochat/hub.hpp"
+#include "lochat/outbound_queue.hpp"
+#include "lochat/socket.hpp"
+
+namespace lochat {
+
+struct SessionConfig {
+  std::size_t max_line = kDefaultMaxLine;
+  std::size_t sendq_bytes = 256 * 1024;
+  // Kernel send buffer per client: kept modest so a stalled reader's bytes
+  // pile up in the bounded queue above, where they are counted, not in the kernel.
+  int socket_send_buffer = 64 * 1024;
+  std::chrono::milliseconds io_timeout{1000};
+  // How long a closing session keeps trying to flush what is queued.
+  std::chrono::milliseconds linger{500};
+};
+
+// One connected client: its thread runs run(), which greets it, reads and
+// handles its lines, and writes its outbound queue to the socket.
+//
+// Threads: run() and everything it calls belong to the session's own thread;
+// deliver() and request_stop() may be called from any thread. State touched
+// by both is the queue (its own mutex), the wake signal and the atomics.
+class Session final : public Participant, public std::enable_shared_from_this<Session> {
+ public:
+  using FinishedHandler = std::function<void()>;
+
+  Session(FileDescriptor socket, Endpoint peer, Hub& hub, SessionConfig config,
+          FinishedHandler on_finished);
+
+  void run();
+  void deliver(const SharedLine& line) override;
+  // Queues the shutdown notice and makes run() flush it and return.
+  void request_stop();
+
+  [[nodiscard]] bool finished() const { return finished_.load(); }
+  [[nodiscard]] const Endpoint& peer() const { return peer_; }
+
+ private:
+  enum class Step { keep_going, close };
+
+  // One row of the command table (ngircd-style): "/name argument" runs handler(argument).
+  struct Command {
+    std::string_view name;
+    std::string_view usage;
+    void (Session::*handler)(std::string_view argument);
+  };
+  static std::span<const Command> command_table();
+
+  void serve();
+  Step read_available();
+  void handle_line(std::string_view line);
+  void handle_command(std::string_view command, std::string_view argument);
+  void command_help(std::string_view argument);
+  void command_quit(std::string_view reason);
+  void send_to_self(std::string text);
+  Step write_pending();
+  void flush_before_close();
+  [[nodiscard]] bool has_pending_output() const;
+
+  FileDescriptor socket_;
+  const Endpoint peer_;
+  const std::string name_;
+  Hub& hub_;
+  const SessionConfig config_;
+  FinishedHandler on_finished_;
+
+  OutboundQueue queue_;
+  WakeSignal wake_;
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> finished_{false};
+
+  // Owned by the session's thread alone.
+  LineFramer framer_;
+  std::deque<SharedLine> writing_;  // taken from queue_, not yet fully written
+  std::size_t written_of_front_ = 0;
+  bool quit_requested_ = false;
+};
+
+}  // namespace lochat

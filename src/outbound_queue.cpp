@@ -1,0 +1,56 @@
+#include "lochat/outbound_queue.hpp"
+
+#include <utility>
+
+namespace lochat {
+
+OutboundQueue::OutboundQueue(std::size_t capacity_bytes) : capacity_(capacity_bytes) {}
+
+OutboundQueue::PushResult OutboundQueue::push(SharedLine line) {
+  std::lock_guard lock(mutex_);
+  if (overflowed_ || bytes_ + line->size() > capacity_) {
+    overflowed_ = true;
+    return PushResult::overflow;
+  }
+  return push_locked(std::move(line));
+}
+
+OutboundQueue::PushResult OutboundQueue::push_unbounded(SharedLine line) {
+  std::lock_guard lock(mutex_);
+  return push_locked(std::move(line));
+}
+
+OutboundQueue::PushResult OutboundQueue::push_locked(SharedLine line) {
+  const bool was_idle = lines_.empty();
+  bytes_ += line->size();
+  lines_.push_back(std::move(line));
+  return was_idle ? PushResult::queued_was_idle : PushResult::queued;
+}
+
+void OutboundQueue::take_all(std::deque<SharedLine>& out) {
+  std::lock_guard lock(mutex_);
+  for (auto& line : lines_) out.push_back(std::move(line));
+  lines_.clear();
+}
+
+void OutboundQueue::release(std::size_t bytes) {
+  std::lock_guard lock(mutex_);
+  bytes_ -= bytes < bytes_ ? bytes : bytes_;
+}
+
+bool OutboundQueue::overflowed() const {
+  std::lock_guard lock(mutex_);
+  return overflowed_;
+}
+
+std::size_t OutboundQueue::bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+bool OutboundQueue::empty() const {
+  std::lock_guard lock(mutex_);
+  return lines_.empty();
+}
+
+}  // namespace lochat

@@ -1,0 +1,131 @@
+#include "lochat/server.hpp"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+#include <utility>
+
+namespace lochat {
+
+namespace {
+
+// Connections taken per wake-up, so a connect storm cannot starve reaping and shutdown.
+constexpr int kAcceptsPerWake = 64;
+constexpr int kListenBacklog = 1024;
+// After EMFILE/ENFILE the listener is left alone this long, instead of spinning on it.
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
+constexpr std::chrono::milliseconds kAcceptLoopTimeout{1000};
+
+}  // namespace
+
+Server::Server(ServerConfig config)
+    : config_(std::move(config)), listener_(listen_tcp(config_.host, config_.port, kListenBacklog)) {
+  set_nonblocking(listener_);
+  port_ = local_port(listener_);
+}
+
+Server::~Server() {
+  stop();
+  stop_all_sessions();
+}
+
+void Server::run() {
+  spdlog::info("Listening on {}", Endpoint{config_.host, port_}.to_string());
+  while (!stop_requested_.load()) {
+    const bool backing_off = std::chrono::steady_clock::now() < accept_paused_until_;
+    std::array<pollfd, 2> watched{{
+        {backing_off ? -1 : listener_.get(), POLLIN, 0},
+        {wake_.fd(), POLLIN, 0},
+    }};
+    const auto timeout = backing_off ? kAcceptBackoff : kAcceptLoopTimeout;
+    ::poll(watched.data(), watched.size(), static_cast<int>(timeout.count()));
+    if (watched[1].revents != 0) wake_.drain();
+    reap_finished();
+    if (should_exit_when_empty()) {
+      spdlog::info("The last client has left; exiting (--exit-when-empty)");
+      break;
+    }
+    if ((watched[0].revents & POLLIN) != 0) accept_pending();
+  }
+  listener_.reset();
+  stop_all_sessions();
+}
+
+void Server::stop() {
+  stop_requested_.store(true);
+  wake_.notify();
+}
+
+std::size_t Server::session_threads() const {
+  std::lock_guard lock(sessions_mutex_);
+  return sessions_.size();
+}
+
+void Server::accept_pending() {
+  for (int accepted = 0; accepted < kAcceptsPerWake; ++accepted) {
+    FileDescriptor socket(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (socket.valid()) {
+      start_session(std::move(socket));
+      continue;
+    }
+    if (errno == EMFILE || errno == ENFILE) {
+      if (!warned_out_of_fds_) {
+        spdlog::warn("Cannot accept more connections: {}; retrying", std::strerror(errno));
+        warned_out_of_fds_ = true;
+      }
+      accept_paused_until_ = std::chrono::steady_clock::now() + kAcceptBackoff;
+    }
+    return;
+  }
+}
+
+void Server::start_session(FileDescriptor socket) {
+  auto peer = peer_endpoint(socket);
+  auto session = std::make_shared<Session>(std::move(socket), std::move(peer), hub_,
+                                           config_.session, [this] { wake_.notify(); });
+  std::lock_guard lock(sessions_mutex_);
+  try {
+    sessions_.push_back(Running{session, std::thread([session] { session->run(); })});
+    served_anyone_ = true;
+    warned_out_of_fds_ = false;
+  } catch (const std::system_error& error) {
+    spdlog::error("Cannot start a thread for {}: {}", session->peer().to_string(), error.what());
+  }
+}
+
+void Server::reap_finished() {
+  std::list<Running> done;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      auto next = std::next(it);
+      if (it->session->finished()) done.splice(done.end(), sessions_, it);
+      it = next;
+    }
+  }
+  for (auto& running : done) running.thread.join();
+}
+
+void Server::stop_all_sessions() {
+  std::list<Running> all;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    all.swap(sessions_);
+  }
+  for (auto& running : all) running.session->request_stop();
+  for (auto& running : all) {
+    if (running.thread.joinable()) running.thread.join();
+  }
+}
+
+bool Server::should_exit_when_empty() const {
+  std::lock_guard lock(sessions_mutex_);
+  return config_.exit_when_empty && served_anyone_ && sessions_.empty();
+}
+
+}  // namespace lochat

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <thread>
+
+#include "lochat/server.hpp"
+#include "test_support.hpp"
+
+namespace lochat::test {
+
+// Runs a real Server in this process on 127.0.0.1 with a kernel-chosen port.
+class ServerFixture : public ::testing::Test {
+ protected:
+  void start(ServerConfig config = {}) {
+    config.host = "127.0.0.1";
+    config.port = 0;
+    server_ = std::make_unique<Server>(config);
+    runner_ = std::thread([this] { server_->run(); });
+  }
+
+  void TearDown() override {
+    if (!server_) return;
+    server_->stop();
+    if (runner_.joinable()) runner_.join();
+  }
+
+  // A LineClient that has already read the greeting.
+  std::unique_ptr<LineClient> join() {
+    auto client = std::make_unique<LineClient>(server_->port());
+    EXPECT_EQ(client->read_line(), "Welcome to LoChat!");
+    return client;
+  }
+
+  std::unique_ptr<Server> server_;
+  std::thread runner_;
+};
+
+}  // namespace lochat::test

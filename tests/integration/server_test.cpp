@@ -1,0 +1,259 @@
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server_fixture.hpp"
+
+namespace lochat::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string relay_from(const LineClient& sender, std::string_view text) {
+  return "From " + sender.local_endpoint().to_string() + ": " + std::string(text);
+}
+
+class ServerTest : public ServerFixture {};
+
+TEST_F(ServerTest, GreetsEveryClientFirst) {
+  start();
+  LineClient client(server_->port());
+  EXPECT_EQ(client.read_line(), "Welcome to LoChat!");
+}
+
+TEST_F(ServerTest, AcknowledgesToTheSenderAndRelaysToTheOthersOnly) {
+  start();
+  auto alice = join();
+  auto bob = join();
+  auto carol = join();
+  ASSERT_TRUE(eventually([&] { return server_->online() == 3; }));
+
+  alice->send_line("hello everyone");
+  EXPECT_EQ(alice->read_line(), "Message Received");
+  EXPECT_EQ(bob->read_line(), relay_from(*alice, "hello everyone"));
+  EXPECT_EQ(carol->read_line(), relay_from(*alice, "hello everyone"));
+
+  // Bob answers only after he saw Alice's line, so had the server echoed
+  // "hello everyone" back to Alice it would reach her before Bob's answer.
+  bob->send_line("hi alice");
+  EXPECT_EQ(bob->read_line(), "Message Received");
+  EXPECT_EQ(alice->read_line(), relay_from(*bob, "hi alice"));
+  EXPECT_EQ(carol->read_line(), relay_from(*bob, "hi alice"));
+}
+
+TEST_F(ServerTest, EmptyLinesAreIgnored) {
+  start();
+  auto alice = join();
+  auto bob = join();
+  ASSERT_TRUE(eventually([&] { return server_->online() == 2; }));
+  alice->send_raw("\n \r\n\t\nreal\n");
+  EXPECT_EQ(alice->read_line(), "Message Received");
+  EXPECT_EQ(bob->read_line(), relay_from(*alice, "real"));
+}
+
+TEST_F(ServerTest, LinesSplitAndMergedByTcpArriveWhole) {
+  start();
+  auto alice = join();
+  auto bob = join();
+  ASSERT_TRUE(eventually([&] { return server_->online() == 2; }));
+  alice->send_raw("first hal");
+  ASSERT_TRUE(bob->nothing_within(std::chrono::milliseconds(100)));
+  alice->send_raw("f\r\nsecond\nthi");
+  alice->send_raw("rd\n");
+  EXPECT_EQ(bob->read_line(), relay_from(*alice, "first half"));
+  EXPECT_EQ(bob->read_line(), relay_from(*alice, "second"));
+  EXPECT_EQ(bob->read_line(), relay_from(*alice, "third"));
+}
+
+TEST_F(ServerTest, DisconnectRemovesTheClient) {
+  start();
+  auto alice = join();
+  auto bob = join();
+  ASSERT_TRUE(eventually([&] { return server_->online() == 2; }));
+  bob->close();
+  ASSERT_TRUE(eventually([&] { return server_->online() == 1; }));
+  EXPECT_TRUE(eventually([&] { return server_->session_threads() == 1; }));
+  alice->send_line("anyone?");
+  EXPECT_EQ(alice->read_line(), "Message Received");
+}
+
+TEST_F(ServerTest, UnknownCommandIsAnErrorAndNotRelayed) {
+  start();
+  auto alice = join();
+  auto bob = join();
+  ASSERT_TRUE(eventually([&] { return server_->online() == 2; }));
+  alice->send_line("/frobnicate now");
+  EXPECT_EQ(alice->read_line(), "Error: unknown command /frobnicate (try /help)");
+  alice->send_line("//frobnicate is not a command");
+  EXPECT_EQ(alice->read_line(), "Message Received");
+  EXPECT_EQ(bob->read_line(), relay_from(*alice, "/frobnicate is not a command"));
+}
+
+TEST_F(ServerTest, QuitCommandSaysGoodbyeAndCloses) {
+  start();
+  auto alice = join();
+  alice->send_line("/quit off to lunch");
+  EXPECT_EQ(alice->read_line(), "*** Goodbye (off to lunch)");
+  EXPECT_TRUE(alice->wait_closed());
+  EXPECT_TRUE(eventually([&] { return server_->online() == 0; }));
+}
+
+TEST_F(ServerTest, OverlongLineIsRefusedAndTheConnectionStays) {
+  ServerConfig config;
+  config.session.max_line = 64;
+  start(config);
+  auto alice = join();
+  auto bob = join();
+  ASSERT_TRUE(eventually([&] { return server_->online() == 2; }));
+  alice->send_line(std::string(65, 'x'));
+  EXPECT_EQ(alice->read_line(), "Error: line too long (more than 64 bytes), not sent");
+  alice->send_line(std::string(64, 'y'));
+  EXPECT_EQ(alice->read_line(), "Message Received");
+  EXPECT_EQ(bob->read_line(), relay_from(*alice, std::string(64, 'y')));
+}
+
+// Every peer gets every message exactly once, intact, in each sender's order.
+TEST_F(ServerTest, TwentyClientsTimesHundredMessagesAllDelivered) {
+  constexpr std::size_t kClients = 20;
+  constexpr std::size_t kMessages = 100;
+  start();
+  std::vector<std::unique_ptr<LineClient>> clients;
+  for (std::size_t i = 0; i < kClients; ++i) clients.push_back(join());
+  ASSERT_TRUE(eventually([&] { return server_->online() == kClients; }));
+  std::map<std::string, std::size_t> sender_index;
+  for (std::size_t i = 0; i < kClients; ++i) {
+    sender_index[clients[i]->local_endpoint().to_string()] = i;
+  }
+  const auto message = [](std::size_t sender, std::size_t sequence) {
+    return "msg " + std::to_string(sender) + " " + std::to_string(sequence) + " payload-" +
+           std::string(sequence % 7, '*');
+  };
+
+  std::vector<std::string> failures(kClients);
+  std::vector<std::thread> workers;
+  for (std::size_t me = 0; me < kClients; ++me) {
+    workers.emplace_back([&, me] {
+      auto& client = *clients[me];
+      for (std::size_t m = 0; m < kMessages; ++m) client.send_line(message(me, m));
+      std::vector<std::size_t> next_expected(kClients, 0);
+      std::size_t acks = 0;
+      std::size_t relays = 0;
+      while (acks < kMessages || relays < (kClients - 1) * kMessages) {
+        auto line = client.read_line();
+        if (!line) {
+          failures[me] = "timed out after " + std::to_string(acks) + " acks, " +
+                         std::to_string(relays) + " relays";
+          return;
+        }
+        if (*line == "Message Received") {
+          ++acks;
+          continue;
+        }
+        const auto colon = line->find(": ", 5);
+        const std::string sender = line->substr(5, colon - 5);
+        const auto from = sender_index.find(sender);
+        if (from == sender_index.end() || from->second == me) {
+          failures[me] = "line from an unexpected sender: " + *line;
+          return;
+        }
+        const std::string expected =
+            "From " + sender + ": " + message(from->second, next_expected[from->second]++);
+        if (*line != expected) {
+          failures[me] = "got " + *line + " but wanted " + expected;
+          return;
+        }
+        ++relays;
+      }
+      if (!client.nothing_within(std::chrono::milliseconds(50))) failures[me] = "extra line";
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  for (std::size_t i = 0; i < kClients; ++i) EXPECT_EQ(failures[i], "") << "client " << i;
+}
+
+// A client that never reads fills its bounded queue and is disconnected;
+// nobody else waits for it.
+TEST_F(ServerTest, ClientThatNeverReadsDoesNotDelayTheOthers) {
+  ServerConfig config;
+  config.session.sendq_bytes = 32 * 1024;
+  start(config);
+  LineClient staller(server_->port());
+  const int tiny = 4096;
+  ::setsockopt(staller.fd(), SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+  auto alice = join();
+  auto bob = join();
+  ASSERT_TRUE(eventually([&] { return server_->online() == 3; }));
+
+  constexpr int kMessages = 2000;
+  const std::string payload(400, 'p');
+  const std::string relayed = relay_from(*alice, payload);
+  std::atomic<int> bob_received{0};
+  std::thread reader([&] {
+    while (bob_received < kMessages) {
+      const auto line = bob->read_line();
+      if (!line) return;
+      if (*line == relayed) ++bob_received;
+    }
+  });
+  // Were delivery to the staller blocking, Alice's acks and Bob's lines would stop
+  // once its socket buffers filled, and read_line would time out.
+  int acks = 0;
+  for (int m = 0; m < kMessages; ++m) {
+    alice->send_line(payload);
+    const auto reply = alice->read_line();
+    if (reply == "Message Received") ++acks;
+    // The only other line Alice may see is the notice that the staller was dropped.
+    if (reply && reply->starts_with("*** ") && alice->read_line() == "Message Received") ++acks;
+  }
+  reader.join();
+  EXPECT_EQ(acks, kMessages);
+  EXPECT_EQ(bob_received.load(), kMessages);
+  EXPECT_TRUE(eventually([&] { return server_->online() == 2; }))
+      << "the staller should have been disconnected";
+  EXPECT_TRUE(staller.wait_closed());
+}
+
+TEST_F(ServerTest, ShutdownWithTwentyClientsIsFastAndJoinsEveryThread) {
+  constexpr std::size_t kClients = 20;
+  start();
+  std::vector<std::unique_ptr<LineClient>> clients;
+  for (std::size_t i = 0; i < kClients; ++i) clients.push_back(join());
+  ASSERT_TRUE(eventually([&] { return server_->online() == kClients; }));
+  ASSERT_EQ(server_->session_threads(), kClients);
+
+  const auto started = Clock::now();
+  server_->stop();
+  runner_.join();
+  const auto elapsed = Clock::now() - started;
+  EXPECT_LT(elapsed, std::chrono::seconds(2));
+  EXPECT_EQ(server_->session_threads(), 0U);
+  EXPECT_EQ(server_->online(), 0U);
+  for (auto& client : clients) {
+    EXPECT_EQ(client->read_line(), "*** Server is shutting down");
+    EXPECT_TRUE(client->wait_closed());
+  }
+}
+
+TEST_F(ServerTest, PortInUseIsOneClearError) {
+  start();
+  ServerConfig second;
+  second.host = "127.0.0.1";
+  second.port = server_->port();
+  try {
+    Server clash(second);
+    FAIL() << "a second server bound the same port";
+  } catch (const NetError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "cannot listen on 127.0.0.1:" + std::to_string(second.port) +
+                  ": Address already in use");
+  }
+}
+
+}  // namespace
+}  // namespace lochat::test

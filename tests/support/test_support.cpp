@@ -1,0 +1,232 @@
+#include "test_support.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <regex>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace lochat::test {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int millis_left(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return left.count() > 0 ? static_cast<int>(left.count()) : 0;
+}
+
+// Takes one line out of `buffer`, if it holds a whole one.
+std::optional<std::string> take_line(std::string& buffer) {
+  const auto newline = buffer.find('\n');
+  if (newline == std::string::npos) return std::nullopt;
+  std::string line = buffer.substr(0, newline);
+  buffer.erase(0, newline + 1);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// Reads from fd into buffer until a line is complete, EOF, or the deadline.
+std::optional<std::string> read_line_with_deadline(int fd, std::string& buffer, bool& eof,
+                                                   Clock::time_point deadline) {
+  while (true) {
+    if (auto line = take_line(buffer)) return line;
+    if (eof) return std::nullopt;
+    pollfd readable{fd, POLLIN, 0};
+    const int ready = ::poll(&readable, 1, millis_left(deadline));
+    if (ready == 0) return std::nullopt;
+    if (ready < 0 && errno == EINTR) continue;
+    std::array<char, 4096> chunk;
+    const auto got = ::read(fd, chunk.data(), chunk.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      eof = true;
+      continue;
+    }
+    buffer.append(chunk.data(), static_cast<std::size_t>(got));
+  }
+}
+
+void make_pipe(std::array<int, 2>& ends) {
+  if (::pipe2(ends.data(), O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+}
+
+}  // namespace
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (!condition()) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+LineClient::LineClient(std::uint16_t port, const std::string& host)
+    : socket_(connect_tcp(host, port)) {}
+
+void LineClient::send_raw(std::string_view bytes) {
+  if (!send_all(socket_, bytes, Clock::now() + kPatience)) {
+    throw std::runtime_error("LineClient: send failed");
+  }
+}
+
+void LineClient::send_line(std::string_view text) { send_raw(std::string(text) + "\n"); }
+
+std::optional<std::string> LineClient::read_line(std::chrono::milliseconds timeout) {
+  return read_line_with_deadline(socket_.get(), buffer_, eof_, Clock::now() + timeout);
+}
+
+bool LineClient::read_until(std::string_view expected, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (auto line = read_line_with_deadline(socket_.get(), buffer_, eof_, deadline)) {
+    if (*line == expected) return true;
+  }
+  return false;
+}
+
+bool LineClient::wait_closed(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (read_line_with_deadline(socket_.get(), buffer_, eof_, deadline)) {
+  }
+  return eof_;
+}
+
+bool LineClient::nothing_within(std::chrono::milliseconds quiet) {
+  return !read_line_with_deadline(socket_.get(), buffer_, eof_, Clock::now() + quiet).has_value();
+}
+
+Endpoint LineClient::local_endpoint() const {
+  Endpoint endpoint{"127.0.0.1", local_port(socket_)};
+  return endpoint;
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv,
+                           const std::vector<std::string>& extra_env) {
+  std::array<int, 2> in{}, out{}, err{};
+  make_pipe(in);
+  make_pipe(out);
+  make_pipe(err);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+
+  std::vector<std::string> environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) environment.emplace_back(*entry);
+  environment.insert(environment.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> env_pointers;
+  for (auto& entry : environment) env_pointers.push_back(entry.data());
+  env_pointers.push_back(nullptr);
+  std::vector<std::string> args = argv;
+  std::vector<char*> arg_pointers;
+  for (auto& arg : args) arg_pointers.push_back(arg.data());
+  arg_pointers.push_back(nullptr);
+
+  const int status = posix_spawn(&pid_, arg_pointers[0], &actions, nullptr, arg_pointers.data(),
+                                 env_pointers.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  stdin_ = FileDescriptor(in[1]);
+  stdout_.fd = FileDescriptor(out[0]);
+  stderr_.fd = FileDescriptor(err[0]);
+  if (status != 0) throw std::runtime_error("cannot start " + argv.front());
+}
+
+ChildProcess::~ChildProcess() {
+  if (!exit_code_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+}
+
+void ChildProcess::write_stdin(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const auto written = ::write(stdin_.get(), bytes.data(), bytes.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) throw std::runtime_error("write to child stdin failed");
+    bytes.remove_prefix(static_cast<std::size_t>(written));
+  }
+}
+
+void ChildProcess::close_stdin() { stdin_.reset(); }
+
+std::optional<std::string> ChildProcess::read_line_from(Stream& stream,
+                                                        std::chrono::milliseconds timeout) {
+  return read_line_with_deadline(stream.fd.get(), stream.buffer, stream.eof, Clock::now() + timeout);
+}
+
+std::optional<std::string> ChildProcess::read_stdout_line(std::chrono::milliseconds timeout) {
+  return read_line_from(stdout_, timeout);
+}
+
+std::optional<std::string> ChildProcess::read_stderr_line(std::chrono::milliseconds timeout) {
+  return read_line_from(stderr_, timeout);
+}
+
+bool ChildProcess::stdout_contains(std::string_view needle, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (auto line = read_line_with_deadline(stdout_.fd.get(), stdout_.buffer, stdout_.eof, deadline)) {
+    if (line->find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool ChildProcess::stderr_contains(std::string_view needle, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (auto line = read_line_with_deadline(stderr_.fd.get(), stderr_.buffer, stderr_.eof, deadline)) {
+    if (line->find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+void ChildProcess::send_signal(int signal) {
+  if (!exit_code_) ::kill(pid_, signal);
+}
+
+std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
+  if (exit_code_) return exit_code_;
+  int status = 0;
+  const bool exited = eventually(
+      [&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
+  if (!exited) return std::nullopt;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return exit_code_;
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> extra_args) {
+  std::vector<std::string> argv{server_binary(), "--host", "127.0.0.1", "--port", "0"};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  process_ = std::make_unique<ChildProcess>(argv);
+  const std::regex listening(R"(Listening on 127\.0\.0\.1:(\d+))");
+  const auto deadline = Clock::now() + kPatience;
+  while (auto line = process_->read_stderr_line(
+             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()))) {
+    std::smatch match;
+    if (std::regex_search(*line, match, listening)) {
+      port_ = static_cast<std::uint16_t>(std::stoi(match[1].str()));
+      return;
+    }
+  }
+  throw std::runtime_error("lochat-server did not report its port");
+}
+
+std::string server_binary() { return LOCHAT_SERVER_BIN; }
+std::string client_binary() { return LOCHAT_CLIENT_BIN; }
+
+}  // namespace lochat::test

@@ -1,0 +1,104 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lochat/socket.hpp"
+
+// Helpers shared by the integration and end-to-end tests. Everything talks to
+// 127.0.0.1 only, and every wait has a deadline.
+namespace lochat::test {
+
+using namespace std::chrono_literals;
+inline constexpr std::chrono::milliseconds kPatience = 10s;
+
+// Polls `condition` until it holds or `timeout` passes; true if it held.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = kPatience);
+
+// A bare TCP line client, like `nc`, to speak the wire protocol in tests.
+class LineClient {
+ public:
+  explicit LineClient(std::uint16_t port, const std::string& host = "127.0.0.1");
+
+  void send_raw(std::string_view bytes);
+  void send_line(std::string_view text);
+  // The next whole line without its "\n"; nullopt on timeout or end of stream.
+  std::optional<std::string> read_line(std::chrono::milliseconds timeout = kPatience);
+  // Reads lines until one equals `expected`; false if the stream ended or timed out first.
+  bool read_until(std::string_view expected, std::chrono::milliseconds timeout = kPatience);
+  // True if the server closes the connection within `timeout` (lines before that are skipped).
+  bool wait_closed(std::chrono::milliseconds timeout = kPatience);
+  // True if no line arrives within `quiet` (used to show something was not sent).
+  bool nothing_within(std::chrono::milliseconds quiet);
+  [[nodiscard]] Endpoint local_endpoint() const;
+  [[nodiscard]] int fd() const { return socket_.get(); }
+  void close() { socket_.reset(); }
+
+ private:
+  FileDescriptor socket_;
+  std::string buffer_;
+  bool eof_ = false;
+};
+
+// A child process with pipes on stdin, stdout and stderr; killed (SIGKILL) and
+// reaped by the destructor if still running. Only processes we started are signalled.
+class ChildProcess {
+ public:
+  explicit ChildProcess(const std::vector<std::string>& argv,
+                        const std::vector<std::string>& extra_env = {});
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  void write_stdin(std::string_view bytes);
+  void close_stdin();
+  std::optional<std::string> read_stdout_line(std::chrono::milliseconds timeout = kPatience);
+  std::optional<std::string> read_stderr_line(std::chrono::milliseconds timeout = kPatience);
+  // Reads stdout (or stderr) lines until one contains `needle`; false on timeout/EOF.
+  bool stdout_contains(std::string_view needle, std::chrono::milliseconds timeout = kPatience);
+  bool stderr_contains(std::string_view needle, std::chrono::milliseconds timeout = kPatience);
+  void send_signal(int signal);
+  // The exit code (128+N when killed by signal N), or nullopt if still running at the deadline.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout = kPatience);
+  [[nodiscard]] pid_t pid() const { return pid_; }
+
+ private:
+  struct Stream {
+    FileDescriptor fd;
+    std::string buffer;
+    bool eof = false;
+  };
+  static std::optional<std::string> read_line_from(Stream& stream, std::chrono::milliseconds timeout);
+
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+  FileDescriptor stdin_;
+  Stream stdout_;
+  Stream stderr_;
+};
+
+// Starts the real lochat-server on 127.0.0.1, port 0 chosen by the kernel, and
+// reads the bound port from its log line "Listening on 127.0.0.1:PORT".
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::vector<std::string> extra_args = {});
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  ChildProcess& process() { return *process_; }
+
+ private:
+  std::unique_ptr<ChildProcess> process_;
+  std::uint16_t port_ = 0;
+};
+
+std::string server_binary();
+std::string client_binary();
+
+}  // namespace lochat::test

@@ -1,0 +1,55 @@
+#include "lochat/outbound_queue.hpp"
+
+#include <gtest/gtest.h>
+
+namespace lochat {
+namespace {
+
+TEST(OutboundQueue, FirstPushWakesLaterPushesDoNot) {
+  OutboundQueue queue(100);
+  EXPECT_EQ(queue.push(make_shared_line("a\n")), OutboundQueue::PushResult::queued_was_idle);
+  EXPECT_EQ(queue.push(make_shared_line("b\n")), OutboundQueue::PushResult::queued);
+  std::deque<SharedLine> taken;
+  queue.take_all(taken);
+  ASSERT_EQ(taken.size(), 2U);
+  EXPECT_EQ(*taken[0], "a\n");
+  EXPECT_EQ(*taken[1], "b\n");
+  EXPECT_TRUE(queue.empty());
+}
+
+TEST(OutboundQueue, TakenBytesCountUntilReleased) {
+  OutboundQueue queue(10);
+  queue.push(make_shared_line("12345678\n"));
+  std::deque<SharedLine> taken;
+  queue.take_all(taken);
+  EXPECT_EQ(queue.bytes(), 9U);
+  EXPECT_EQ(queue.push(make_shared_line("xy\n")), OutboundQueue::PushResult::overflow);
+  EXPECT_TRUE(queue.overflowed());
+}
+
+TEST(OutboundQueue, OverflowIsStickySoNoLaterLineSneaksIn) {
+  OutboundQueue queue(4);
+  EXPECT_EQ(queue.push(make_shared_line("too long\n")), OutboundQueue::PushResult::overflow);
+  EXPECT_EQ(queue.push(make_shared_line("a\n")), OutboundQueue::PushResult::overflow);
+  EXPECT_TRUE(queue.empty());
+}
+
+TEST(OutboundQueue, ReleaseMakesRoomAgain) {
+  OutboundQueue queue(4);
+  queue.push(make_shared_line("abc\n"));
+  std::deque<SharedLine> taken;
+  queue.take_all(taken);
+  queue.release(4);
+  EXPECT_EQ(queue.bytes(), 0U);
+  EXPECT_NE(queue.push(make_shared_line("def\n")), OutboundQueue::PushResult::overflow);
+}
+
+TEST(OutboundQueue, UnboundedPushIgnoresCapacity) {
+  OutboundQueue queue(2);
+  EXPECT_NE(queue.push_unbounded(make_shared_line("shutting down\n")),
+            OutboundQueue::PushResult::overflow);
+  EXPECT_FALSE(queue.overflowed());
+}
+
+}  // namespace
+}  // namespace lochat

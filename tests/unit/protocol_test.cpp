@@ -1,0 +1,63 @@
+#include "lochat/protocol.hpp"
+
+#include <gtest/gtest.h>
+
+namespace lochat::protocol {
+namespace {
+
+TEST(Protocol, RelayNamesTheSender) {
+  EXPECT_EQ(relay("127.0.0.1:5000", "hi there"), "From 127.0.0.1:5000: hi there\n");
+}
+
+TEST(Protocol, NoticeAndErrorHaveTheirPrefixes) {
+  EXPECT_EQ(notice("Server is shutting down"), "*** Server is shutting down\n");
+  EXPECT_EQ(error("unknown command /x"), "Error: unknown command /x\n");
+  EXPECT_EQ(line(kWelcome), "Welcome to LoChat!\n");
+}
+
+TEST(Protocol, ChatCommandAndEmptyLinesAreTold) {
+  EXPECT_EQ(parse_client_line("").kind, ClientLine::Kind::empty);
+  EXPECT_EQ(parse_client_line("  \t ").kind, ClientLine::Kind::empty);
+  const auto chat = parse_client_line("hello");
+  EXPECT_EQ(chat.kind, ClientLine::Kind::chat);
+  EXPECT_EQ(chat.text, "hello");
+  const auto command = parse_client_line("/quit  going home");
+  EXPECT_EQ(command.kind, ClientLine::Kind::command);
+  EXPECT_EQ(command.command, "quit");
+  EXPECT_EQ(command.argument, "going home");
+  const auto bare = parse_client_line("/help");
+  EXPECT_EQ(bare.command, "help");
+  EXPECT_EQ(bare.argument, "");
+}
+
+TEST(Protocol, DoubleSlashSendsALiteralSlash) {
+  const auto escaped = parse_client_line("//usr/bin is a path");
+  EXPECT_EQ(escaped.kind, ClientLine::Kind::chat);
+  EXPECT_EQ(escaped.text, "/usr/bin is a path");
+}
+
+TEST(Protocol, ServerLinesAreClassified) {
+  EXPECT_EQ(parse_server_line("Welcome to LoChat!").kind, ServerLine::Kind::welcome);
+  EXPECT_EQ(parse_server_line("Message Received").kind, ServerLine::Kind::ack);
+  const auto relayed = parse_server_line("From [::1]:4000: a: b");
+  EXPECT_EQ(relayed.kind, ServerLine::Kind::relay);
+  EXPECT_EQ(relayed.sender, "[::1]:4000");
+  EXPECT_EQ(relayed.text, "a: b");
+  const auto note = parse_server_line("*** Server is shutting down");
+  EXPECT_EQ(note.kind, ServerLine::Kind::notice);
+  EXPECT_EQ(note.text, "Server is shutting down");
+  const auto failure = parse_server_line("Error: nope");
+  EXPECT_EQ(failure.kind, ServerLine::Kind::error);
+  EXPECT_EQ(failure.text, "nope");
+  EXPECT_EQ(parse_server_line("From nobody").kind, ServerLine::Kind::other);
+}
+
+TEST(Protocol, RelayRoundTripsThroughTheParser) {
+  const std::string wire = relay("10.0.0.7:999", "x: y");
+  const auto parsed = parse_server_line(std::string_view(wire).substr(0, wire.size() - 1));
+  EXPECT_EQ(parsed.sender, "10.0.0.7:999");
+  EXPECT_EQ(parsed.text, "x: y");
+}
+
+}  // namespace
+}  // namespace lochat::protocol
