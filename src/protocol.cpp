@@ -42,6 +42,50 @@ std::string notice(std::string_view text) {
 
 std::string error(std::string_view text) { return line(std::string(kErrorPrefix).append(text)); }
 
+std::string private_message(std::string_view sender, std::string_view text) {
+  return line(std::string(kPrivatePrefix).append(sender).append(": ").append(text));
+}
+
+std::string action(std::string_view sender, std::string_view text) {
+  return line(std::string(kActionPrefix).append(sender).append(" ").append(text));
+}
+
+std::string history(std::string_view clock_time, std::string_view original_line) {
+  if (original_line.ends_with('\n')) original_line.remove_suffix(1);
+  return line(std::string(kHistoryPrefix).append(clock_time).append(" ").append(original_line));
+}
+
+std::string joined(std::string_view name, std::size_t online) {
+  return notice(std::string(name) + " joined (" + std::to_string(online) + " online)");
+}
+
+std::string left(std::string_view name, std::size_t online, std::string_view reason) {
+  std::string text = std::string(name) + " left (" + std::to_string(online) + " online)";
+  if (!reason.empty()) text.append(": ").append(reason);
+  return notice(text);
+}
+
+std::string renamed(std::string_view old_name, std::string_view new_name) {
+  return notice(std::string(old_name) + " is now known as " + std::string(new_name));
+}
+
+std::string online_list(const std::vector<OnlineEntry>& entries) {
+  std::string text = "Online (" + std::to_string(entries.size()) + "):";
+  const char* separator = " ";
+  for (const auto& entry : entries) {
+    text.append(separator).append(entry.name).append(" (").append(short_duration(entry.connected)).append(")");
+    separator = ", ";
+  }
+  return notice(text);
+}
+
+std::string short_duration(std::chrono::seconds duration) {
+  const auto total = duration.count();
+  if (total < 60) return std::to_string(total) + "s";
+  if (total < 3600) return std::to_string(total / 60) + "m";
+  return std::to_string(total / 3600) + "h " + std::to_string(total % 3600 / 60) + "m";
+}
+
 ClientLine parse_client_line(std::string_view text) {
   ClientLine parsed;
   if (text.find_first_not_of(" \t") == std::string_view::npos) return parsed;
@@ -64,7 +108,30 @@ ClientLine parse_client_line(std::string_view text) {
   return parsed;
 }
 
+namespace {
+
+// "<sender><separator><text>", the sender being everything before the first separator.
+bool split_sender(std::string_view rest, std::string_view separator, ServerLine& parsed) {
+  const auto end = rest.find(separator);
+  if (end == std::string_view::npos || end == 0) return false;
+  parsed.sender = rest.substr(0, end);
+  parsed.text = rest.substr(end + separator.size());
+  return true;
+}
+
+constexpr std::size_t kClockTimeLength = 5;  // "HH:MM"
+
+}  // namespace
+
 ServerLine parse_server_line(std::string_view text) {
+  if (std::string_view rest = text; consume_prefix(rest, kHistoryPrefix) &&
+                                    rest.size() > kClockTimeLength &&
+                                    rest[kClockTimeLength] == ' ') {
+    ServerLine inner = parse_server_line(rest.substr(kClockTimeLength + 1));
+    inner.replayed = true;
+    inner.clock_time = rest.substr(0, kClockTimeLength);
+    return inner;
+  }
   ServerLine parsed;
   parsed.text = text;
   if (text == kWelcome) {
@@ -72,17 +139,17 @@ ServerLine parse_server_line(std::string_view text) {
   } else if (text == kAck) {
     parsed.kind = ServerLine::Kind::ack;
   } else if (std::string_view rest = text; consume_prefix(rest, kRelayPrefix)) {
-    const auto separator = rest.find(": ");
-    if (separator == std::string_view::npos) return parsed;
-    parsed.kind = ServerLine::Kind::relay;
-    parsed.sender = rest.substr(0, separator);
-    parsed.text = rest.substr(separator + 2);
+    if (split_sender(rest, ": ", parsed)) parsed.kind = ServerLine::Kind::relay;
+  } else if (consume_prefix(rest, kPrivatePrefix)) {
+    if (split_sender(rest, ": ", parsed)) parsed.kind = ServerLine::Kind::private_message;
   } else if (consume_prefix(rest, kNoticePrefix)) {
     parsed.kind = ServerLine::Kind::notice;
     parsed.text = rest;
   } else if (consume_prefix(rest, kErrorPrefix)) {
     parsed.kind = ServerLine::Kind::error;
     parsed.text = rest;
+  } else if (consume_prefix(rest, kActionPrefix)) {
+    if (split_sender(rest, " ", parsed)) parsed.kind = ServerLine::Kind::action;
   }
   return parsed;
 }

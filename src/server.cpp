@@ -24,7 +24,9 @@ constexpr std::chrono::milliseconds kAcceptLoopTimeout{1000};
 }  // namespace
 
 Server::Server(ServerConfig config)
-    : config_(std::move(config)), listener_(listen_tcp(config_.host, config_.port, kListenBacklog)) {
+    : config_(std::move(config)),
+      listener_(listen_tcp(config_.host, config_.port, kListenBacklog)),
+      history_(config_.history_lines) {
   set_nonblocking(listener_);
   port_ = local_port(listener_);
 }
@@ -86,7 +88,7 @@ void Server::accept_pending() {
 
 void Server::start_session(FileDescriptor socket) {
   auto peer = peer_endpoint(socket);
-  auto session = std::make_shared<Session>(std::move(socket), std::move(peer), hub_,
+  auto session = std::make_shared<Session>(std::move(socket), std::move(peer), hub_, history_,
                                            config_.session, [this] { wake_.notify(); });
   std::lock_guard lock(sessions_mutex_);
   try {

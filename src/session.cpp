@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <ctime>
 #include <utility>
 
 #include "lochat/protocol.hpp"
+#include "lochat/text.hpp"
 
 namespace lochat {
 
@@ -23,30 +25,52 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 // cannot starve its own outbound queue.
 constexpr int kReadsPerWake = 4;
 constexpr std::size_t kMaxIovecs = 64;
-
-// Lines of input discarded before closing, bounded so a flooding client cannot stall its own close.
+// Reads of input discarded before closing, bounded so a flooding client cannot stall its own close.
 constexpr int kDiscardReadsBeforeClose = 16;
+
+// "HH:MM" in the server's local time, for history lines.
+std::string clock_time_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  std::array<char, 8> text{};
+  std::strftime(text.data(), text.size(), "%H:%M", &local);
+  return text.data();
+}
+
+std::pair<std::string_view, std::string_view> split_first_word(std::string_view text) {
+  const auto end = text.find_first_of(" \t");
+  if (end == std::string_view::npos) return {text, {}};
+  auto rest = text.substr(end);
+  rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
+  return {text.substr(0, end), rest};
+}
 
 }  // namespace
 
 std::span<const Session::Command> Session::command_table() {
   static const std::array commands{
+      Command{"nick", "/nick NAME - change your name", &Session::command_nick},
+      Command{"who", "/who - who is online, and for how long", &Session::command_who},
+      Command{"msg", "/msg NAME text - a private message to NAME only", &Session::command_msg},
+      Command{"me", "/me text - an action, shown as \"* you text\"", &Session::command_me},
       Command{"help", "/help - list the commands", &Session::command_help},
       Command{"quit", "/quit [reason] - leave the chat", &Session::command_quit},
   };
   return commands;
 }
 
-Session::Session(FileDescriptor socket, Endpoint peer, Hub& hub, SessionConfig config,
-                 FinishedHandler on_finished)
+Session::Session(FileDescriptor socket, Endpoint peer, Hub& hub, History& history,
+                 SessionConfig config, FinishedHandler on_finished)
     : socket_(std::move(socket)),
       peer_(std::move(peer)),
-      name_(peer_.to_string()),
       hub_(hub),
+      history_(history),
       config_(config),
       on_finished_(std::move(on_finished)),
       queue_(config.sendq_bytes),
-      framer_(config.max_line) {}
+      framer_(config.max_line),
+      name_(peer_.to_string()) {}
 
 void Session::run() {
   set_nonblocking(socket_);
@@ -54,18 +78,34 @@ void Session::run() {
   set_no_delay(socket_);
   set_keepalive(socket_);
   set_send_buffer(socket_, config_.socket_send_buffer);
-  // Queued before joining the hub, so the greeting is always the first line.
-  send_to_self(protocol::line(protocol::kWelcome));
-  hub_.join(shared_from_this());
+  greet();
+  hub_.join(shared_from_this(), name_);
+  announce_by_ = std::chrono::steady_clock::now() + config_.io_timeout;
   spdlog::info("Connected to: {}, {} ({} online)", peer_.address, peer_.port, hub_.size());
 
   serve();
 
   hub_.leave(this);
+  if (!stop_requested_.load()) announce_departure();
   socket_.reset();
   spdlog::info("Disconnected: {}, {} ({} online)", peer_.address, peer_.port, hub_.size());
   finished_.store(true);
   on_finished_();
+}
+
+// Everything here is queued before the session joins the hub, so the greeting
+// comes first and the replay holds only messages older than the newcomer.
+void Session::greet() {
+  send_to_self(protocol::line(protocol::kWelcome));
+  std::vector<protocol::OnlineEntry> online;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& member : hub_.members()) {
+    online.push_back(
+        {member.name, std::chrono::duration_cast<std::chrono::seconds>(now - member.joined)});
+  }
+  online.push_back({name_, std::chrono::seconds(0)});
+  send_to_self(protocol::online_list(online));
+  for (const auto& line : history_.recent()) queue_.push_unbounded(line);
 }
 
 void Session::deliver(const SharedLine& line) {
@@ -94,6 +134,7 @@ void Session::serve() {
       flush_before_close();
       return;
     }
+    if (!announced_ && std::chrono::steady_clock::now() >= announce_by_) announce();
     if (write_pending() == Step::close) return;
     if (quit_requested_) {
       flush_before_close();
@@ -116,14 +157,14 @@ Session::Step Session::read_available() {
         },
         [this] {
           send_to_self(protocol::error("line too long (more than " +
-                                       std::to_string(framer_.max_line()) +
-                                       " bytes), not sent"));
+                                       std::to_string(framer_.max_line()) + " bytes), not sent"));
         });
   }
   return Step::keep_going;
 }
 
-void Session::handle_line(std::string_view line) {
+void Session::handle_line(std::string_view raw_line) {
+  const std::string line = text::sanitize(raw_line);
   const auto parsed = protocol::parse_client_line(line);
   switch (parsed.kind) {
     case protocol::ClientLine::Kind::empty:
@@ -132,31 +173,113 @@ void Session::handle_line(std::string_view line) {
       handle_command(parsed.command, parsed.argument);
       return;
     case protocol::ClientLine::Kind::chat:
+      announce();
       spdlog::debug("{}: {}", name_, parsed.text);
       send_to_self(protocol::line(protocol::kAck));
-      hub_.broadcast(make_shared_line(protocol::relay(name_, parsed.text)), this);
+      publish(protocol::relay(name_, parsed.text));
       return;
   }
+}
+
+// A public message: to everyone else, and into the history for newcomers.
+void Session::publish(std::string line) {
+  history_.record(make_shared_line(protocol::history(clock_time_now(), line)));
+  hub_.broadcast(make_shared_line(std::move(line)), this);
+}
+
+void Session::announce() {
+  if (announced_) return;
+  announced_ = true;
+  hub_.broadcast(make_shared_line(protocol::joined(name_, hub_.size())), this);
+}
+
+void Session::announce_departure() {
+  if (!announced_) return;
+  const std::size_t online = hub_.size();
+  if (dropped_as_slow_) {
+    hub_.broadcast(make_shared_line(protocol::notice(
+                       name_ + " was disconnected: not reading fast enough (" +
+                       std::to_string(online) + " online)")),
+                   this);
+    return;
+  }
+  hub_.broadcast(make_shared_line(protocol::left(name_, online, departure_reason_)), this);
 }
 
 void Session::handle_command(std::string_view command, std::string_view argument) {
   const auto table = command_table();
   const auto entry = std::find_if(table.begin(), table.end(),
-                                   [command](const Command& known) { return known.name == command; });
+                                  [command](const Command& known) { return known.name == command; });
   if (entry == table.end()) {
     send_to_self(protocol::error("unknown command /" + std::string(command) + " (try /help)"));
     return;
   }
+  if (entry->handler != &Session::command_nick) announce();
   (this->*(entry->handler))(argument);
 }
 
 void Session::command_help(std::string_view /*argument*/) {
   for (const auto& entry : command_table()) send_to_self(protocol::notice(entry.usage));
+  send_to_self(protocol::notice("//text - send a message that starts with /"));
 }
 
 void Session::command_quit(std::string_view reason) {
+  departure_reason_ = reason;
   send_to_self(protocol::notice("Goodbye (" + std::string(reason.empty() ? "Bye" : reason) + ")"));
   quit_requested_ = true;
+}
+
+void Session::command_nick(std::string_view argument) {
+  const std::string name(split_first_word(argument).first);
+  if (auto problem = text::name_problem(name)) {
+    send_to_self(protocol::error("invalid name '" + name + "': " + *problem));
+    return;
+  }
+  if (!hub_.rename(this, name)) {
+    send_to_self(protocol::error("the name " + name + " is already taken"));
+    return;
+  }
+  const std::string old_name = std::exchange(name_, name);
+  send_to_self(protocol::notice("You are now known as " + name_));
+  if (announced_) {
+    hub_.broadcast(make_shared_line(protocol::renamed(old_name, name_)), this);
+  } else {
+    announce();
+  }
+}
+
+void Session::command_who(std::string_view /*argument*/) {
+  std::vector<protocol::OnlineEntry> online;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& member : hub_.members()) {
+    online.push_back(
+        {member.name, std::chrono::duration_cast<std::chrono::seconds>(now - member.joined)});
+  }
+  send_to_self(protocol::online_list(online));
+}
+
+void Session::command_msg(std::string_view argument) {
+  const auto [recipient_name, message] = split_first_word(argument);
+  if (recipient_name.empty() || message.empty()) {
+    send_to_self(protocol::error("usage: /msg NAME text"));
+    return;
+  }
+  const auto recipient = hub_.find(recipient_name);
+  if (!recipient) {
+    send_to_self(protocol::error("nobody called " + std::string(recipient_name) + " is online"));
+    return;
+  }
+  send_to_self(protocol::line(protocol::kAck));
+  recipient->deliver(make_shared_line(protocol::private_message(name_, message)));
+}
+
+void Session::command_me(std::string_view text) {
+  if (text.empty()) {
+    send_to_self(protocol::error("usage: /me text"));
+    return;
+  }
+  send_to_self(protocol::line(protocol::kAck));
+  publish(protocol::action(name_, text));
 }
 
 void Session::send_to_self(std::string text) {
@@ -202,9 +325,7 @@ Session::Step Session::write_pending() {
   if (queue_.overflowed()) {
     spdlog::warn("Disconnecting {}: send queue full (over {} bytes unread)", name_,
                  config_.sendq_bytes);
-    hub_.broadcast(make_shared_line(protocol::notice(
-                       name_ + " was disconnected: not reading fast enough")),
-                   this);
+    dropped_as_slow_ = true;
     return Step::close;
   }
   return Step::keep_going;

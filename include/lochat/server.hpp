@@ -20,6 +20,7 @@ struct ServerConfig {
   std::string host = "0.0.0.0";
   std::uint16_t port = 4444;
   bool exit_when_empty = false;  // the original behaviour: stop once the last client left
+  std::size_t history_lines = 20;  // public messages replayed to newcomers; 0 = none
   SessionConfig session;
 };
 
@@ -62,6 +63,7 @@ class Server {
   FileDescriptor listener_;
   std::uint16_t port_ = 0;
   Hub hub_;
+  History history_;
   WakeSignal wake_;
   std::atomic<bool> stop_requested_{false};
   // Accept thread only.

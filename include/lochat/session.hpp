@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "lochat/framing.hpp"
+#include "lochat/history.hpp"
 #include "lochat/hub.hpp"
 #include "lochat/outbound_queue.hpp"
 #include "lochat/socket.hpp"
@@ -38,7 +39,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
  public:
   using FinishedHandler = std::function<void()>;
 
-  Session(FileDescriptor socket, Endpoint peer, Hub& hub, SessionConfig config,
+  Session(FileDescriptor socket, Endpoint peer, Hub& hub, History& history, SessionConfig config,
           FinishedHandler on_finished);
 
   void run();
@@ -60,12 +61,20 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   };
   static std::span<const Command> command_table();
 
+  void greet();
   void serve();
   Step read_available();
   void handle_line(std::string_view line);
+  void publish(std::string line);
+  void announce();
+  void announce_departure();
   void handle_command(std::string_view command, std::string_view argument);
   void command_help(std::string_view argument);
   void command_quit(std::string_view reason);
+  void command_nick(std::string_view name);
+  void command_who(std::string_view argument);
+  void command_msg(std::string_view argument);
+  void command_me(std::string_view text);
   void send_to_self(std::string text);
   Step write_pending();
   void flush_before_close();
@@ -73,8 +82,8 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
 
   FileDescriptor socket_;
   const Endpoint peer_;
-  const std::string name_;
   Hub& hub_;
+  History& history_;
   const SessionConfig config_;
   FinishedHandler on_finished_;
 
@@ -87,7 +96,14 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   LineFramer framer_;
   std::deque<SharedLine> writing_;  // taken from queue_, not yet fully written
   std::size_t written_of_front_ = 0;
+  std::string name_;  // the hub holds the same name for others to look up
+  // Others hear "joined" once the client has had a moment to pick a name:
+  // at its first line or when the first poll interval passes, whichever is first.
+  bool announced_ = false;
+  std::chrono::steady_clock::time_point announce_by_{};
   bool quit_requested_ = false;
+  std::string departure_reason_;
+  bool dropped_as_slow_ = false;
 };
 
 }  // namespace lochat

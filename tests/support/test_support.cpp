@@ -88,6 +88,14 @@ std::optional<std::string> LineClient::read_line(std::chrono::milliseconds timeo
   return read_line_with_deadline(socket_.get(), buffer_, eof_, Clock::now() + timeout);
 }
 
+std::optional<std::string> LineClient::read_chat_line(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (auto line = read_line_with_deadline(socket_.get(), buffer_, eof_, deadline)) {
+    if (!line->starts_with("*** ")) return line;
+  }
+  return std::nullopt;
+}
+
 bool LineClient::read_until(std::string_view expected, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (auto line = read_line_with_deadline(socket_.get(), buffer_, eof_, deadline)) {

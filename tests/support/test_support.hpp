@@ -32,6 +32,9 @@ class LineClient {
   void send_line(std::string_view text);
   // The next whole line without its "\n"; nullopt on timeout or end of stream.
   std::optional<std::string> read_line(std::chrono::milliseconds timeout = kPatience);
+  // The next line that is not a server notice ("*** ..."): presence notices
+  // arrive whenever others come and go, so tests about messages skip them.
+  std::optional<std::string> read_chat_line(std::chrono::milliseconds timeout = kPatience);
   // Reads lines until one equals `expected`; false if the stream ended or timed out first.
   bool read_until(std::string_view expected, std::chrono::milliseconds timeout = kPatience);
   // True if the server closes the connection within `timeout` (lines before that are skipped).

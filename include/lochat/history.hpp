@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "lochat/hub.hpp"
+
+namespace lochat {
+
+// The last `capacity` public messages, already formatted as history lines,
+// for replay to newcomers. Each line is at most one client line plus a short
+// prefix, so memory is bounded by capacity x max line length.
+// Thread-safe: every session records into it and reads from it.
+class History {
+ public:
+  explicit History(std::size_t capacity);
+
+  void record(SharedLine line);
+  // Oldest first.
+  [[nodiscard]] std::vector<SharedLine> recent() const;
+
+ private:
+  const std::size_t capacity_;
+  mutable std::mutex mutex_;  // guards lines_
+  std::deque<SharedLine> lines_;
+};
+
+}  // namespace lochat

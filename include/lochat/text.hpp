@@ -1,0 +1,25 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// Text rules shared by server and client: what may reach a terminal, and what is a name.
+namespace lochat::text {
+
+// Valid, printable UTF-8: each invalid byte becomes U+FFFD, and control
+// characters (C0 other than tab, DEL, C1) are removed, so a peer can never
+// move another user's cursor, retitle their window or clear their screen.
+std::string sanitize(std::string_view bytes);
+
+inline constexpr std::size_t kMaxNameLength = 32;
+
+// Why `name` cannot be a nickname, or nullopt if it can: 1-32 characters,
+// each a letter (any script), a digit, or one of "_-.".
+std::optional<std::string> name_problem(std::string_view name);
+
+// The form in which names are compared: two names that fold alike are the same name.
+std::string fold_name(std::string_view name);
+
+}  // namespace lochat::text

@@ -1,0 +1,233 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server_fixture.hpp"
+
+namespace lochat::test {
+namespace {
+
+class ConversationTest : public ServerFixture {
+ protected:
+  // A client that joined and took `name`.
+  std::unique_ptr<LineClient> join_as(const std::string& name) {
+    auto client = join();
+    client->send_line("/nick " + name);
+    EXPECT_EQ(client->read_line(), "*** You are now known as " + name);
+    return client;
+  }
+};
+
+TEST_F(ConversationTest, NickNamesTheSenderInRelays) {
+  start();
+  auto bob = join_as("bob");
+  auto alice = join_as("alice");
+  EXPECT_TRUE(bob->read_until("*** alice joined (2 online)"));
+  alice->send_line("hi");
+  EXPECT_EQ(alice->read_line(), "Message Received");
+  EXPECT_EQ(bob->read_chat_line(), "From alice: hi");
+}
+
+TEST_F(ConversationTest, InvalidNameIsRefusedAndTheOldNameStays) {
+  start();
+  auto bob = join_as("bob");
+  auto alice = join_as("alice");
+  alice->send_line("/nick bad:name");
+  EXPECT_EQ(alice->read_line(),
+            "Error: invalid name 'bad:name': a name may only hold letters, digits, '_', '-' and '.'");
+  alice->send_line("/nick " + std::string(33, 'a'));
+  EXPECT_EQ(alice->read_line(), "Error: invalid name '" + std::string(33, 'a') +
+                                    "': a name may be at most 32 characters long");
+  alice->send_line("still me");
+  EXPECT_EQ(bob->read_chat_line(), "From alice: still me");
+}
+
+TEST_F(ConversationTest, TakenNameIsRefusedCaseInsensitively) {
+  start();
+  auto alice = join_as("alice");
+  auto other = join();
+  other->send_line("/nick ALICE");
+  EXPECT_EQ(other->read_line(), "Error: the name ALICE is already taken");
+  other->send_line("/nick Zoë");
+  EXPECT_EQ(other->read_line(), "*** You are now known as Zoë");
+  auto third = join();
+  third->send_line("/nick ZOË");
+  EXPECT_EQ(third->read_line(), "Error: the name ZOË is already taken");
+}
+
+TEST_F(ConversationTest, ConcurrentClaimsForOneNameHaveExactlyOneWinner) {
+  constexpr std::size_t kRacers = 12;
+  start();
+  std::vector<std::unique_ptr<LineClient>> racers;
+  for (std::size_t i = 0; i < kRacers; ++i) racers.push_back(join());
+  std::atomic<int> winners{0};
+  std::atomic<int> losers{0};
+  std::vector<std::thread> threads;
+  for (auto& racer : racers) {
+    threads.emplace_back([&, client = racer.get()] {
+      client->send_line("/nick highlander");
+      // Presence notices about the winner may come first; skip to our own answer.
+      while (const auto reply = client->read_line()) {
+        if (reply == "*** You are now known as highlander") {
+          ++winners;
+          return;
+        }
+        if (reply == "Error: the name highlander is already taken") {
+          ++losers;
+          return;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(winners.load(), 1);
+  EXPECT_EQ(losers.load(), static_cast<int>(kRacers) - 1);
+}
+
+TEST_F(ConversationTest, RenameIsAnnouncedToOthers) {
+  start();
+  auto bob = join_as("bob");
+  auto alice = join_as("alice");
+  ASSERT_TRUE(bob->read_until("*** alice joined (2 online)"));
+  alice->send_line("/nick alicia");
+  EXPECT_EQ(alice->read_line(), "*** You are now known as alicia");
+  EXPECT_EQ(bob->read_line(), "*** alice is now known as alicia");
+}
+
+TEST_F(ConversationTest, LeavingIsAnnouncedWithTheReason) {
+  start();
+  auto bob = join_as("bob");
+  auto alice = join_as("alice");
+  auto carol = join_as("carol");
+  ASSERT_TRUE(bob->read_until("*** carol joined (3 online)"));
+  alice->send_line("/quit lunch time");
+  EXPECT_TRUE(bob->read_until("*** alice left (2 online): lunch time"));
+  carol->close();
+  EXPECT_TRUE(bob->read_until("*** carol left (1 online)"));
+}
+
+TEST_F(ConversationTest, NewcomerLearnsWhoIsOnline) {
+  start();
+  auto alice = join_as("alice");
+  LineClient newcomer(server_->port());
+  EXPECT_EQ(newcomer.read_line(), "Welcome to LoChat!");
+  const auto online = newcomer.read_line();
+  ASSERT_TRUE(online);
+  const std::regex expected(R"(\*\*\* Online \(2\): alice \(\d+s\), 127\.0\.0\.1:\d+ \(0s\))");
+  EXPECT_TRUE(std::regex_match(*online, expected)) << *online;
+}
+
+TEST_F(ConversationTest, WhoListsEveryNameWithTimeConnected) {
+  start();
+  auto alice = join_as("alice");
+  auto bob = join_as("bob");
+  bob->send_line("/who");
+  const auto reply = bob->read_line();
+  ASSERT_TRUE(reply);
+  const std::regex expected(R"(\*\*\* Online \(2\): alice \(\d+s\), bob \(\d+s\))");
+  EXPECT_TRUE(std::regex_match(*reply, expected)) << *reply;
+}
+
+TEST_F(ConversationTest, PrivateMessageReachesExactlyOneClient) {
+  start();
+  auto alice = join_as("alice");
+  auto bob = join_as("bob");
+  auto carol = join_as("carol");
+  alice->send_line("/msg BOB psst, lunch?");
+  EXPECT_EQ(alice->read_chat_line(), "Message Received");
+  EXPECT_EQ(bob->read_chat_line(), "Private from alice: psst, lunch?");
+  // Carol's next message line is a later public one: the private one never came.
+  alice->send_line("public again");
+  EXPECT_EQ(carol->read_chat_line(), "From alice: public again");
+  alice->send_line("/msg nobody hello?");
+  EXPECT_EQ(alice->read_chat_line(), "Message Received");
+  EXPECT_EQ(alice->read_chat_line(), "Error: nobody called nobody is online");
+  alice->send_line("/msg bob");
+  EXPECT_EQ(alice->read_chat_line(), "Error: usage: /msg NAME text");
+}
+
+TEST_F(ConversationTest, ActionIsShownWithAStar) {
+  start();
+  auto alice = join_as("alice");
+  auto bob = join_as("bob");
+  alice->send_line("/me waves");
+  EXPECT_EQ(alice->read_chat_line(), "Message Received");
+  EXPECT_EQ(bob->read_chat_line(), "* alice waves");
+  alice->send_line("/me");
+  EXPECT_EQ(alice->read_chat_line(), "Error: usage: /me text");
+}
+
+TEST_F(ConversationTest, HelpListsEveryCommand) {
+  start();
+  auto alice = join_as("alice");
+  alice->send_line("/help");
+  std::string all;
+  for (int i = 0; i < 7; ++i) all += alice->read_line().value_or("") + "\n";
+  for (const char* command : {"/nick", "/who", "/msg", "/me", "/help", "/quit", "//"}) {
+    EXPECT_NE(all.find(std::string("*** ") + command), std::string::npos) << command;
+  }
+}
+
+TEST_F(ConversationTest, HistoryReplaysTheLastMessagesMarkedAndInOrder) {
+  ServerConfig config;
+  config.history_lines = 3;
+  start(config);
+  auto alice = join_as("alice");
+  for (int i = 1; i <= 5; ++i) {
+    alice->send_line("message " + std::to_string(i));
+    ASSERT_EQ(alice->read_chat_line(), "Message Received");
+  }
+  alice->send_line("/me is done");
+  ASSERT_EQ(alice->read_chat_line(), "Message Received");
+
+  LineClient newcomer(server_->port());
+  EXPECT_EQ(newcomer.read_line(), "Welcome to LoChat!");
+  EXPECT_TRUE(newcomer.read_line().value_or("").starts_with("*** Online (2)"));
+  const std::regex stamp(R"(History \d\d:\d\d (.*))");
+  for (const char* expected : {"From alice: message 4", "From alice: message 5", "* alice is done"}) {
+    const auto line = newcomer.read_line().value_or("");
+    std::smatch match;
+    ASSERT_TRUE(std::regex_match(line, match, stamp)) << line;
+    EXPECT_EQ(match[1].str(), expected);
+  }
+  alice->send_line("live");
+  EXPECT_EQ(newcomer.read_chat_line(), "From alice: live");
+}
+
+TEST_F(ConversationTest, HistoryZeroReplaysNothing) {
+  ServerConfig config;
+  config.history_lines = 0;
+  start(config);
+  auto alice = join_as("alice");
+  alice->send_line("forgotten");
+  ASSERT_EQ(alice->read_chat_line(), "Message Received");
+  auto newcomer = join();
+  alice->send_line("live");
+  EXPECT_EQ(newcomer->read_chat_line(), "From alice: live");
+}
+
+TEST_F(ConversationTest, PrivateMessagesAreNotKeptInHistory) {
+  start();
+  auto alice = join_as("alice");
+  auto bob = join_as("bob");
+  alice->send_line("/msg bob secret");
+  ASSERT_EQ(bob->read_chat_line(), "Private from alice: secret");
+  auto newcomer = join();
+  alice->send_line("live");
+  EXPECT_EQ(newcomer->read_chat_line(), "From alice: live");
+}
+
+TEST_F(ConversationTest, EscapeSequencesArriveDefused) {
+  start();
+  auto alice = join_as("alice");
+  auto bob = join_as("bob");
+  alice->send_raw("\x1b[2J\x1b]0;owned\x07 hi\xff\n");
+  EXPECT_EQ(bob->read_chat_line(), "From alice: [2J]0;owned hi\xEF\xBF\xBD");
+}
+
+}  // namespace
+}  // namespace lochat::test
