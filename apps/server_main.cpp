@@ -35,13 +35,13 @@ void use_stderr_logger(spdlog::level::level_enum level) {
   spdlog::set_default_logger(logger);
 }
 
-}  // namespace
+struct Durations {
+  double idle_seconds = 0;
+};
 
-int main(int argc, char** argv) {
-  lochat::ServerConfig config;
-  auto level = spdlog::level::info;
-  CLI::App app{"lochat-server: the LoChat LAN chat server"};
-  app.set_version_flag("--version", std::string("lochat-server ") + LOCHAT_VERSION);
+void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level_enum& level,
+               Durations& durations) {
+  auto& session = config.session;
   app.add_option("--host", config.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", config.port, "TCP port to listen on")->capture_default_str();
   const std::map<std::string, spdlog::level::level_enum> levels{
@@ -51,11 +51,53 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", level, "trace, debug (shows message text), info, warn, error, off")
       ->transform(CLI::CheckedTransformer(levels, CLI::ignore_case))
       ->default_str("info");
-  app.add_flag("--exit-when-empty", config.exit_when_empty,
-               "Stop once the last client has left");
+  app.add_flag("--exit-when-empty", config.exit_when_empty, "Stop once the last client has left");
+  app.add_option("--history", config.history_lines,
+                 "Public messages replayed to newcomers (0 = off)")
+      ->capture_default_str();
+  app.add_option("--max-line", session.max_line, "Longest accepted line, in bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(16, 1 << 20));
+  app.add_option("--max-clients", config.max_clients, "Most clients connected at once")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-per-ip", config.max_per_ip, "Most clients from one address (0 = no limit)")
+      ->capture_default_str();
+  app.add_option("--sendq", session.sendq_bytes,
+                 "Bytes queued for a client that is not reading before it is disconnected")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30));
+  app.add_option("--rate", session.rate, "Lines a second per client; excess is delayed (0 = off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--burst", session.burst, "Lines a client may send at once before --rate applies")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--flood-lines", session.flood_lines,
+                 "Delayed lines beyond which a client is disconnected for flooding")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--idle-timeout", durations.idle_seconds,
+                 "Disconnect clients silent for this many seconds (0 = never)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  lochat::ServerConfig config;
+  auto level = spdlog::level::info;
+  Durations durations;
+  CLI::App app{"lochat-server: the LoChat LAN chat server"};
+  app.set_version_flag("--version", std::string("lochat-server ") + LOCHAT_VERSION);
+  add_flags(app, config, level, durations);
   CLI11_PARSE(app, argc, argv);
+  config.session.idle_timeout =
+      std::chrono::milliseconds(static_cast<long>(durations.idle_seconds * 1000));
 
   use_stderr_logger(level);
+  spdlog::debug("Open file limit: {}", lochat::raise_open_file_limit());
   try {
     lochat::Server server(config);
     running_server = &server;

@@ -10,6 +10,8 @@
 #include <system_error>
 #include <utility>
 
+#include "lochat/protocol.hpp"
+
 namespace lochat {
 
 namespace {
@@ -72,7 +74,12 @@ void Server::accept_pending() {
   for (int accepted = 0; accepted < kAcceptsPerWake; ++accepted) {
     FileDescriptor socket(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (socket.valid()) {
-      start_session(std::move(socket));
+      auto peer = peer_endpoint(socket);
+      if (const auto reason = refusal_reason(peer.address); !reason.empty()) {
+        refuse(std::move(socket), reason);
+      } else {
+        start_session(std::move(socket), std::move(peer));
+      }
       continue;
     }
     if (errno == EMFILE || errno == ENFILE) {
@@ -86,13 +93,37 @@ void Server::accept_pending() {
   }
 }
 
-void Server::start_session(FileDescriptor socket) {
-  auto peer = peer_endpoint(socket);
+std::string Server::refusal_reason(const std::string& address) const {
+  std::lock_guard lock(sessions_mutex_);
+  if (sessions_.size() >= config_.max_clients) {
+    return "server full (" + std::to_string(config_.max_clients) + " clients), try again later";
+  }
+  const auto same_ip = clients_per_ip_.find(address);
+  if (config_.max_per_ip > 0 && same_ip != clients_per_ip_.end() &&
+      same_ip->second >= config_.max_per_ip) {
+    return "too many connections from " + address + " (limit " +
+           std::to_string(config_.max_per_ip) + ")";
+  }
+  return "";
+}
+
+// The refused client reads one line saying why. The socket is fresh, so the
+// line fits its send buffer and the non-blocking send never stalls the accept loop.
+void Server::refuse(FileDescriptor socket, const std::string& reason) {
+  spdlog::warn("Refused {}: {}", peer_endpoint(socket).to_string(), reason);
+  const std::string line = protocol::error(reason);
+  ::send(socket.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::shutdown(socket.get(), SHUT_WR);
+}
+
+void Server::start_session(FileDescriptor socket, Endpoint peer) {
+  const std::string address = peer.address;
   auto session = std::make_shared<Session>(std::move(socket), std::move(peer), hub_, history_,
                                            config_.session, [this] { wake_.notify(); });
   std::lock_guard lock(sessions_mutex_);
   try {
     sessions_.push_back(Running{session, std::thread([session] { session->run(); })});
+    ++clients_per_ip_[address];
     served_anyone_ = true;
     warned_out_of_fds_ = false;
   } catch (const std::system_error& error) {
@@ -106,7 +137,11 @@ void Server::reap_finished() {
     std::lock_guard lock(sessions_mutex_);
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       auto next = std::next(it);
-      if (it->session->finished()) done.splice(done.end(), sessions_, it);
+      if (it->session->finished()) {
+        const auto same_ip = clients_per_ip_.find(it->session->peer().address);
+        if (--same_ip->second == 0) clients_per_ip_.erase(same_ip);
+        done.splice(done.end(), sessions_, it);
+      }
       it = next;
     }
   }
@@ -118,6 +153,7 @@ void Server::stop_all_sessions() {
   {
     std::lock_guard lock(sessions_mutex_);
     all.swap(sessions_);
+    clients_per_ip_.clear();
   }
   for (auto& running : all) running.session->request_stop();
   for (auto& running : all) {

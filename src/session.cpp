@@ -70,7 +70,9 @@ Session::Session(FileDescriptor socket, Endpoint peer, Hub& hub, History& histor
       on_finished_(std::move(on_finished)),
       queue_(config.sendq_bytes),
       framer_(config.max_line),
-      name_(peer_.to_string()) {}
+      name_(peer_.to_string()),
+      bucket_(config.rate, static_cast<double>(config.burst), std::chrono::steady_clock::now()),
+      last_input_(std::chrono::steady_clock::now()) {}
 
 void Session::run() {
   set_nonblocking(socket_);
@@ -124,17 +126,24 @@ void Session::serve() {
         {socket_.get(), static_cast<short>(POLLIN | (has_pending_output() ? POLLOUT : 0)), 0},
         {wake_.fd(), POLLIN, 0},
     }};
-    if (::poll(watched.data(), watched.size(), static_cast<int>(config_.io_timeout.count())) < 0 &&
+    if (::poll(watched.data(), watched.size(), static_cast<int>(poll_timeout().count())) < 0 &&
         errno != EINTR) {
       return;
     }
     if (watched[1].revents != 0) wake_.drain();
-    if ((watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 &&
-        read_available() == Step::close) {
+    const bool peer_gone = (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 &&
+                           read_available() == Step::close;
+    handle_delayed_lines();
+    if (peer_gone) {
       flush_before_close();
       return;
     }
     if (!announced_ && std::chrono::steady_clock::now() >= announce_by_) announce();
+    if (idle_too_long()) {
+      disconnect_for("idle for more than " +
+                     protocol::short_duration(std::chrono::duration_cast<std::chrono::seconds>(
+                         config_.idle_timeout)));
+    }
     if (write_pending() == Step::close) return;
     if (quit_requested_) {
       flush_before_close();
@@ -144,16 +153,46 @@ void Session::serve() {
   flush_before_close();
 }
 
+std::chrono::milliseconds Session::poll_timeout() const {
+  auto timeout = config_.io_timeout;
+  const auto now = std::chrono::steady_clock::now();
+  if (!delayed_lines_.empty()) {
+    timeout = std::min(timeout, std::max(bucket_.wait_for_token(now), std::chrono::milliseconds(1)));
+  }
+  if (config_.idle_timeout.count() > 0) {
+    const auto idle_left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        last_input_ + config_.idle_timeout - now);
+    timeout = std::min(timeout, std::max(idle_left, std::chrono::milliseconds(1)));
+  }
+  return timeout;
+}
+
+bool Session::idle_too_long() const {
+  return config_.idle_timeout.count() > 0 && !quit_requested_ &&
+         std::chrono::steady_clock::now() - last_input_ >= config_.idle_timeout;
+}
+
+// The client hears why in one error line; the others in one notice when it has gone.
+void Session::disconnect_for(std::string reason) {
+  spdlog::warn("Disconnecting {}: {}", name_, reason);
+  send_to_self(protocol::error("disconnected: " + reason));
+  kick_reason_ = std::move(reason);
+  quit_requested_ = true;
+  delayed_lines_.clear();
+  delayed_bytes_ = 0;
+}
+
 Session::Step Session::read_available() {
   std::array<char, kReadChunk> buffer;
   for (int read = 0; read < kReadsPerWake && !quit_requested_; ++read) {
     const auto result = receive_some(socket_, buffer);
     if (result.status == ReadResult::Status::would_block) return Step::keep_going;
     if (result.status == ReadResult::Status::closed) return Step::close;
+    last_input_ = std::chrono::steady_clock::now();
     framer_.feed(
         std::string_view(buffer.data(), result.bytes),
         [this](std::string_view line) {
-          if (!quit_requested_) handle_line(line);
+          if (!quit_requested_) accept_line(line);
         },
         [this] {
           send_to_self(protocol::error("line too long (more than " +
@@ -161,6 +200,30 @@ Session::Step Session::read_available() {
         });
   }
   return Step::keep_going;
+}
+
+// Lines within the flood allowance are handled at once; the rest wait their turn.
+void Session::accept_line(std::string_view line) {
+  if (delayed_lines_.empty() && bucket_.try_take(std::chrono::steady_clock::now())) {
+    handle_line(line);
+    return;
+  }
+  delayed_lines_.emplace_back(line);
+  delayed_bytes_ += line.size();
+  if (delayed_lines_.size() > config_.flood_lines || delayed_bytes_ > kMaxDelayedBytes) {
+    disconnect_for("flooding (more than " + std::to_string(config_.flood_lines) +
+                   " lines waiting)");
+  }
+}
+
+void Session::handle_delayed_lines() {
+  while (!delayed_lines_.empty() && !quit_requested_ &&
+         bucket_.try_take(std::chrono::steady_clock::now())) {
+    const std::string line = std::move(delayed_lines_.front());
+    delayed_lines_.pop_front();
+    delayed_bytes_ -= line.size();
+    handle_line(line);
+  }
 }
 
 void Session::handle_line(std::string_view raw_line) {
@@ -196,10 +259,9 @@ void Session::announce() {
 void Session::announce_departure() {
   if (!announced_) return;
   const std::size_t online = hub_.size();
-  if (dropped_as_slow_) {
-    hub_.broadcast(make_shared_line(protocol::notice(
-                       name_ + " was disconnected: not reading fast enough (" +
-                       std::to_string(online) + " online)")),
+  if (!kick_reason_.empty()) {
+    hub_.broadcast(make_shared_line(protocol::notice(name_ + " was disconnected: " + kick_reason_ +
+                                                     " (" + std::to_string(online) + " online)")),
                    this);
     return;
   }
@@ -325,7 +387,7 @@ Session::Step Session::write_pending() {
   if (queue_.overflowed()) {
     spdlog::warn("Disconnecting {}: send queue full (over {} bytes unread)", name_,
                  config_.sendq_bytes);
-    dropped_as_slow_ = true;
+    kick_reason_ = "not reading fast enough";
     return Step::close;
   }
   return Step::keep_going;

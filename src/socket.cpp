@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -173,7 +174,24 @@ void set_no_delay(const FileDescriptor& socket) {
 }
 
 void set_keepalive(const FileDescriptor& socket) {
+  constexpr int kIdleSeconds = 60;
+  constexpr int kProbeIntervalSeconds = 10;
+  constexpr int kProbes = 6;
   set_int_option(socket, SOL_SOCKET, SO_KEEPALIVE, 1);
+  set_int_option(socket, IPPROTO_TCP, TCP_KEEPIDLE, kIdleSeconds);
+  set_int_option(socket, IPPROTO_TCP, TCP_KEEPINTVL, kProbeIntervalSeconds);
+  set_int_option(socket, IPPROTO_TCP, TCP_KEEPCNT, kProbes);
+}
+
+std::size_t raise_open_file_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return static_cast<std::size_t>(limit.rlim_cur);
 }
 
 void set_send_buffer(const FileDescriptor& socket, int bytes) {

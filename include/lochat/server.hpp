@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,6 +22,8 @@ struct ServerConfig {
   std::uint16_t port = 4444;
   bool exit_when_empty = false;  // the original behaviour: stop once the last client left
   std::size_t history_lines = 20;  // public messages replayed to newcomers; 0 = none
+  std::size_t max_clients = 1024;
+  std::size_t max_per_ip = 0;  // 0 = no limit
   SessionConfig session;
 };
 
@@ -54,7 +57,10 @@ class Server {
   };
 
   void accept_pending();
-  void start_session(FileDescriptor socket);
+  // Why a newcomer from `address` cannot be served now, or "" if it can.
+  [[nodiscard]] std::string refusal_reason(const std::string& address) const;
+  void refuse(FileDescriptor socket, const std::string& reason);
+  void start_session(FileDescriptor socket, Endpoint peer);
   void reap_finished();
   void stop_all_sessions();
   [[nodiscard]] bool should_exit_when_empty() const;
@@ -70,8 +76,9 @@ class Server {
   std::chrono::steady_clock::time_point accept_paused_until_{};
   bool warned_out_of_fds_ = false;
 
-  mutable std::mutex sessions_mutex_;  // guards sessions_ and served_anyone_
+  mutable std::mutex sessions_mutex_;  // guards sessions_, clients_per_ip_ and served_anyone_
   std::list<Running> sessions_;
+  std::map<std::string, std::size_t> clients_per_ip_;
   bool served_anyone_ = false;
 };
 

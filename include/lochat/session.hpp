@@ -15,6 +15,7 @@
 #include "lochat/hub.hpp"
 #include "lochat/outbound_queue.hpp"
 #include "lochat/socket.hpp"
+#include "lochat/token_bucket.hpp"
 
 namespace lochat {
 
@@ -27,7 +28,18 @@ struct SessionConfig {
   std::chrono::milliseconds io_timeout{1000};
   // How long a closing session keeps trying to flush what is queued.
   std::chrono::milliseconds linger{500};
+  // Flood control: lines a second, and how many may come at once (a paste).
+  // Lines beyond that are delayed, not dropped; 0 turns it off.
+  double rate = 10.0;
+  std::size_t burst = 30;
+  // A client with more delayed lines than this (or more than kMaxDelayedBytes
+  // of them) is flooding and is disconnected.
+  std::size_t flood_lines = 200;
+  // Disconnect clients silent for this long; 0 = never.
+  std::chrono::milliseconds idle_timeout{0};
 };
+
+inline constexpr std::size_t kMaxDelayedBytes = 64 * 1024;
 
 // One connected client: its thread runs run(), which greets it, reads and
 // handles its lines, and writes its outbound queue to the socket.
@@ -64,6 +76,11 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   void greet();
   void serve();
   Step read_available();
+  void accept_line(std::string_view line);
+  void handle_delayed_lines();
+  [[nodiscard]] std::chrono::milliseconds poll_timeout() const;
+  [[nodiscard]] bool idle_too_long() const;
+  void disconnect_for(std::string reason);
   void handle_line(std::string_view line);
   void publish(std::string line);
   void announce();
@@ -101,9 +118,13 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   // at its first line or when the first poll interval passes, whichever is first.
   bool announced_ = false;
   std::chrono::steady_clock::time_point announce_by_{};
+  TokenBucket bucket_;
+  std::deque<std::string> delayed_lines_;  // read but waiting for the flood control
+  std::size_t delayed_bytes_ = 0;
+  std::chrono::steady_clock::time_point last_input_{};
   bool quit_requested_ = false;
-  std::string departure_reason_;
-  bool dropped_as_slow_ = false;
+  std::string departure_reason_;  // from /quit
+  std::string kick_reason_;       // why the server disconnected the client, if it did
 };
 
 }  // namespace lochat

@@ -53,8 +53,13 @@ Endpoint peer_endpoint(const FileDescriptor& socket);
 void set_io_timeouts(const FileDescriptor& socket, std::chrono::milliseconds timeout);
 void set_nonblocking(const FileDescriptor& socket);
 void set_no_delay(const FileDescriptor& socket);
+// TCP keepalive, tuned so a vanished peer is noticed in about two minutes, not two hours.
 void set_keepalive(const FileDescriptor& socket);
 void set_send_buffer(const FileDescriptor& socket, int bytes);
+
+// Raises the soft limit on open files to the hard limit (a server needs about
+// two descriptors per client); returns the limit now in force.
+std::size_t raise_open_file_limit();
 
 // Writes all of `bytes` on a blocking socket (retrying partial writes and timeouts
 // until `deadline`); false when the peer is gone or the deadline passed. Never raises SIGPIPE.

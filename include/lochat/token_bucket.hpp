@@ -1,0 +1,29 @@
+#pragma once
+
+#include <chrono>
+
+namespace lochat {
+
+// Flood control: `rate` tokens a second, up to `burst` saved up. One line costs
+// one token. Time is passed in, so the arithmetic is testable without a clock.
+// Not thread-safe: each session owns its bucket.
+class TokenBucket {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  TokenBucket(double rate_per_second, double burst, Clock::time_point now);
+
+  bool try_take(Clock::time_point now);
+  // How long until a token is available (zero if one is now).
+  [[nodiscard]] std::chrono::milliseconds wait_for_token(Clock::time_point now) const;
+
+ private:
+  [[nodiscard]] double tokens_at(Clock::time_point now) const;
+
+  double rate_;
+  double burst_;
+  double tokens_;
+  Clock::time_point updated_;
+};
+
+}  // namespace lochat
