@@ -184,7 +184,7 @@ void Session::disconnect_for(std::string reason) {
 
 Session::Step Session::read_available() {
   std::array<char, kReadChunk> buffer;
-  for (int read = 0; read < kReadsPerWake && !quit_requested_; ++read) {
+  for (int read = 0; read < kReadsPerWake && !quit_requested_ && !stop_requested_.load(); ++read) {
     const auto result = receive_some(socket_, buffer);
     if (result.status == ReadResult::Status::would_block) return Step::keep_going;
     if (result.status == ReadResult::Status::closed) return Step::close;

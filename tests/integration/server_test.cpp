@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "all_to_all.hpp"
 #include "server_fixture.hpp"
 
 namespace lochat::test {
@@ -120,63 +121,10 @@ TEST_F(ServerTest, OverlongLineIsRefusedAndTheConnectionStays) {
 
 // Every peer gets every message exactly once, intact, in each sender's order.
 TEST_F(ServerTest, TwentyClientsTimesHundredMessagesAllDelivered) {
-  constexpr std::size_t kClients = 20;
-  constexpr std::size_t kMessages = 100;
   ServerConfig config;
   config.session.rate = 0;  // a load test, not a test of flood control
   start(config);
-  std::vector<std::unique_ptr<LineClient>> clients;
-  for (std::size_t i = 0; i < kClients; ++i) clients.push_back(join());
-  ASSERT_TRUE(eventually([&] { return server_->online() == kClients; }));
-  std::map<std::string, std::size_t> sender_index;
-  for (std::size_t i = 0; i < kClients; ++i) {
-    sender_index[clients[i]->local_endpoint().to_string()] = i;
-  }
-  const auto message = [](std::size_t sender, std::size_t sequence) {
-    return "msg " + std::to_string(sender) + " " + std::to_string(sequence) + " payload-" +
-           std::string(sequence % 7, '*');
-  };
-
-  std::vector<std::string> failures(kClients);
-  std::vector<std::thread> workers;
-  for (std::size_t me = 0; me < kClients; ++me) {
-    workers.emplace_back([&, me] {
-      auto& client = *clients[me];
-      for (std::size_t m = 0; m < kMessages; ++m) client.send_line(message(me, m));
-      std::vector<std::size_t> next_expected(kClients, 0);
-      std::size_t acks = 0;
-      std::size_t relays = 0;
-      while (acks < kMessages || relays < (kClients - 1) * kMessages) {
-        auto line = client.read_chat_line();
-        if (!line) {
-          failures[me] = "timed out after " + std::to_string(acks) + " acks, " +
-                         std::to_string(relays) + " relays";
-          return;
-        }
-        if (*line == "Message Received") {
-          ++acks;
-          continue;
-        }
-        const auto colon = line->find(": ", 5);
-        const std::string sender = line->substr(5, colon - 5);
-        const auto from = sender_index.find(sender);
-        if (from == sender_index.end() || from->second == me) {
-          failures[me] = "line from an unexpected sender: " + *line;
-          return;
-        }
-        const std::string expected =
-            "From " + sender + ": " + message(from->second, next_expected[from->second]++);
-        if (*line != expected) {
-          failures[me] = "got " + *line + " but wanted " + expected;
-          return;
-        }
-        ++relays;
-      }
-      if (!client.nothing_within(std::chrono::milliseconds(50))) failures[me] = "extra line";
-    });
-  }
-  for (auto& worker : workers) worker.join();
-  for (std::size_t i = 0; i < kClients; ++i) EXPECT_EQ(failures[i], "") << "client " << i;
+  EXPECT_EQ(all_to_all_failures(server_->port(), 20, 100), std::vector<std::string>{});
 }
 
 // A client that never reads fills its bounded queue and is disconnected;
@@ -186,9 +134,7 @@ TEST_F(ServerTest, ClientThatNeverReadsDoesNotDelayTheOthers) {
   config.session.sendq_bytes = 32 * 1024;
   config.session.rate = 0;  // a load test, not a test of flood control
   start(config);
-  LineClient staller(server_->port());
-  const int tiny = 4096;
-  ::setsockopt(staller.fd(), SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+  auto staller = LineClient::staller(server_->port());
   auto alice = join();
   auto bob = join();
   ASSERT_TRUE(eventually([&] { return server_->online() == 3; }));

@@ -1,6 +1,8 @@
 #include "test_support.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -75,6 +77,20 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 
 LineClient::LineClient(std::uint16_t port, const std::string& host)
     : socket_(connect_tcp(host, port)) {}
+
+LineClient LineClient::staller(std::uint16_t port) {
+  FileDescriptor socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const int tiny = 4096;
+  ::setsockopt(socket.get(), SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    throw std::runtime_error("LineClient::staller: connect failed");
+  }
+  return LineClient(std::move(socket));
+}
 
 void LineClient::send_raw(std::string_view bytes) {
   if (!send_all(socket_, bytes, Clock::now() + kPatience)) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,9 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 class LineClient {
  public:
   explicit LineClient(std::uint16_t port, const std::string& host = "127.0.0.1");
+  // A client that never reads: its receive buffer is shrunk before connecting
+  // (shrinking it later makes TCP retransmit into a closed window for seconds).
+  static LineClient staller(std::uint16_t port);
 
   void send_raw(std::string_view bytes);
   void send_line(std::string_view text);
@@ -46,6 +50,8 @@ class LineClient {
   void close() { socket_.reset(); }
 
  private:
+  explicit LineClient(FileDescriptor connected) : socket_(std::move(connected)) {}
+
   FileDescriptor socket_;
   std::string buffer_;
   bool eof_ = false;
