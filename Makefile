@@ -1,8 +1,9 @@
 # A thin layer over the CMake presets, so a fresh machine needs one command each:
 #   make run   installs what is missing, builds, starts lochat-server --port 4444
-#   make test  installs what is missing, builds and runs the whole suite (default, asan, tsan)
+#   make test  installs what is missing, builds and runs the whole suite:
+#              default, asan and tsan presets, then the fuzzers (about a minute)
 PORT ?= 4444
-PRESETS := default asan tsan
+PRESETS := default asan tsan fuzz
 
 .PHONY: run test deps build $(addprefix test-,$(PRESETS)) clean
 

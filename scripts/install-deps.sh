@@ -7,6 +7,7 @@ packages=(
   build-essential cmake make pkg-config
   libcli11-dev libspdlog-dev libfmt-dev libreadline-dev
   googletest libgtest-dev
+  clang libclang-rt-14-dev valgrind
   netcat-openbsd
 )
 

@@ -233,8 +233,10 @@ std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
   return exit_code_;
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> extra_args) {
-  std::vector<std::string> argv{server_binary(), "--host", "127.0.0.1", "--port", "0"};
+ServerProcess::ServerProcess(std::vector<std::string> extra_args,
+                             std::vector<std::string> wrapper) {
+  std::vector<std::string> argv = std::move(wrapper);
+  argv.insert(argv.end(), {server_binary(), "--host", "127.0.0.1", "--port", "0"});
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<ChildProcess>(argv);
   const std::regex listening(R"(Listening on 127\.0\.0\.1:(\d+))");

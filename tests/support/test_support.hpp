@@ -96,9 +96,11 @@ class ChildProcess {
 
 // Starts the real lochat-server on 127.0.0.1, port 0 chosen by the kernel, and
 // reads the bound port from its log line "Listening on 127.0.0.1:PORT".
+// `wrapper` goes before the binary (e.g. valgrind and its options).
 class ServerProcess {
  public:
-  explicit ServerProcess(std::vector<std::string> extra_args = {});
+  explicit ServerProcess(std::vector<std::string> extra_args = {},
+                         std::vector<std::string> wrapper = {});
   [[nodiscard]] std::uint16_t port() const { return port_; }
   ChildProcess& process() { return *process_; }
 

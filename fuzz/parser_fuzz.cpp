@@ -1,0 +1,46 @@
+// libFuzzer target: the client-line parser, the name rules and the sanitiser.
+// Sanitised text must be printable UTF-8 (sanitising it again changes nothing)
+// and parsing must stay inside the input.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "lochat/protocol.hpp"
+#include "lochat/text.hpp"
+
+namespace {
+
+bool inside(std::string_view part, std::string_view whole) {
+  return part.empty() ||
+         (part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+
+  const std::string clean = lochat::text::sanitize(input);
+  if (lochat::text::sanitize(clean) != clean) std::abort();
+  for (const char byte : clean) {
+    const auto value = static_cast<unsigned char>(byte);
+    if ((value < 0x20 && value != '\t') || value == 0x7F) std::abort();
+  }
+
+  const auto parsed = lochat::protocol::parse_client_line(clean);
+  if (!inside(parsed.text, clean) || !inside(parsed.command, clean) ||
+      !inside(parsed.argument, clean)) {
+    std::abort();
+  }
+
+  if (!lochat::text::name_problem(input)) {
+    const std::string folded = lochat::text::fold_name(input);
+    if (lochat::text::fold_name(folded) != folded) std::abort();
+  }
+
+  const auto server_line = lochat::protocol::parse_server_line(clean);
+  if (!inside(server_line.text, clean) || !inside(server_line.sender, clean)) std::abort();
+  return 0;
+}
