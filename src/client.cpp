@@ -25,7 +25,9 @@ ChatClient::ChatClient(const std::string& host, std::uint16_t port, Callbacks ca
   receiver_ = std::thread([this] { receive_loop(); });
 }
 
-ChatClient::~ChatClient() { close(); }
+ChatClient::~ChatClient() {
+  close();
+}
 
 bool ChatClient::send_line(std::string_view text) {
   std::string line;

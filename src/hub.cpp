@@ -59,8 +59,9 @@ void Hub::broadcast(const SharedLine& line, const Participant* except) const {
 std::shared_ptr<Participant> Hub::find(std::string_view name) const {
   const std::string folded = text::fold_name(name);
   const auto members = snapshot();
-  const auto found = std::find_if(members->begin(), members->end(),
-                                  [&](const Member& member) { return member.folded_name == folded; });
+  const auto found = std::find_if(members->begin(), members->end(), [&](const Member& member) {
+    return member.folded_name == folded;
+  });
   return found == members->end() ? nullptr : found->participant;
 }
 
@@ -72,7 +73,9 @@ std::vector<Hub::MemberInfo> Hub::members() const {
   return infos;
 }
 
-std::size_t Hub::size() const { return snapshot()->size(); }
+std::size_t Hub::size() const {
+  return snapshot()->size();
+}
 
 std::shared_ptr<const Hub::Members> Hub::snapshot() const {
   std::lock_guard lock(mutex_);

@@ -6,7 +6,9 @@ namespace lochat::protocol {
 
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 std::string_view trim_leading_blanks(std::string_view text) {
   while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);
@@ -40,7 +42,9 @@ std::string notice(std::string_view text) {
   return line(std::string(kNoticePrefix).append(text));
 }
 
-std::string error(std::string_view text) { return line(std::string(kErrorPrefix).append(text)); }
+std::string error(std::string_view text) {
+  return line(std::string(kErrorPrefix).append(text));
+}
 
 std::string private_message(std::string_view sender, std::string_view text) {
   return line(std::string(kPrivatePrefix).append(sender).append(": ").append(text));
@@ -73,7 +77,11 @@ std::string online_list(const std::vector<OnlineEntry>& entries) {
   std::string text = "Online (" + std::to_string(entries.size()) + "):";
   const char* separator = " ";
   for (const auto& entry : entries) {
-    text.append(separator).append(entry.name).append(" (").append(short_duration(entry.connected)).append(")");
+    text.append(separator)
+        .append(entry.name)
+        .append(" (")
+        .append(short_duration(entry.connected))
+        .append(")");
     separator = ", ";
   }
   return notice(text);
@@ -103,8 +111,8 @@ ClientLine parse_client_line(std::string_view text) {
   const auto name_end = text.find_first_of(" \t");
   parsed.kind = ClientLine::Kind::command;
   parsed.command = text.substr(0, name_end);
-  parsed.argument =
-      name_end == std::string_view::npos ? std::string_view{} : trim_leading_blanks(text.substr(name_end));
+  parsed.argument = name_end == std::string_view::npos ? std::string_view{}
+                                                       : trim_leading_blanks(text.substr(name_end));
   return parsed;
 }
 

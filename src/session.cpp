@@ -131,8 +131,8 @@ void Session::serve() {
       return;
     }
     if (watched[1].revents != 0) wake_.drain();
-    const bool peer_gone = (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 &&
-                           read_available() == Step::close;
+    const bool peer_gone =
+        (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 && read_available() == Step::close;
     handle_delayed_lines();
     if (peer_gone) {
       flush_before_close();
@@ -141,8 +141,8 @@ void Session::serve() {
     if (!announced_ && std::chrono::steady_clock::now() >= announce_by_) announce();
     if (idle_too_long()) {
       disconnect_for("idle for more than " +
-                     protocol::short_duration(std::chrono::duration_cast<std::chrono::seconds>(
-                         config_.idle_timeout)));
+                     protocol::short_duration(
+                         std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout)));
     }
     if (write_pending() == Step::close) return;
     if (quit_requested_) {
@@ -157,7 +157,8 @@ std::chrono::milliseconds Session::poll_timeout() const {
   auto timeout = config_.io_timeout;
   const auto now = std::chrono::steady_clock::now();
   if (!delayed_lines_.empty()) {
-    timeout = std::min(timeout, std::max(bucket_.wait_for_token(now), std::chrono::milliseconds(1)));
+    timeout =
+        std::min(timeout, std::max(bucket_.wait_for_token(now), std::chrono::milliseconds(1)));
   }
   if (config_.idle_timeout.count() > 0) {
     const auto idle_left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -270,8 +271,9 @@ void Session::announce_departure() {
 
 void Session::handle_command(std::string_view command, std::string_view argument) {
   const auto table = command_table();
-  const auto entry = std::find_if(table.begin(), table.end(),
-                                  [command](const Command& known) { return known.name == command; });
+  const auto entry = std::find_if(table.begin(), table.end(), [command](const Command& known) {
+    return known.name == command;
+  });
   if (entry == table.end()) {
     send_to_self(protocol::error("unknown command /" + std::string(command) + " (try /help)"));
     return;
@@ -350,7 +352,9 @@ void Session::send_to_self(std::string text) {
   queue_.push_unbounded(make_shared_line(std::move(text)));
 }
 
-bool Session::has_pending_output() const { return !writing_.empty() || !queue_.empty(); }
+bool Session::has_pending_output() const {
+  return !writing_.empty() || !queue_.empty();
+}
 
 Session::Step Session::write_pending() {
   queue_.take_all(writing_);

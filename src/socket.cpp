@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,7 +21,9 @@ namespace lochat {
 
 namespace {
 
-std::string error_text(int error_number) { return std::strerror(error_number); }
+std::string error_text(int error_number) {
+  return std::strerror(error_number);
+}
 
 std::string host_port(const std::string& host, std::uint16_t port) {
   const bool ipv6 = host.find(':') != std::string::npos;
@@ -68,7 +71,9 @@ bool wait_writable(const FileDescriptor& socket, std::chrono::steady_clock::time
 
 }  // namespace
 
-FileDescriptor::FileDescriptor(FileDescriptor&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+FileDescriptor::FileDescriptor(FileDescriptor&& other) noexcept : fd_(other.fd_) {
+  other.fd_ = -1;
+}
 
 FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
   if (this != &other) {
@@ -79,52 +84,57 @@ FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
   return *this;
 }
 
-FileDescriptor::~FileDescriptor() { reset(); }
+FileDescriptor::~FileDescriptor() {
+  reset();
+}
 
 void FileDescriptor::reset() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
 
-std::string Endpoint::to_string() const { return host_port(address, port); }
+std::string Endpoint::to_string() const {
+  return host_port(address, port);
+}
 
-FileDescriptor listen_tcp(const std::string& host, std::uint16_t port, int backlog) {
-  const auto addresses = resolve(host, port, true, "cannot listen on");
+namespace {
+
+// Opens a socket for each address `host` resolves to, in turn, until `use`
+// succeeds on one; otherwise a NetError "<what> host:port: reason".
+FileDescriptor first_usable_socket(
+    const std::string& host, std::uint16_t port, bool passive, const std::string& what,
+    const std::function<bool(const FileDescriptor&, const addrinfo&)>& use) {
+  const auto addresses = resolve(host, port, passive, what);
   int last_error = 0;
   for (const addrinfo* entry = addresses.get(); entry != nullptr; entry = entry->ai_next) {
     FileDescriptor socket(
         ::socket(entry->ai_family, entry->ai_socktype | SOCK_CLOEXEC, entry->ai_protocol));
-    if (!socket.valid()) {
-      last_error = errno;
-      continue;
-    }
-    set_int_option(socket, SOL_SOCKET, SO_REUSEADDR, 1);
-    if (::bind(socket.get(), entry->ai_addr, entry->ai_addrlen) == 0 &&
-        ::listen(socket.get(), backlog) == 0) {
-      return socket;
-    }
+    if (socket.valid() && use(socket, *entry)) return socket;
     last_error = errno;
   }
-  throw NetError("cannot listen on " + host_port(host, port) + ": " + error_text(last_error));
+  throw NetError(what + " " + host_port(host, port) + ": " + error_text(last_error));
+}
+
+}  // namespace
+
+FileDescriptor listen_tcp(const std::string& host, std::uint16_t port, int backlog) {
+  return first_usable_socket(host, port, true, "cannot listen on",
+                             [backlog](const FileDescriptor& socket, const addrinfo& address) {
+                               set_int_option(socket, SOL_SOCKET, SO_REUSEADDR, 1);
+                               return ::bind(socket.get(), address.ai_addr, address.ai_addrlen) ==
+                                          0 &&
+                                      ::listen(socket.get(), backlog) == 0;
+                             });
 }
 
 FileDescriptor connect_tcp(const std::string& host, std::uint16_t port) {
-  const auto addresses = resolve(host, port, false, "cannot connect to");
-  int last_error = 0;
-  for (const addrinfo* entry = addresses.get(); entry != nullptr; entry = entry->ai_next) {
-    FileDescriptor socket(
-        ::socket(entry->ai_family, entry->ai_socktype | SOCK_CLOEXEC, entry->ai_protocol));
-    if (!socket.valid()) {
-      last_error = errno;
-      continue;
-    }
-    if (::connect(socket.get(), entry->ai_addr, entry->ai_addrlen) == 0) {
-      set_no_delay(socket);
-      return socket;
-    }
-    last_error = errno;
-  }
-  throw NetError("cannot connect to " + host_port(host, port) + ": " + error_text(last_error));
+  auto connected = first_usable_socket(host, port, false, "cannot connect to",
+                                       [](const FileDescriptor& socket, const addrinfo& address) {
+                                         return ::connect(socket.get(), address.ai_addr,
+                                                          address.ai_addrlen) == 0;
+                                       });
+  set_no_delay(connected);
+  return connected;
 }
 
 std::uint16_t local_port(const FileDescriptor& socket) {

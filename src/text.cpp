@@ -68,15 +68,16 @@ bool is_control(char32_t code_point) {
 
 // Unicode classification without touching the process-wide locale.
 locale_t unicode_locale() {
-  static const locale_t locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  static const locale_t locale =
+      newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
   return locale;
 }
 
 bool is_name_character(char32_t code_point) {
   if (code_point < 0x80) {
     const auto c = static_cast<char>(code_point);
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
   }
   const locale_t locale = unicode_locale();
   return locale != nullptr && iswalpha_l(static_cast<wint_t>(code_point), locale) != 0;

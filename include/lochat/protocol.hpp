@@ -47,9 +47,9 @@ std::string short_duration(std::chrono::seconds duration);
 struct ClientLine {
   enum class Kind { empty, chat, command };
   Kind kind = Kind::empty;
-  std::string_view text;     // chat: the message ("//x" unescaped to "/x")
-  std::string_view command;  // command: its name without "/", e.g. "quit"
-  std::string_view argument; // command: the rest, leading blanks trimmed
+  std::string_view text;      // chat: the message ("//x" unescaped to "/x")
+  std::string_view command;   // command: its name without "/", e.g. "quit"
+  std::string_view argument;  // command: the rest, leading blanks trimmed
 };
 ClientLine parse_client_line(std::string_view line);
 
@@ -57,9 +57,9 @@ ClientLine parse_client_line(std::string_view line);
 struct ServerLine {
   enum class Kind { welcome, ack, relay, private_message, action, notice, error, other };
   Kind kind = Kind::other;
-  std::string_view sender;  // relay, private_message, action
-  std::string_view text;    // the part after the prefix and sender; other: the whole line
-  bool replayed = false;    // a "History" line: kind and fields describe the line inside
+  std::string_view sender;      // relay, private_message, action
+  std::string_view text;        // the part after the prefix and sender; other: the whole line
+  bool replayed = false;        // a "History" line: kind and fields describe the line inside
   std::string_view clock_time;  // replayed only: "HH:MM" when it was first sent
 };
 ServerLine parse_server_line(std::string_view line);

@@ -20,7 +20,7 @@ namespace lochat {
 struct ServerConfig {
   std::string host = "0.0.0.0";
   std::uint16_t port = 4444;
-  bool exit_when_empty = false;  // the original behaviour: stop once the last client left
+  bool exit_when_empty = false;    // the original behaviour: stop once the last client left
   std::size_t history_lines = 20;  // public messages replayed to newcomers; 0 = none
   std::size_t max_clients = 1024;
   std::size_t max_per_ip = 0;  // 0 = no limit

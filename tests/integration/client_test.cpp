@@ -1,14 +1,13 @@
 #include "lochat/client.hpp"
 
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 

@@ -37,8 +37,9 @@ TEST_F(ConversationTest, InvalidNameIsRefusedAndTheOldNameStays) {
   auto bob = join_as("bob");
   auto alice = join_as("alice");
   alice->send_line("/nick bad:name");
-  EXPECT_EQ(alice->read_line(),
-            "Error: invalid name 'bad:name': a name may only hold letters, digits, '_', '-' and '.'");
+  EXPECT_EQ(
+      alice->read_line(),
+      "Error: invalid name 'bad:name': a name may only hold letters, digits, '_', '-' and '.'");
   alice->send_line("/nick " + std::string(33, 'a'));
   EXPECT_EQ(alice->read_line(), "Error: invalid name '" + std::string(33, 'a') +
                                     "': a name may be at most 32 characters long");
@@ -188,7 +189,8 @@ TEST_F(ConversationTest, HistoryReplaysTheLastMessagesMarkedAndInOrder) {
   EXPECT_EQ(newcomer.read_line(), "Welcome to LoChat!");
   EXPECT_TRUE(newcomer.read_line().value_or("").starts_with("*** Online (2)"));
   const std::regex stamp(R"(History \d\d:\d\d (.*))");
-  for (const char* expected : {"From alice: message 4", "From alice: message 5", "* alice is done"}) {
+  for (const char* expected :
+       {"From alice: message 4", "From alice: message 5", "* alice is done"}) {
     const auto line = newcomer.read_line().value_or("");
     std::smatch match;
     ASSERT_TRUE(std::regex_match(line, match, stamp)) << line;

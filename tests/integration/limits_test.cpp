@@ -54,8 +54,8 @@ TEST_F(LimitsTest, PasteWithinTheBurstIsDeliveredAtOnceAndTheRestIsDelayedNotDro
   const auto started = Clock::now();
   alice->send_raw(paste);
   for (int i = 0; i < kLines; ++i) {
-    EXPECT_EQ(bob->read_chat_line(), "From " + alice->local_endpoint().to_string() + ": line " +
-                                         std::to_string(i));
+    EXPECT_EQ(bob->read_chat_line(),
+              "From " + alice->local_endpoint().to_string() + ": line " + std::to_string(i));
   }
   // Ten lines past the burst at twenty a second cannot all arrive in under
   // half a second: a lower bound, which a slow machine cannot break.
@@ -77,7 +77,8 @@ TEST_F(LimitsTest, PersistentFloodIsDisconnectedWithAReasonAndOthersCarryOn) {
   flooder->send_raw(flood);
   EXPECT_TRUE(flooder->read_until("Error: disconnected: flooding (more than 50 lines waiting)"));
   EXPECT_TRUE(flooder->wait_closed());
-  EXPECT_TRUE(bob->read_until("*** flooder was disconnected: flooding (more than 50 lines waiting) (1 online)"));
+  EXPECT_TRUE(bob->read_until(
+      "*** flooder was disconnected: flooding (more than 50 lines waiting) (1 online)"));
   bob->send_line("quiet again");
   EXPECT_EQ(bob->read_chat_line(), "Message Received");
 }

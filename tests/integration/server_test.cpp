@@ -195,9 +195,9 @@ TEST_F(ServerTest, PortInUseIsOneClearError) {
     Server clash(second);
     FAIL() << "a second server bound the same port";
   } catch (const NetError& error) {
-    EXPECT_EQ(std::string(error.what()),
-              "cannot listen on 127.0.0.1:" + std::to_string(second.port) +
-                  ": Address already in use");
+    EXPECT_EQ(
+        std::string(error.what()),
+        "cannot listen on 127.0.0.1:" + std::to_string(second.port) + ": Address already in use");
   }
 }
 

@@ -31,8 +31,12 @@ std::size_t entries_in(const std::string& directory) {
   return count;
 }
 
-std::size_t open_fds() { return entries_in("/proc/self/fd"); }
-std::size_t threads() { return entries_in("/proc/self/task"); }
+std::size_t open_fds() {
+  return entries_in("/proc/self/fd");
+}
+std::size_t threads() {
+  return entries_in("/proc/self/task");
+}
 
 // Resident memory of a process in KiB, from /proc/PID/status.
 std::size_t resident_kib(pid_t pid) {
@@ -97,15 +101,15 @@ TEST_F(StressTest, FloodIsThrottledWithoutDelayingOthers) {
   std::string flood;
   for (int i = 0; i < kFloodLines; ++i) flood += "flood " + std::to_string(i) + "\n";
   flooder->send_raw(flood);
-  const std::string last_flood_line =
-      "From " + flooder->local_endpoint().to_string() + ": flood " + std::to_string(kFloodLines - 1);
+  const std::string last_flood_line = "From " + flooder->local_endpoint().to_string() + ": flood " +
+                                      std::to_string(kFloodLines - 1);
 
   int exchanged = 0;
   bool flood_finished_first = false;
   for (int i = 0; i < 20 && !flood_finished_first; ++i) {
     alice->send_line("hello " + std::to_string(i));
-    const std::string expected = "From " + alice->local_endpoint().to_string() + ": hello " +
-                                 std::to_string(i);
+    const std::string expected =
+        "From " + alice->local_endpoint().to_string() + ": hello " + std::to_string(i);
     while (const auto line = bob->read_chat_line()) {
       if (*line == last_flood_line) flood_finished_first = true;
       if (*line == expected) break;

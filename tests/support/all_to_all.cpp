@@ -38,8 +38,8 @@ std::string check_deliveries(LineClient& client, std::size_t me,
     if (!line->starts_with("From ") || from == sender_index.end() || from->second == me) {
       return "unexpected line: " + *line;
     }
-    const std::string expected =
-        "From " + from->first + ": " + numbered_message(from->second, next_expected[from->second]++);
+    const std::string expected = "From " + from->first + ": " +
+                                 numbered_message(from->second, next_expected[from->second]++);
     if (*line != expected) return "got '" + *line + "' but wanted '" + expected + "'";
     ++relays;
   }

@@ -98,7 +98,9 @@ void LineClient::send_raw(std::string_view bytes) {
   }
 }
 
-void LineClient::send_line(std::string_view text) { send_raw(std::string(text) + "\n"); }
+void LineClient::send_line(std::string_view text) {
+  send_raw(std::string(text) + "\n");
+}
 
 std::optional<std::string> LineClient::read_line(std::chrono::milliseconds timeout) {
   return read_line_with_deadline(socket_.get(), buffer_, eof_, Clock::now() + timeout);
@@ -188,11 +190,14 @@ void ChildProcess::write_stdin(std::string_view bytes) {
   }
 }
 
-void ChildProcess::close_stdin() { stdin_.reset(); }
+void ChildProcess::close_stdin() {
+  stdin_.reset();
+}
 
 std::optional<std::string> ChildProcess::read_line_from(Stream& stream,
                                                         std::chrono::milliseconds timeout) {
-  return read_line_with_deadline(stream.fd.get(), stream.buffer, stream.eof, Clock::now() + timeout);
+  return read_line_with_deadline(stream.fd.get(), stream.buffer, stream.eof,
+                                 Clock::now() + timeout);
 }
 
 std::optional<std::string> ChildProcess::read_stdout_line(std::chrono::milliseconds timeout) {
@@ -205,7 +210,8 @@ std::optional<std::string> ChildProcess::read_stderr_line(std::chrono::milliseco
 
 bool ChildProcess::stdout_contains(std::string_view needle, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  while (auto line = read_line_with_deadline(stdout_.fd.get(), stdout_.buffer, stdout_.eof, deadline)) {
+  while (auto line =
+             read_line_with_deadline(stdout_.fd.get(), stdout_.buffer, stdout_.eof, deadline)) {
     if (line->find(needle) != std::string::npos) return true;
   }
   return false;
@@ -213,7 +219,8 @@ bool ChildProcess::stdout_contains(std::string_view needle, std::chrono::millise
 
 bool ChildProcess::stderr_contains(std::string_view needle, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  while (auto line = read_line_with_deadline(stderr_.fd.get(), stderr_.buffer, stderr_.eof, deadline)) {
+  while (auto line =
+             read_line_with_deadline(stderr_.fd.get(), stderr_.buffer, stderr_.eof, deadline)) {
     if (line->find(needle) != std::string::npos) return true;
   }
   return false;
@@ -226,8 +233,8 @@ void ChildProcess::send_signal(int signal) {
 std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
   if (exit_code_) return exit_code_;
   int status = 0;
-  const bool exited = eventually(
-      [&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
+  const bool exited =
+      eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
   if (!exited) return std::nullopt;
   exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return exit_code_;
@@ -252,7 +259,11 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args,
   throw std::runtime_error("lochat-server did not report its port");
 }
 
-std::string server_binary() { return LOCHAT_SERVER_BIN; }
-std::string client_binary() { return LOCHAT_CLIENT_BIN; }
+std::string server_binary() {
+  return LOCHAT_SERVER_BIN;
+}
+std::string client_binary() {
+  return LOCHAT_CLIENT_BIN;
+}
 
 }  // namespace lochat::test

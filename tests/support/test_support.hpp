@@ -7,9 +7,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lochat/socket.hpp"
@@ -22,7 +22,8 @@ using namespace std::chrono_literals;
 inline constexpr std::chrono::milliseconds kPatience = 10s;
 
 // Polls `condition` until it holds or `timeout` passes; true if it held.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = kPatience);
+bool eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = kPatience);
 
 // A bare TCP line client, like `nc`, to speak the wire protocol in tests.
 class LineClient {
@@ -85,7 +86,8 @@ class ChildProcess {
     std::string buffer;
     bool eof = false;
   };
-  static std::optional<std::string> read_line_from(Stream& stream, std::chrono::milliseconds timeout);
+  static std::optional<std::string> read_line_from(Stream& stream,
+                                                   std::chrono::milliseconds timeout);
 
   pid_t pid_ = -1;
   std::optional<int> exit_code_;

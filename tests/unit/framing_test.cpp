@@ -13,8 +13,7 @@ struct FramerProbe {
   explicit FramerProbe(std::size_t max_line = kDefaultMaxLine) : framer(max_line) {}
   void feed(std::string_view bytes) {
     framer.feed(
-        bytes, [this](std::string_view line) { lines.emplace_back(line); },
-        [this] { ++overlong; });
+        bytes, [this](std::string_view line) { lines.emplace_back(line); }, [this] { ++overlong; });
   }
   LineFramer framer;
   std::vector<std::string> lines;

@@ -14,18 +14,22 @@ TEST(Sanitize, PrintableUtf8PassesUnchanged) {
 }
 
 TEST(Sanitize, InvalidBytesBecomeReplacementCharacters) {
-  EXPECT_EQ(sanitize("a\xFF" "b"), "a" + kReplacement + "b");
-  EXPECT_EQ(sanitize("\xC3"), kReplacement);                 // truncated sequence
+  EXPECT_EQ(sanitize("a\xFF"
+                     "b"),
+            "a" + kReplacement + "b");
+  EXPECT_EQ(sanitize("\xC3"), kReplacement);                     // truncated sequence
   EXPECT_EQ(sanitize("\xC0\xAF"), kReplacement + kReplacement);  // overlong '/'
   EXPECT_EQ(sanitize("\xED\xA0\x80"), kReplacement + kReplacement + kReplacement);  // surrogate
-  EXPECT_EQ(sanitize("\xF4\x90\x80\x80"),  // past U+10FFFF
+  EXPECT_EQ(sanitize("\xF4\x90\x80\x80"),                                           // past U+10FFFF
             kReplacement + kReplacement + kReplacement + kReplacement);
 }
 
 TEST(Sanitize, ControlCharactersAndEscapeSequencesAreDefused) {
   EXPECT_EQ(sanitize("\x1b[2J\x1b]0;pwned\x07ok"), "[2J]0;pwnedok");
   EXPECT_EQ(sanitize(std::string("nul\0byte\r\x7f", 10)), "nulbyte");
-  EXPECT_EQ(sanitize("c1\xC2\x9B" "31m"), "c131m");
+  EXPECT_EQ(sanitize("c1\xC2\x9B"
+                     "31m"),
+            "c131m");
 }
 
 TEST(Names, AcceptsLettersDigitsAndFewSymbolsInAnyScript) {
