@@ -1,4 +1,5 @@
 // lochat-server: parses the command line into a ServerConfig and runs the server.
+#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -6,8 +7,11 @@
 #include <csignal>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "lochat/app_support.hpp"
 #include "lochat/server.hpp"
 
 namespace {
@@ -28,19 +32,30 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-void use_stderr_logger(spdlog::level::level_enum level) {
-  auto logger = spdlog::stderr_color_mt("lochat-server");
+// stderr suits journald; --log-file adds a rotating file.
+void set_up_logging(spdlog::level::level_enum level, const std::string& log_file) {
+  constexpr std::size_t kLogFileBytes = 5 * 1024 * 1024;
+  constexpr std::size_t kLogFilesKept = 3;
+  std::vector<spdlog::sink_ptr> sinks{std::make_shared<spdlog::sinks::stderr_color_sink_mt>()};
+  if (!log_file.empty()) {
+    sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(log_file, kLogFileBytes,
+                                                                           kLogFilesKept));
+  }
+  auto logger = std::make_shared<spdlog::logger>("lochat-server", sinks.begin(), sinks.end());
   logger->set_level(level);
   logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%^%l%$] %v");
   spdlog::set_default_logger(logger);
 }
 
-struct Durations {
+// Flags that need converting before they fit ServerConfig.
+struct RawFlags {
   double idle_seconds = 0;
+  bool no_discovery = false;
+  std::string log_file;
 };
 
 void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level_enum& level,
-               Durations& durations) {
+               RawFlags& raw) {
   auto& session = config.session;
   app.add_option("--host", config.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", config.port, "TCP port to listen on")->capture_default_str();
@@ -77,10 +92,15 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
                  "Delayed lines beyond which a client is disconnected for flooding")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app.add_option("--idle-timeout", durations.idle_seconds,
+  app.add_option("--idle-timeout", raw.idle_seconds,
                  "Disconnect clients silent for this many seconds (0 = never)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--name", config.name, "Server name shown to clients that discover it")
+      ->default_str("the host name");
+  app.add_flag("--no-discovery", raw.no_discovery, "Do not answer LAN discovery probes (UDP)");
+  app.add_option("--log-file", raw.log_file, "Also log to this file, rotated at 5 MB");
+  lochat::app::add_config_option(app, "/etc/lochat/server.toml");
 }
 
 }  // namespace
@@ -88,15 +108,24 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
 int main(int argc, char** argv) {
   lochat::ServerConfig config;
   auto level = spdlog::level::info;
-  Durations durations;
+  RawFlags raw;
   CLI::App app{"lochat-server: the LoChat LAN chat server"};
   app.set_version_flag("--version", std::string("lochat-server ") + LOCHAT_VERSION);
-  add_flags(app, config, level, durations);
-  CLI11_PARSE(app, argc, argv);
+  add_flags(app, config, level, raw);
+  if (const int exit_code = lochat::app::parse_or_explain(app, argc, argv, "lochat-server");
+      exit_code >= 0) {
+    return exit_code;
+  }
   config.session.idle_timeout =
-      std::chrono::milliseconds(static_cast<long>(durations.idle_seconds * 1000));
+      std::chrono::milliseconds(static_cast<long>(raw.idle_seconds * 1000));
+  config.discovery = !raw.no_discovery;
 
-  use_stderr_logger(level);
+  try {
+    set_up_logging(level, raw.log_file);
+  } catch (const spdlog::spdlog_ex& error) {
+    std::fprintf(stderr, "lochat-server: cannot log to %s: %s\n", raw.log_file.c_str(), error.what());
+    return 1;
+  }
   spdlog::debug("Open file limit: {}", lochat::raise_open_file_limit());
   try {
     lochat::Server server(config);

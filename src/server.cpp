@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -40,6 +41,7 @@ Server::~Server() {
 
 void Server::run() {
   spdlog::info("Listening on {}", Endpoint{config_.host, port_}.to_string());
+  start_discovery();
   while (!stop_requested_.load()) {
     const bool backing_off = std::chrono::steady_clock::now() < accept_paused_until_;
     std::array<pollfd, 2> watched{{
@@ -56,8 +58,27 @@ void Server::run() {
     }
     if ((watched[0].revents & POLLIN) != 0) accept_pending();
   }
+  discovery_.reset();
   listener_.reset();
   stop_all_sessions();
+}
+
+// Discovery is a convenience: if its UDP port is taken, the chat still runs.
+void Server::start_discovery() {
+  if (!config_.discovery) return;
+  std::string name = config_.name;
+  if (name.empty()) {
+    std::array<char, 256> host{};
+    ::gethostname(host.data(), host.size() - 1);
+    name = host.data();
+  }
+  try {
+    discovery_ = std::make_unique<discovery::Responder>(config_.host, port_, name, port_,
+                                                        [this] { return hub_.size(); });
+    spdlog::info("Answering discovery on UDP port {} as \"{}\"", discovery_->port(), name);
+  } catch (const NetError& error) {
+    spdlog::warn("{}; clients must be given --host", error.what());
+  }
 }
 
 void Server::stop() {

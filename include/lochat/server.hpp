@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "lochat/discovery.hpp"
+#include "lochat/history.hpp"
 #include "lochat/hub.hpp"
 #include "lochat/session.hpp"
 #include "lochat/socket.hpp"
@@ -24,6 +26,8 @@ struct ServerConfig {
   std::size_t history_lines = 20;  // public messages replayed to newcomers; 0 = none
   std::size_t max_clients = 1024;
   std::size_t max_per_ip = 0;  // 0 = no limit
+  bool discovery = true;        // answer LAN discovery probes on UDP
+  std::string name;             // shown to users who discover the server; empty = host name
   SessionConfig session;
 };
 
@@ -56,6 +60,7 @@ class Server {
     std::thread thread;
   };
 
+  void start_discovery();
   void accept_pending();
   // Why a newcomer from `address` cannot be served now, or "" if it can.
   [[nodiscard]] std::string refusal_reason(const std::string& address) const;
@@ -70,6 +75,7 @@ class Server {
   std::uint16_t port_ = 0;
   Hub hub_;
   History history_;
+  std::unique_ptr<discovery::Responder> discovery_;  // accept thread only
   WakeSignal wake_;
   std::atomic<bool> stop_requested_{false};
   // Accept thread only.

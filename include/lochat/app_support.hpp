@@ -1,0 +1,20 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+// What both command-line programs share: config files next to flags, and
+// errors a person can act on.
+namespace lochat::app {
+
+// Adds "--config FILE" with `default_file` read when it exists; keys are the
+// long flag names (TOML or INI), flags on the command line win, unknown keys
+// are errors.
+void add_config_option(CLI::App& app, const std::string& default_file);
+
+// Parses argv; on failure prints one readable line ("PROGRAM: FILE: unknown
+// key 'x'" for a bad config file) and returns the exit code to use. Returns
+// -1 when the program should go on.
+int parse_or_explain(CLI::App& app, int argc, char** argv, const std::string& program);
+
+}  // namespace lochat::app
