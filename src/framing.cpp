@@ -18,6 +18,10 @@ void LineFramer::feed(std::string_view bytes, const LineHandler& on_line,
   }
 }
 
+void LineFramer::finish(const LineHandler& on_line, const OverlongHandler& on_overlong) {
+  if (!partial_.empty() || discarding_) finish_line(on_line, on_overlong);
+}
+
 void LineFramer::append_partial(std::string_view piece) {
   if (discarding_) return;
   // One spare byte lets a line of exactly max_line bytes keep its "\r".

@@ -305,6 +305,7 @@ void Session::command_nick(std::string_view argument) {
   }
   const std::string old_name = std::exchange(name_, name);
   send_to_self(protocol::notice("You are now known as " + name_));
+  if (old_name == name_) return;
   if (announced_) {
     hub_.broadcast(make_shared_line(protocol::renamed(old_name, name_)), this);
   } else {

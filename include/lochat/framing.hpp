@@ -25,6 +25,9 @@ class LineFramer {
   // on_overlong once for every line that was too long.
   void feed(std::string_view bytes, const LineHandler& on_line, const OverlongHandler& on_overlong);
 
+  // At end of input: hands over an unfinished last line as if its "\n" had come.
+  void finish(const LineHandler& on_line, const OverlongHandler& on_overlong);
+
   // Bytes of an unfinished line held back until its newline arrives.
   [[nodiscard]] std::size_t pending() const { return partial_.size(); }
   [[nodiscard]] std::size_t max_line() const { return max_line_; }

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <regex>
 #include <stdexcept>
 #include <thread>
@@ -149,6 +150,20 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
   posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  // A child that has exited must make write_stdin throw, not kill the whole
+  // test binary with SIGPIPE; the child itself still gets the default action.
+  static const bool sigpipe_ignored = [] {
+    std::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)sigpipe_ignored;
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t default_signals;
+  sigemptyset(&default_signals);
+  sigaddset(&default_signals, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attributes, &default_signals);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
 
   std::vector<std::string> environment;
   for (char** entry = environ; *entry != nullptr; ++entry) environment.emplace_back(*entry);
@@ -161,8 +176,9 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
   for (auto& arg : args) arg_pointers.push_back(arg.data());
   arg_pointers.push_back(nullptr);
 
-  const int status = posix_spawn(&pid_, arg_pointers[0], &actions, nullptr, arg_pointers.data(),
+  const int status = posix_spawn(&pid_, arg_pointers[0], &actions, &attributes, arg_pointers.data(),
                                  env_pointers.data());
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   ::close(in[0]);
   ::close(out[1]);

@@ -1,0 +1,44 @@
+// lochat: parses the command line into a ClientConfig and runs the client.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include "lochat/app_support.hpp"
+#include "lochat/console.hpp"
+
+namespace {
+
+std::string login_name() {
+  if (const char* user = std::getenv("USER"); user != nullptr && *user != '\0') return user;
+  if (const passwd* entry = ::getpwuid(::getuid()); entry != nullptr) return entry->pw_name;
+  return "";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  lochat::ClientConfig config;
+  config.name = lochat::view::name_from_login(login_name());
+  CLI::App app{"lochat: chat with everyone on a LoChat server"};
+  app.set_version_flag("--version", std::string("lochat ") + LOCHAT_VERSION);
+  app.add_option("--host", config.host, "Server address")->capture_default_str();
+  app.add_option("--port", config.port, "Server TCP port")->capture_default_str();
+  app.add_option("--name", config.name, "Your name in the chat")->default_str("your login name");
+  app.add_flag("--no-color", config.no_color, "No colours (also when NO_COLOR is set)");
+  const std::map<std::string, lochat::view::BellMode> bells{
+      {"all", lochat::view::BellMode::all},
+      {"mention", lochat::view::BellMode::mention},
+      {"off", lochat::view::BellMode::off}};
+  app.add_option("--bell", config.bell, "Ring the terminal bell: all, mention (or private), off")
+      ->transform(CLI::CheckedTransformer(bells))
+      ->default_str("mention");
+  if (const int exit_code = lochat::app::parse_or_explain(app, argc, argv, "lochat");
+      exit_code >= 0) {
+    return exit_code;
+  }
+  return lochat::run_client(config);
+}
