@@ -9,6 +9,7 @@
 
 #include "lochat/app_support.hpp"
 #include "lochat/console.hpp"
+#include "lochat/server_finder.hpp"
 
 namespace {
 
@@ -18,14 +19,25 @@ std::string login_name() {
   return "";
 }
 
+// $XDG_CONFIG_HOME/lochat/client.toml, or ~/.config/lochat/client.toml.
+std::string default_config_file() {
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
+    return std::string(xdg) + "/lochat/client.toml";
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : ".") + "/.config/lochat/client.toml";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   lochat::ClientConfig config;
+  config.host.clear();
   config.name = lochat::view::name_from_login(login_name());
+  bool list_servers = false;
   CLI::App app{"lochat: chat with everyone on a LoChat server"};
   app.set_version_flag("--version", std::string("lochat ") + LOCHAT_VERSION);
-  app.add_option("--host", config.host, "Server address")->capture_default_str();
+  app.add_option("--host", config.host, "Server address (none: find the server on the LAN)");
   app.add_option("--port", config.port, "Server TCP port")->capture_default_str();
   app.add_option("--name", config.name, "Your name in the chat")->default_str("your login name");
   app.add_flag("--no-color", config.no_color, "No colours (also when NO_COLOR is set)");
@@ -36,9 +48,15 @@ int main(int argc, char** argv) {
   app.add_option("--bell", config.bell, "Ring the terminal bell: all, mention (or private), off")
       ->transform(CLI::CheckedTransformer(bells))
       ->default_str("mention");
+  app.add_flag("--reconnect", config.reconnect,
+               "When the server goes away, keep trying to reconnect");
+  app.add_flag("--discover", list_servers, "List the LoChat servers on the LAN and exit");
+  lochat::app::add_config_option(app, default_config_file());
   if (const int exit_code = lochat::app::parse_or_explain(app, argc, argv, "lochat");
       exit_code >= 0) {
     return exit_code;
   }
+  if (list_servers) return lochat::list_servers(config.port);
+  if (config.host.empty() && !lochat::choose_server(config)) return 1;
   return lochat::run_client(config);
 }

@@ -41,6 +41,7 @@ constexpr char kFieldSeparator = '|';
 constexpr std::size_t kMaxSendingClients = 2000;  // the checker keeps clients^2 counters
 constexpr std::size_t kMaxMessages = 1'000'000'000;
 constexpr std::size_t kMaxMessageSize = 64 * 1024;
+constexpr std::size_t kMaxWindow = 4096;  // the window keeps clients x window counters
 // Servers send long lines of their own (lochat's "*** Online (N): ..." lists
 // every client), which must not be mistaken for damaged benchmark lines.
 constexpr std::size_t kMaxServerLine = 1024 * 1024;
@@ -94,6 +95,7 @@ std::string config_problem(const BenchConfig& config) {
   if (config.message_size < kMinMessageSize || config.message_size > kMaxMessageSize) {
     return fmt::format("--size must be between {} and {}", kMinMessageSize, kMaxMessageSize);
   }
+  if (config.window > kMaxWindow) return fmt::format("--window is limited to {}", kMaxWindow);
   if (!(config.rate >= 0)) return "--rate must not be negative";
   return "";
 }
@@ -103,10 +105,10 @@ std::size_t effective_window(const BenchConfig& config) {
   // Half of lochat's default --sendq: notices and the kernel's buffers take some too.
   constexpr std::size_t kBudgetBytes = 128 * 1024;
   constexpr std::size_t kPrefixBytes = 32;  // "From 127.0.0.1:40000: " and the like
-  constexpr std::size_t kMaxWindow = 64;    // beyond this, more in flight only adds latency
+  constexpr std::size_t kLargestAuto = 64;  // beyond this, more in flight only adds latency
   const auto per_round = std::max<std::size_t>(config.clients, 2) - 1;
   const auto line_bytes = config.message_size + kPrefixBytes;
-  return std::clamp<std::size_t>(kBudgetBytes / (per_round * line_bytes), 1, kMaxWindow);
+  return std::clamp<std::size_t>(kBudgetBytes / (per_round * line_bytes), 1, kLargestAuto);
 }
 
 bool is_loopback(std::string_view numeric_address) {
@@ -329,9 +331,8 @@ std::string describe_errno(int error_number) {
   return std::strerror(error_number);
 }
 
-// Every client connection: opened without blocking, a few handshakes at a
-// time, and read from one thread (epoll). Clients are numbered in the order
-// they were started.
+// Every client connection: opened without blocking and read from one thread
+// (epoll). Clients are numbered in the order they were started.
 class Connections {
  public:
   struct Handler {
@@ -462,10 +463,8 @@ class FirstLines {
   }
   [[nodiscard]] bool heard(std::size_t client) const { return heard_[client] != 0; }
   [[nodiscard]] std::size_t count() const { return heard_count_; }
-  // No client started so far is still waiting for its first line.
-  [[nodiscard]] bool settled(std::size_t started) const {
-    return heard_count_ + gone_unheard_ >= started;
-  }
+  // Clients no longer waiting for a first line: they got one, or are gone.
+  [[nodiscard]] std::size_t answered() const { return heard_count_ + gone_unheard_; }
 
  private:
   std::vector<char> heard_;
@@ -473,29 +472,59 @@ class FirstLines {
   std::size_t gone_unheard_ = 0;
 };
 
-// Opens `count` connections, a few handshakes at a time, reading all the
-// while: a server slow to accept must not leave the first clients' greetings
-// and notices piling up unread. Stops starting more at the first failure.
-void connect_all(Connections& connections, const Target& target, std::size_t count,
-                 Clock::time_point deadline, const Connections::Handler& handler) {
-  constexpr std::size_t kHandshakesAtOnce = 64;
+struct ConnectPlan {
+  std::size_t count = 0;
+  bool expect_greeting = true;
+  milliseconds patience{0};  // how long to wait for any answer before giving up
+  Clock::time_point deadline;
+};
+
+ConnectPlan connect_plan(const BenchConfig& config, Clock::time_point deadline) {
+  return {config.clients, config.expect_greeting, config.greeting_timeout, deadline};
+}
+
+// Opens plan.count connections, with at most a few unanswered at a time
+// (waiting for their first line, or for the handshake when no greeting is
+// expected): a server with a short listen backlog (ncat's is 10) would
+// otherwise leave the excess half-accepted, "connected" on our side but
+// unknown to it. Reads all the while, so the first clients' greetings and
+// notices never pile up unread. Returns why it stopped early, or "".
+std::string connect_all(Connections& connections, const FirstLines& first_lines,
+                        const Target& target, const ConnectPlan& plan,
+                        const Connections::Handler& handler) {
+  constexpr std::size_t kUnansweredAtOnce = 8;
   constexpr milliseconds kCheckEvery{100};
-  while (Clock::now() < deadline) {
-    while (connections.started() < count && connections.connecting() < kHandshakesAtOnce &&
-           connections.first_error().empty()) {
+  const auto answers = [&] {
+    return plan.expect_greeting ? first_lines.answered() : connections.established();
+  };
+  auto answered = answers();
+  auto last_answer = Clock::now();
+  while (Clock::now() < plan.deadline) {
+    while (connections.started() < plan.count && connections.first_error().empty() &&
+           connections.started() - answers() < kUnansweredAtOnce) {
       connections.start(target);
     }
-    const bool starting_done = connections.started() == count || !connections.first_error().empty();
-    if (starting_done && connections.connecting() == 0) return;
-    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+    const bool all_started =
+        connections.started() == plan.count || !connections.first_error().empty();
+    if (all_started && connections.connecting() == 0) return connections.first_error();
+    const auto now = Clock::now();
+    if (answers() != answered) {
+      answered = answers();
+      last_answer = now;
+    } else if (now - last_answer > plan.patience) {
+      return fmt::format("no answer from the server for {} ms after {} connections",
+                         plan.patience.count(), connections.started());
+    }
+    const auto left = std::chrono::ceil<milliseconds>(plan.deadline - now);
     connections.poll(std::min(left, kCheckEvery), handler);
   }
+  return "ran out of time connecting (--timeout)";
 }
 
 // Reads until every client has had a first line (or is gone) or `deadline` passes.
 void wait_for_first_lines(Connections& connections, const Connections::Handler& handler,
                           const FirstLines& first_lines, Clock::time_point deadline) {
-  while (!first_lines.settled(connections.started()) && Clock::now() < deadline) {
+  while (first_lines.answered() < connections.started() && Clock::now() < deadline) {
     connections.poll(std::chrono::ceil<milliseconds>(deadline - Clock::now()), handler);
   }
 }
@@ -641,11 +670,17 @@ class Sender {
     return flush(client);
   }
 
-  [[nodiscard]] std::uint64_t sendable(std::size_t client, Clock::time_point now) const {
+  // Messages the window lets `client` send now (--rate aside).
+  [[nodiscard]] std::uint64_t window_room(std::size_t client) const {
     const auto next = states_[client].next_seq;
     const auto window_end = progress_[client].acked.load(std::memory_order_relaxed) + window_;
-    auto count = std::min<std::uint64_t>(config_.messages - next, kMaxBatch);
-    count = std::min<std::uint64_t>(count, window_end > next ? window_end - next : 0);
+    const auto room = window_end > next ? window_end - next : 0;
+    return std::min<std::uint64_t>(room, config_.messages - next);
+  }
+
+  [[nodiscard]] std::uint64_t sendable(std::size_t client, Clock::time_point now) const {
+    const auto next = states_[client].next_seq;
+    auto count = std::min<std::uint64_t>(window_room(client), kMaxBatch);
     if (config_.rate > 0) {
       const auto due = static_cast<std::uint64_t>(seconds(now - start_) * config_.rate) + 1;
       count = std::min<std::uint64_t>(count, due > next ? due - next : 0);
@@ -705,8 +740,12 @@ class Sender {
     for (std::size_t client = 0; client < states_.size(); ++client) {
       const auto& state = states_[client];
       if (state.finished) continue;
-      if (!state.pending.empty()) watched.push_back({sockets_[client].get(), POLLOUT, 0});
-      if (config_.rate > 0) wake_at = std::min(wake_at, due_time(state.next_seq));
+      if (!state.pending.empty()) {
+        watched.push_back({sockets_[client].get(), POLLOUT, 0});
+      } else if (config_.rate > 0 && window_room(client) > 0) {
+        // Only then: a client whose window is full waits for the receiver, not the clock.
+        wake_at = std::min(wake_at, due_time(state.next_seq));
+      }
     }
     const auto timeout = std::chrono::ceil<milliseconds>(wake_at - Clock::now());
     const int ready = ::poll(watched.data(), watched.size(),
@@ -755,10 +794,7 @@ class MessageRun {
 
   BenchReport execute(const Target& target) {
     connect(target);
-    if (config_.expect_greeting) {
-      wait_for_first_lines(connections_, handler_, first_lines_,
-                           std::min(deadline_, Clock::now() + config_.greeting_timeout));
-    }
+    if (config_.expect_greeting) await_greetings();
     BenchReport report;
     report.config = config_;
     report.window = effective_window(config_);
@@ -781,13 +817,24 @@ class MessageRun {
   static constexpr milliseconds kQuietProgressFor{2000};  // short runs print no progress line
 
   void connect(const Target& target) {
-    connect_all(connections_, target, config_.clients, deadline_, handler_);
-    const auto connected = connections_.established();
-    if (connected < config_.clients) {
-      const auto& error = connections_.first_error();
-      throw NetError(fmt::format("{} ({} of {} clients connected)",
-                                 error.empty() ? "timed out connecting" : error, connected,
-                                 config_.clients));
+    const auto error =
+        connect_all(connections_, first_lines_, target, connect_plan(config_, deadline_), handler_);
+    if (!error.empty()) {
+      throw NetError(fmt::format("{} ({} of {} clients connected)", error,
+                                 connections_.established(), config_.clients));
+    }
+  }
+
+  // A client the server has not greeted may not be registered yet: what it
+  // misses would be counted as lost, so the run does not start without it.
+  void await_greetings() {
+    wait_for_first_lines(connections_, handler_, first_lines_,
+                         std::min(deadline_, Clock::now() + config_.greeting_timeout));
+    if (first_lines_.count() < config_.clients) {
+      throw NetError(
+          fmt::format("only {} of {} clients received a first line within --greeting-timeout; use "
+                      "--no-greeting if the server sends none",
+                      first_lines_.count(), config_.clients));
     }
   }
 
@@ -911,8 +958,9 @@ ConnectReport run_connect_only(const BenchConfig& config) {
     first_lines.on_bytes(client, bytes);
   };
   handler.on_closed = [&first_lines](std::size_t client) { first_lines.on_closed(client); };
-  connect_all(connections, target, config.connect_only, deadline, handler);
-  report.connect_error = connections.first_error();
+  auto plan = connect_plan(config, deadline);
+  plan.count = config.connect_only;
+  report.connect_error = connect_all(connections, first_lines, target, plan, handler);
   if (config.expect_greeting) {
     wait_for_first_lines(connections, handler, first_lines,
                          std::min(deadline, Clock::now() + config.greeting_timeout));

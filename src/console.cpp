@@ -6,6 +6,7 @@
 #include <readline/readline.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <cstdio>
@@ -110,6 +111,9 @@ std::pair<bool, bool> wait_for_activity(bool watch_input, int mailbox_fd, int ti
 
 void say_server_closed() { std::fputs("lochat: the server closed the connection\n", stderr); }
 
+// How one connection ended.
+enum class Ending { user_quit, server_closed };
+
 // --- Plain mode: stdin and stdout are pipes or files --------------------------------------
 
 class PlainSession {
@@ -117,7 +121,7 @@ class PlainSession {
   PlainSession(ChatClient& client, Mailbox& mailbox, std::optional<view::NameNegotiation> names)
       : client_(client), mailbox_(mailbox), names_(std::move(names)), framer_(kMaxInputLine) {}
 
-  int run() {
+  Ending run() {
     const auto name_deadline = std::chrono::steady_clock::now() + kWaitForName;
     while (true) {
       const auto now = std::chrono::steady_clock::now();
@@ -128,16 +132,16 @@ class PlainSession {
           wait_for_activity(input_open_ && !name_pending, mailbox_.fd(), timeout);
       if (mail_ready) print_mail();
       if (const auto by_server = mailbox_.closed_by_server()) {
-        if (*by_server && input_open_) {
-          say_server_closed();
-          return 1;
-        }
-        return 0;
+        return *by_server && input_open_ ? Ending::server_closed : Ending::user_quit;
       }
-      if (input_ready && read_input() == Outcome::quit) return 0;
-      if (!input_open_ && std::chrono::steady_clock::now() >= drain_deadline_) return 0;
+      if (input_ready && read_input() == Outcome::quit) return Ending::user_quit;
+      if (!input_open_ && std::chrono::steady_clock::now() >= drain_deadline_) {
+        return Ending::user_quit;
+      }
     }
   }
+
+  [[nodiscard]] std::string name() const { return names_ ? names_->name() : std::string(); }
 
  private:
   enum class Outcome { go_on, quit };
@@ -208,19 +212,21 @@ class Console {
           view::Style style)
       : client_(client), mailbox_(mailbox), names_(std::move(names)), style_(style) {}
 
-  int run() {
+  Ending run() {
     active_console = this;
     rl_catch_signals = 0;  // Ctrl-C comes to on_interrupt: quit cleanly, terminal restored
     rl_attempted_completion_function = complete;
     rl_callback_handler_install(std::string(kPrompt).c_str(), on_line);
-    const int exit_code = loop();
+    const Ending ending = loop();
     rl_callback_handler_remove();
     active_console = nullptr;
-    return exit_code;
+    return ending;
   }
 
+  [[nodiscard]] std::string name() const { return my_name(); }
+
  private:
-  int loop() {
+  Ending loop() {
     while (!quit_) {
       const auto [input_ready, mail_ready] = wait_for_activity(true, mailbox_.fd(), 500);
       if (interrupted != 0) break;
@@ -229,16 +235,15 @@ class Console {
         report_unconfirmed();
         if (*by_server) {
           print_above("*** The server closed the connection");
-          say_server_closed();
-          return 1;
+          return Ending::server_closed;
         }
-        return 0;
+        return Ending::user_quit;
       }
       if (input_ready) rl_callback_read_char();
     }
     std::fputc('\n', stdout);
     client_.close();
-    return 0;
+    return Ending::user_quit;
   }
 
   void show_mail() {
@@ -365,28 +370,71 @@ bool wants_color(const ClientConfig& config) {
   return !config.no_color && (no_color == nullptr || *no_color == '\0') && ::isatty(STDOUT_FILENO);
 }
 
-}  // namespace
-
-int run_client(const ClientConfig& config) {
-  std::signal(SIGPIPE, SIG_IGN);
+// One connection, from connect to its end; the name it ended with is kept in `name`.
+std::optional<Ending> converse(const ClientConfig& config, std::string& name) {
   Mailbox mailbox;
   std::optional<ChatClient> client;
   try {
     client.emplace(config.host, config.port, mailbox.callbacks());
   } catch (const NetError& error) {
     std::fprintf(stderr, "lochat: %s\n", error.what());
-    return 1;
+    return std::nullopt;
   }
   std::optional<view::NameNegotiation> names;
-  if (!config.name.empty()) {
-    names.emplace(config.name);
+  if (!name.empty()) {
+    names.emplace(name);
     client->send_line(names->first_request());
   }
-  if (::isatty(STDIN_FILENO) == 0) return PlainSession(*client, mailbox, std::move(names)).run();
+  if (::isatty(STDIN_FILENO) == 0) {
+    PlainSession session(*client, mailbox, std::move(names));
+    const Ending ending = session.run();
+    if (!session.name().empty()) name = session.name();
+    return ending;
+  }
+  Console console(*client, mailbox, std::move(names), {wants_color(config), config.bell});
+  const Ending ending = console.run();
+  if (!console.name().empty()) name = console.name();
+  return ending;
+}
 
-  std::signal(SIGINT, on_interrupt);
-  const view::Style style{wants_color(config), config.bell};
-  return Console(*client, mailbox, std::move(names), style).run();
+// Waits `delay` unless Ctrl-C comes first; false if it did.
+bool wait_unless_interrupted(std::chrono::seconds delay) {
+  const auto until = std::chrono::steady_clock::now() + delay;
+  while (std::chrono::steady_clock::now() < until) {
+    if (interrupted != 0) return false;
+    ::poll(nullptr, 0, 100);
+  }
+  return interrupted == 0;
+}
+
+}  // namespace
+
+int run_client(const ClientConfig& config) {
+  constexpr std::chrono::seconds kFirstRetry{1};
+  constexpr std::chrono::seconds kLongestRetry{30};
+  std::signal(SIGPIPE, SIG_IGN);
+  if (::isatty(STDIN_FILENO) != 0) std::signal(SIGINT, on_interrupt);
+  std::string name = config.name;
+  bool ever_connected = false;
+  auto retry_in = kFirstRetry;
+  while (true) {
+    const auto ending = converse(config, name);
+    if (ending == Ending::user_quit) return 0;
+    // Without --reconnect, or when the very first attempt fails, the user hears why and we stop.
+    if (!config.reconnect || (!ending && !ever_connected)) {
+      if (ending) say_server_closed();
+      return 1;
+    }
+    if (ending) {
+      ever_connected = true;
+      retry_in = kFirstRetry;
+      std::fputs("lochat: the server closed the connection\n", stderr);
+    }
+    std::fprintf(stderr, "lochat: reconnecting to %s:%u in %lld s\n", config.host.c_str(),
+                 config.port, static_cast<long long>(retry_in.count()));
+    if (!wait_unless_interrupted(retry_in)) return 0;
+    retry_in = std::min(retry_in * 2, kLongestRetry);
+  }
 }
 
 }  // namespace lochat

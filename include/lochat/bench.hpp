@@ -27,7 +27,7 @@ struct BenchConfig {
   std::size_t message_size = 100;  // bytes per line, without the "\n"
   double rate = 0;                 // messages a second per client; 0 = as fast as the window allows
   std::size_t window = 0;  // messages a client may have in flight (not yet at every peer); 0 = auto
-  bool expect_greeting = true;  // wait for each client's first line before sending
+  bool expect_greeting = true;  // a first line shows the server has registered the client
   std::chrono::milliseconds greeting_timeout{5000};
   std::chrono::milliseconds stall_timeout{5000};  // give up when nothing arrives for this long
   std::chrono::milliseconds timeout{60000};       // bounds the whole run
@@ -126,7 +126,7 @@ class DeliveryChecker {
 class LatencyHistogram {
  public:
   void record(std::chrono::nanoseconds latency);
-  // The smallest recorded value with at least `fraction` of the values at or below it.
+  // The value (to within its bucket) that `fraction` of the recorded values do not exceed.
   [[nodiscard]] std::chrono::nanoseconds percentile(double fraction) const;
   [[nodiscard]] std::chrono::nanoseconds max() const { return std::chrono::nanoseconds(max_); }
   [[nodiscard]] std::uint64_t count() const { return count_; }
@@ -187,8 +187,9 @@ struct ConnectReport {
   [[nodiscard]] bool passed() const { return held == config.connect_only; }
 };
 
-// Both raise NetError when the server cannot be reached at all.
+// Raises NetError unless every client connects and (unless --no-greeting) gets a first line.
 BenchReport run_bench(const BenchConfig& config);
+// Raises NetError only if the host is refused (not loopback) or cannot be resolved.
 ConnectReport run_connect_only(const BenchConfig& config);
 
 std::string format_table(const BenchReport& report);

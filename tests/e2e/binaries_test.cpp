@@ -123,6 +123,9 @@ void expect_graceful_shutdown_on(int signal) {
   for (int i = 0; i < kClients; ++i) {
     auto& client = *clients[static_cast<std::size_t>(i)];
     EXPECT_TRUE(client.read_until(kShutdownNotice)) << "client " << i;
+    // The notice is the last line: right after it the connection ends.
+    const auto after_notice = client.read_line();
+    EXPECT_FALSE(after_notice.has_value()) << "client " << i << " then got: " << *after_notice;
     EXPECT_TRUE(client.wait_closed()) << "client " << i;
   }
 }

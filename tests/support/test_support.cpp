@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -49,7 +50,10 @@ std::optional<std::string> read_line_with_deadline(int fd, std::string& buffer, 
     pollfd readable{fd, POLLIN, 0};
     const int ready = ::poll(&readable, 1, millis_left(deadline));
     if (ready == 0) return std::nullopt;
-    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) {
+      if (errno != EINTR) eof = true;  // never fall through to a blocking read
+      continue;
+    }
     std::array<char, 4096> chunk;
     const auto got = ::read(fd, chunk.data(), chunk.size());
     if (got < 0 && errno == EINTR) continue;
@@ -259,7 +263,11 @@ std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
 ServerProcess::ServerProcess(std::vector<std::string> extra_args,
                              std::vector<std::string> wrapper) {
   std::vector<std::string> argv = std::move(wrapper);
-  argv.insert(argv.end(), {server_binary(), "--host", "127.0.0.1", "--port", "0"});
+  argv.insert(argv.end(), {server_binary(), "--host", "127.0.0.1"});
+  // Port 0 (the kernel picks) unless the caller names one, e.g. to restart on the same port.
+  if (std::find(extra_args.begin(), extra_args.end(), "--port") == extra_args.end()) {
+    argv.insert(argv.end(), {"--port", "0"});
+  }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<ChildProcess>(argv);
   const std::regex listening(R"(Listening on 127\.0\.0\.1:(\d+))");

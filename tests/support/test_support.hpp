@@ -96,7 +96,8 @@ class ChildProcess {
   Stream stderr_;
 };
 
-// Starts the real lochat-server on 127.0.0.1, port 0 chosen by the kernel, and
+// Starts the real lochat-server on 127.0.0.1, port 0 chosen by the kernel (unless
+// extra_args has "--port"), and
 // reads the bound port from its log line "Listening on 127.0.0.1:PORT".
 // `wrapper` goes before the binary (e.g. valgrind and its options).
 class ServerProcess {

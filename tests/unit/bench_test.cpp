@@ -236,6 +236,20 @@ TEST(BenchConfig, DefaultsAreValidAndNonsenseIsExplained) {
   EXPECT_EQ(config_problem(connect_only), "");
 }
 
+TEST(BenchConfig, TheAutomaticWindowKeepsEachClientsBacklogSmall) {
+  BenchConfig pair;
+  pair.clients = 2;
+  EXPECT_EQ(effective_window(pair), 64u);
+  BenchConfig crowd;
+  crowd.clients = 200;
+  crowd.message_size = 100;
+  const auto window = effective_window(crowd);
+  EXPECT_GE(window, 1u);
+  EXPECT_LE((crowd.clients - 1) * window * (crowd.message_size + 32), 128u * 1024);
+  crowd.window = 7;
+  EXPECT_EQ(effective_window(crowd), 7u);
+}
+
 TEST(ProcessStats, ReadsThisProcess) {
   const auto stats = read_process_stats(::getpid());
   ASSERT_TRUE(stats.has_value());
