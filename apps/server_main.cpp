@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
   try {
     set_up_logging(level, raw.log_file);
   } catch (const spdlog::spdlog_ex& error) {
-    std::fprintf(stderr, "lochat-server: cannot log to %s: %s\n", raw.log_file.c_str(), error.what());
+    std::fprintf(stderr, "lochat-server: cannot log to %s: %s\n", raw.log_file.c_str(),
+                 error.what());
     return 1;
   }
   spdlog::debug("Open file limit: {}", lochat::raise_open_file_limit());

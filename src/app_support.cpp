@@ -10,7 +10,8 @@ namespace {
 std::string config_file_in_use(const CLI::App& app) {
   const CLI::Option* config = app.get_config_ptr();
   if (config == nullptr) return "";
-  const std::string file = config->count() > 0 ? config->as<std::string>() : config->get_default_str();
+  const std::string file =
+      config->count() > 0 ? config->as<std::string>() : config->get_default_str();
   return file;
 }
 

@@ -24,7 +24,9 @@ constexpr int kRed = 31;
 constexpr int kYellow = 33;
 constexpr int kMagenta = 35;
 
-std::string sgr(int code) { return "\x1b[" + std::to_string(code) + "m"; }
+std::string sgr(int code) {
+  return "\x1b[" + std::to_string(code) + "m";
+}
 
 std::string paint(std::string_view text, int code, const Style& style) {
   if (!style.color) return std::string(text);
@@ -60,14 +62,17 @@ std::string body_of(const ServerLine& line, std::string_view my_name, const Styl
 
 bool rings(const ServerLine& line, std::string_view my_name, BellMode mode) {
   if (mode == BellMode::off || line.replayed) return false;
-  const bool message = line.kind == ServerLine::Kind::relay || line.kind == ServerLine::Kind::action ||
+  const bool message = line.kind == ServerLine::Kind::relay ||
+                       line.kind == ServerLine::Kind::action ||
                        line.kind == ServerLine::Kind::private_message;
   if (!message) return false;
   if (mode == BellMode::all || line.kind == ServerLine::Kind::private_message) return true;
   return mentions(line.text, my_name);
 }
 
-bool is_word_character(unsigned char c) { return std::isalnum(c) != 0 || c == '_' || c >= 0x80; }
+bool is_word_character(unsigned char c) {
+  return std::isalnum(c) != 0 || c == '_' || c >= 0x80;
+}
 
 // The name before " (" in a "/who" entry such as "alice (5m)".
 std::string_view name_of_entry(std::string_view entry) {
@@ -87,21 +92,23 @@ void replace_all_names(std::set<std::string>& names, std::string_view list) {
 std::string truncate_utf8(std::string text, std::size_t bytes) {
   while (text.size() > bytes) {
     text.pop_back();
-    while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();
+    while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80)
+      text.pop_back();
   }
   return text;
 }
 
 }  // namespace
 
-Rendered render(std::string_view server_line, std::string_view clock_time,
-                std::string_view my_name, const Style& style) {
+Rendered render(std::string_view server_line, std::string_view clock_time, std::string_view my_name,
+                const Style& style) {
   const std::string clean = text::sanitize(server_line);
   const ServerLine line = protocol::parse_server_line(clean);
   const std::string_view time = line.replayed ? line.clock_time : clock_time;
   std::string body = body_of(line, my_name, style);
   if (line.replayed) {
-    body = style.color ? sgr(kDim) + "[history] " + body + std::string(kReset) : "[history] " + body;
+    body =
+        style.color ? sgr(kDim) + "[history] " + body + std::string(kReset) : "[history] " + body;
   }
   return {std::string(time) + " " + body, rings(line, my_name, style.bell)};
 }
@@ -116,7 +123,8 @@ std::string render_own(std::string_view sent_line, std::string_view clock_time,
   } else if (parsed.kind == protocol::ClientLine::Kind::command && parsed.command == "msg") {
     const auto space = parsed.argument.find(' ');
     body = paint("[to " + std::string(parsed.argument.substr(0, space)) + "]", kMagenta, style) +
-           " " + std::string(space == std::string_view::npos ? "" : parsed.argument.substr(space + 1));
+           " " +
+           std::string(space == std::string_view::npos ? "" : parsed.argument.substr(space + 1));
   } else {
     body = painted_name(my_name, my_name, style) + ": " + std::string(parsed.text);
   }
@@ -127,8 +135,10 @@ bool mentions(std::string_view text, std::string_view name) {
   if (name.empty()) return false;
   const std::string haystack = text::fold_name(text);
   const std::string needle = text::fold_name(name);
-  for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) {
-    const bool starts_word = at == 0 || !is_word_character(static_cast<unsigned char>(haystack[at - 1]));
+  for (auto at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + 1)) {
+    const bool starts_word =
+        at == 0 || !is_word_character(static_cast<unsigned char>(haystack[at - 1]));
     const auto end = at + needle.size();
     const bool ends_word =
         end == haystack.size() || !is_word_character(static_cast<unsigned char>(haystack[end]));
@@ -162,7 +172,8 @@ void Roster::observe(std::string_view server_line) {
   }
   const auto first_blank = notice.find(' ');
   const std::string_view who = notice.substr(0, first_blank);
-  const std::string_view rest = first_blank == std::string_view::npos ? "" : notice.substr(first_blank);
+  const std::string_view rest =
+      first_blank == std::string_view::npos ? "" : notice.substr(first_blank);
   if (rest.starts_with(" joined (")) {
     names_.emplace(who);
   } else if (rest.starts_with(" left (") || rest.starts_with(" was disconnected: ")) {
@@ -193,7 +204,9 @@ std::set<std::string> completions(std::string_view prefix, const Roster& roster)
 NameNegotiation::NameNegotiation(std::string wanted)
     : wanted_(std::move(wanted)), current_(wanted_) {}
 
-std::string NameNegotiation::first_request() const { return "/nick " + current_; }
+std::string NameNegotiation::first_request() const {
+  return "/nick " + current_;
+}
 
 std::optional<std::string> NameNegotiation::observe(std::string_view server_line) {
   if (settled_) return std::nullopt;
@@ -207,7 +220,8 @@ std::optional<std::string> NameNegotiation::observe(std::string_view server_line
     current_ = truncate_utf8(wanted_, text::kMaxNameLength - suffix.size()) + suffix;
     return "/nick " + current_;
   }
-  if (server_line.starts_with("Error: the name ") || server_line.starts_with("Error: invalid name")) {
+  if (server_line.starts_with("Error: the name ") ||
+      server_line.starts_with("Error: invalid name")) {
     settled_ = true;  // keep the address the server gave us
     current_.clear();
   }

@@ -104,12 +104,15 @@ std::string clock_time_now() {
 
 // Waits for stdin (when `watch_input`) and the mailbox; returns {input ready, mail ready}.
 std::pair<bool, bool> wait_for_activity(bool watch_input, int mailbox_fd, int timeout_ms) {
-  std::array<pollfd, 2> watched{{{watch_input ? STDIN_FILENO : -1, POLLIN, 0}, {mailbox_fd, POLLIN, 0}}};
+  std::array<pollfd, 2> watched{
+      {{watch_input ? STDIN_FILENO : -1, POLLIN, 0}, {mailbox_fd, POLLIN, 0}}};
   if (::poll(watched.data(), watched.size(), timeout_ms) < 0) return {false, false};
   return {watched[0].revents != 0, watched[1].revents != 0};
 }
 
-void say_server_closed() { std::fputs("lochat: the server closed the connection\n", stderr); }
+void say_server_closed() {
+  std::fputs("lochat: the server closed the connection\n", stderr);
+}
 
 // How one connection ended.
 enum class Ending { user_quit, server_closed };
@@ -204,7 +207,9 @@ class Console;
 Console* active_console = nullptr;
 volatile std::sig_atomic_t interrupted = 0;
 
-extern "C" void on_interrupt(int /*signal*/) { interrupted = 1; }
+extern "C" void on_interrupt(int /*signal*/) {
+  interrupted = 1;
+}
 
 class Console {
  public:
@@ -242,8 +247,26 @@ class Console {
       if (input_ready) rl_callback_read_char();
     }
     std::fputc('\n', stdout);
+    await_last_acknowledgements();
     client_.close();
     return Ending::user_quit;
+  }
+
+  // Quitting with lines not yet confirmed: stop sending, give the server a
+  // moment to confirm them, and mark any it did not.
+  void await_last_acknowledgements() {
+    if (awaiting_ack_.empty()) return;
+    client_.finish_sending();
+    const auto deadline = std::chrono::steady_clock::now() + kDrainAfterInputEnds;
+    while (!awaiting_ack_.empty() && !mailbox_.closed_by_server()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      if (wait_for_activity(false, mailbox_.fd(), static_cast<int>(left.count())).second) {
+        show_mail();
+      }
+    }
+    report_unconfirmed();
   }
 
   void show_mail() {
@@ -305,7 +328,8 @@ class Console {
     rl_get_screen_size(&rows, &columns);
     std::size_t characters = kPrompt.size();
     for (const char byte : line) characters += (static_cast<unsigned char>(byte) & 0xC0) != 0x80;
-    const std::size_t echo_rows = columns > 0 ? characters / static_cast<std::size_t>(columns) + 1 : 1;
+    const std::size_t echo_rows =
+        columns > 0 ? characters / static_cast<std::size_t>(columns) + 1 : 1;
     for (std::size_t row = 0; row < echo_rows; ++row) std::fputs("\x1b[1A\x1b[2K", stdout);
   }
 
@@ -319,10 +343,9 @@ class Console {
     erase_echo(line);
     if (!client_.send_line(line)) return;
     const auto parsed = protocol::parse_client_line(line);
-    const bool acknowledged =
-        parsed.kind == protocol::ClientLine::Kind::chat ||
-        (parsed.kind == protocol::ClientLine::Kind::command &&
-         (parsed.command == "me" || parsed.command == "msg"));
+    const bool acknowledged = parsed.kind == protocol::ClientLine::Kind::chat ||
+                              (parsed.kind == protocol::ClientLine::Kind::command &&
+                               (parsed.command == "me" || parsed.command == "msg"));
     if (acknowledged) {
       awaiting_ack_.push_back(std::move(line));
     } else {
@@ -413,7 +436,10 @@ int run_client(const ClientConfig& config) {
   constexpr std::chrono::seconds kFirstRetry{1};
   constexpr std::chrono::seconds kLongestRetry{30};
   std::signal(SIGPIPE, SIG_IGN);
-  if (::isatty(STDIN_FILENO) != 0) std::signal(SIGINT, on_interrupt);
+  // On a terminal these end the session like :q, so readline restores the terminal.
+  if (::isatty(STDIN_FILENO) != 0) {
+    for (const int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_interrupt);
+  }
   std::string name = config.name;
   bool ever_connected = false;
   auto retry_in = kFirstRetry;

@@ -66,7 +66,8 @@ std::string address_text(const sockaddr_in& address) {
 
 FileDescriptor udp_socket() {
   FileDescriptor socket(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!socket.valid()) throw NetError(std::string("cannot open a UDP socket: ") + std::strerror(errno));
+  if (!socket.valid())
+    throw NetError(std::string("cannot open a UDP socket: ") + std::strerror(errno));
   return socket;
 }
 
@@ -108,7 +109,9 @@ std::optional<ServerInfo> parse_reply(std::string_view datagram) {
   return info;
 }
 
-bool is_probe(std::string_view datagram) { return trim_newline(datagram) == kProbe; }
+bool is_probe(std::string_view datagram) {
+  return trim_newline(datagram) == kProbe;
+}
 
 std::vector<Interface> broadcast_interfaces() {
   std::vector<Interface> found;
@@ -121,8 +124,8 @@ std::vector<Interface> broadcast_interfaces() {
         entry->ifa_broadaddr == nullptr) {
       continue;
     }
-    found.push_back(
-        {entry->ifa_name, address_text(*reinterpret_cast<const sockaddr_in*>(entry->ifa_broadaddr))});
+    found.push_back({entry->ifa_name,
+                     address_text(*reinterpret_cast<const sockaddr_in*>(entry->ifa_broadaddr))});
   }
   ::freeifaddrs(list);
   return found;

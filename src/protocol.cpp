@@ -1,5 +1,6 @@
 #include "lochat/protocol.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace lochat::protocol {
@@ -76,13 +77,14 @@ std::string renamed(std::string_view old_name, std::string_view new_name) {
 std::string online_list(const std::vector<OnlineEntry>& entries) {
   std::string text = "Online (" + std::to_string(entries.size()) + "):";
   const char* separator = " ";
-  for (const auto& entry : entries) {
-    text.append(separator)
-        .append(entry.name)
-        .append(" (")
-        .append(short_duration(entry.connected))
-        .append(")");
+  const std::size_t listed = std::min(entries.size(), kMaxListed);
+  for (std::size_t i = 0; i < listed; ++i) {
+    text.append(separator).append(entries[i].name).append(" (");
+    text.append(short_duration(entries[i].connected)).append(")");
     separator = ", ";
+  }
+  if (listed < entries.size()) {
+    text.append(" and ").append(std::to_string(entries.size() - listed)).append(" more");
   }
   return notice(text);
 }

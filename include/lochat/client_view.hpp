@@ -26,8 +26,8 @@ struct Rendered {
 // One server line as the user sees it: "HH:MM " first (the original time for
 // history), the sender's name in a colour of its own, private messages and
 // actions marked, history dimmed, and no control characters from the peer.
-Rendered render(std::string_view server_line, std::string_view clock_time,
-                std::string_view my_name, const Style& style);
+Rendered render(std::string_view server_line, std::string_view clock_time, std::string_view my_name,
+                const Style& style);
 
 // How one of my own lines looks once the server has acknowledged it.
 std::string render_own(std::string_view sent_line, std::string_view clock_time,

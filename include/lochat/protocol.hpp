@@ -38,7 +38,9 @@ struct OnlineEntry {
   std::string name;
   std::chrono::seconds connected;
 };
-// "*** Online (2): alice (5m), bob (12s)"
+// "*** Online (2): alice (5m), bob (12s)"; past kMaxListed names, "… and N more",
+// so the line stays short however many are online.
+inline constexpr std::size_t kMaxListed = 100;
 std::string online_list(const std::vector<OnlineEntry>& entries);
 // "12s", "5m", "2h 3m": how long someone has been connected.
 std::string short_duration(std::chrono::seconds duration);

@@ -26,8 +26,8 @@ struct ServerConfig {
   std::size_t history_lines = 20;  // public messages replayed to newcomers; 0 = none
   std::size_t max_clients = 1024;
   std::size_t max_per_ip = 0;  // 0 = no limit
-  bool discovery = true;        // answer LAN discovery probes on UDP
-  std::string name;             // shown to users who discover the server; empty = host name
+  bool discovery = true;       // answer LAN discovery probes on UDP
+  std::string name;            // shown to users who discover the server; empty = host name
   SessionConfig session;
 };
 

@@ -25,8 +25,8 @@ bool online(LineClient& observer, const std::string& name) {
 TEST(ClientReconnect, ComesBackUnderTheSameNameAfterAServerRestart) {
   auto first = std::make_unique<ServerProcess>();
   const std::string port = std::to_string(first->port());
-  ChildProcess lochat({client_binary(), "--host", "127.0.0.1", "--port", port, "--name", "alice",
-                       "--reconnect"});
+  ChildProcess lochat(
+      {client_binary(), "--host", "127.0.0.1", "--port", port, "--name", "alice", "--reconnect"});
   ASSERT_TRUE(lochat.stdout_contains("You are now known as alice"));
 
   first->process().send_signal(SIGTERM);
@@ -55,8 +55,8 @@ TEST(ClientReconnect, WithoutTheFlagAServerRestartEndsTheClient) {
 class ConfigFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("lochat-config-" + std::to_string(::getpid()));
+    directory_ =
+        std::filesystem::temp_directory_path() / ("lochat-config-" + std::to_string(::getpid()));
     std::filesystem::create_directories(directory_ / "lochat");
   }
   void TearDown() override { std::filesystem::remove_all(directory_); }
@@ -80,8 +80,9 @@ TEST_F(ConfigFileTest, ClientReadsNameAndHostFromItsXdgConfig) {
 
 TEST_F(ConfigFileTest, CommandLineFlagsOverrideTheFile) {
   ServerProcess server;
-  const auto file = write("client.toml", "host = \"127.0.0.1\"\nport = " +
-                                             std::to_string(server.port()) + "\nname = \"file\"\n");
+  const auto file =
+      write("client.toml", "host = \"127.0.0.1\"\nport = " + std::to_string(server.port()) +
+                               "\nname = \"file\"\n");
   ChildProcess lochat({client_binary(), "--config", file, "--name", "flag"});
   EXPECT_TRUE(lochat.stdout_contains("You are now known as flag"));
   lochat.close_stdin();

@@ -25,9 +25,9 @@ TEST(Render, ColourGivesEachNameItsOwnStableColour) {
 }
 
 TEST(Render, NoEscapeCodesWithoutColour) {
-  for (const char* line : {"From bob: hi", "Private from bob: psst", "* bob waves",
-                           "*** bob joined (2 online)", "Error: nope",
-                           "History 09:00 From bob: old"}) {
+  for (const char* line :
+       {"From bob: hi", "Private from bob: psst", "* bob waves", "*** bob joined (2 online)",
+        "Error: nope", "History 09:00 From bob: old"}) {
     EXPECT_EQ(render(line, "10:00", "alice", kPlain).text.find('\x1b'), std::string::npos) << line;
   }
 }
@@ -42,13 +42,14 @@ TEST(Render, PrivateMessagesAndActionsAreMarked) {
 TEST(Render, HistoryKeepsItsOwnTimeAndIsMarkedAndDimmed) {
   EXPECT_EQ(render("History 09:15 From bob: old news", "10:06", "alice", kPlain).text,
             "09:15 [history] bob: old news");
-  EXPECT_EQ(render("History 09:15 From bob: old news", "10:06", "alice", kColor).text.rfind(
-                "09:15 \x1b[2m[history] ", 0),
+  EXPECT_EQ(render("History 09:15 From bob: old news", "10:06", "alice", kColor)
+                .text.rfind("09:15 \x1b[2m[history] ", 0),
             0U);
 }
 
 TEST(Render, PeerEscapeSequencesNeverReachTheTerminal) {
-  const auto shown = render("From bob: \x1b]0;owned\x07\x1b[2Jgotcha\x1b[H", "10:06", "alice", kPlain);
+  const auto shown =
+      render("From bob: \x1b]0;owned\x07\x1b[2Jgotcha\x1b[H", "10:06", "alice", kPlain);
   EXPECT_EQ(shown.text, "10:06 bob: ]0;owned[2Jgotcha[H");
   EXPECT_EQ(shown.text.find_first_of("\x1b\x07"), std::string::npos);
 }

@@ -61,3 +61,21 @@ TEST(Protocol, RelayRoundTripsThroughTheParser) {
 
 }  // namespace
 }  // namespace lochat::protocol
+
+namespace lochat::protocol {
+namespace {
+
+TEST(Protocol, OnlineListStaysShortWithManyOnline) {
+  std::vector<OnlineEntry> many;
+  for (std::size_t i = 0; i < kMaxListed + 5; ++i) {
+    many.push_back({"user" + std::to_string(i), std::chrono::seconds(90)});
+  }
+  const std::string line = online_list(many);
+  EXPECT_TRUE(line.starts_with("*** Online (105): user0 (1m), user1 (1m)")) << line;
+  EXPECT_TRUE(line.ends_with(", user99 (1m) and 5 more\n")) << line;
+  EXPECT_EQ(online_list({{"alice", std::chrono::seconds(7500)}}),
+            "*** Online (1): alice (2h 5m)\n");
+}
+
+}  // namespace
+}  // namespace lochat::protocol

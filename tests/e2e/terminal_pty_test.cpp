@@ -1,0 +1,446 @@
+// The real `lochat` in a pseudo-terminal, typed at like a person at a
+// keyboard, against the real lochat-server on 127.0.0.1.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lochat/client_view.hpp"
+#include "lochat/socket.hpp"
+#include "test_support.hpp"
+
+namespace lochat::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view kWelcome = "Welcome to LoChat!";
+constexpr std::string_view kCheckMark = "✓";
+
+// `lochat` on the slave side of a pty, 80x24. Its output (stdout and stderr
+// both) is read from the master side as it comes, with a deadline; the
+// destructor kills and reaps the child if it is still running.
+class PtyClient {
+ public:
+  // `extra_args` go after --host/--port; `colour` leaves NO_COLOR unset.
+  explicit PtyClient(std::uint16_t port, const std::vector<std::string>& extra_args = {},
+                     bool colour = false) {
+    // Everything exec needs is built before forking: the child only calls exec.
+    std::vector<std::string> args{client_binary(), "--host", "127.0.0.1", "--port",
+                                  std::to_string(port)};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<std::string> environment{"TERM=xterm", "LC_ALL=C.UTF-8"};
+    if (!colour) environment.emplace_back("NO_COLOR=1");
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+      const std::string_view variable(*entry);
+      if (!variable.starts_with("TERM=") && !variable.starts_with("NO_COLOR=") &&
+          !variable.starts_with("LC_ALL=")) {
+        environment.emplace_back(variable);
+      }
+    }
+    const auto arg_pointers = pointers_to(args);
+    const auto env_pointers = pointers_to(environment);
+    winsize size{};
+    size.ws_row = 24;
+    size.ws_col = 80;
+    int master = -1;
+    pid_ = ::forkpty(&master, nullptr, nullptr, &size);
+    if (pid_ < 0) throw std::runtime_error("forkpty failed");
+    if (pid_ == 0) {
+      ::execve(arg_pointers[0], arg_pointers.data(), env_pointers.data());
+      ::_exit(127);
+    }
+    master_ = FileDescriptor(master);
+  }
+
+  ~PtyClient() {
+    if (exit_code_ || pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+
+  PtyClient(const PtyClient&) = delete;
+  PtyClient& operator=(const PtyClient&) = delete;
+
+  void type(std::string_view keys) {
+    if (::write(master_.get(), keys.data(), keys.size()) != static_cast<ssize_t>(keys.size())) {
+      throw std::runtime_error("cannot type into the pty");
+    }
+  }
+
+  [[nodiscard]] pid_t pid() const { return pid_; }
+
+  // Everything the client has written so far, escape codes included.
+  [[nodiscard]] const std::string& output() const { return output_; }
+
+  // Reads output until `condition` holds for all of it; false at the deadline or end of output.
+  bool read_until(const std::function<bool(const std::string&)>& condition,
+                  std::chrono::milliseconds timeout = kPatience) {
+    const auto deadline = Clock::now() + timeout;
+    while (!condition(output_)) {
+      if (ended_ || !read_some(deadline)) return false;
+    }
+    return true;
+  }
+
+  // Reads until `needle` appears at or after byte `from` of the output.
+  bool shows(std::string_view needle, std::size_t from = 0) {
+    return read_until([&](const std::string& all) { return all.find(needle, from) != npos; });
+  }
+
+  // The exit code once the child has closed the pty and exited; nullopt at the deadline.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout = kPatience) {
+    if (!read_until([](const std::string&) { return false; }, timeout) && !ended_) return {};
+    int status = 0;
+    if (::waitpid(pid_, &status, 0) != pid_) return {};
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return exit_code_;
+  }
+
+  // A line-editing program turns off canonical input and echo; both are back once it is done.
+  [[nodiscard]] bool terminal_restored() const {
+    termios settings{};
+    if (::tcgetattr(master_.get(), &settings) != 0) return false;
+    return (settings.c_lflag & ICANON) != 0 && (settings.c_lflag & ECHO) != 0;
+  }
+
+  static constexpr std::size_t npos = std::string::npos;
+
+ private:
+  static std::vector<char*> pointers_to(std::vector<std::string>& strings) {
+    std::vector<char*> pointers;
+    for (auto& text : strings) pointers.push_back(text.data());
+    pointers.push_back(nullptr);
+    return pointers;
+  }
+
+  // One read; false at the deadline. EIO on the master means every slave fd is closed.
+  bool read_some(Clock::time_point deadline) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return false;
+    pollfd watched{master_.get(), POLLIN, 0};
+    const int ready = ::poll(&watched, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) return true;
+    if (ready <= 0) return false;
+    std::array<char, 4096> buffer{};
+    const auto count = ::read(master_.get(), buffer.data(), buffer.size());
+    if (count > 0) {
+      output_.append(buffer.data(), static_cast<std::size_t>(count));
+    } else if (count == 0 || errno != EINTR) {
+      ended_ = true;
+    }
+    return true;
+  }
+
+  pid_t pid_ = -1;
+  FileDescriptor master_;
+  std::string output_;
+  bool ended_ = false;
+  std::optional<int> exit_code_;
+};
+
+// A stand-in server that greets and then only listens: it never acknowledges
+// anything, so the client's lines stay unconfirmed.
+class SilentServer {
+ public:
+  SilentServer() : listener_(listen_tcp("127.0.0.1", 0, 1)) {}
+
+  [[nodiscard]] std::uint16_t port() const { return local_port(listener_); }
+
+  bool accept_and_greet() {
+    if (!readable(listener_, Clock::now() + kPatience)) return false;
+    connection_ = FileDescriptor(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    return connection_.valid() &&
+           send_all(connection_, std::string(kWelcome) + "\n", Clock::now() + kPatience);
+  }
+
+  // Reads until the client has sent `line`; false at the deadline or end of stream.
+  bool receive_line(std::string_view line) {
+    const std::string wanted = std::string(line) + "\n";
+    const auto deadline = Clock::now() + kPatience;
+    while (received_.find(wanted) == std::string::npos) {
+      if (!read_some(deadline)) return false;
+    }
+    return true;
+  }
+
+  // True once the client has stopped sending (half-closed or closed).
+  bool wait_end_of_stream() {
+    const auto deadline = Clock::now() + kPatience;
+    while (!ended_) {
+      if (!read_some(deadline) && !ended_) return false;
+    }
+    return true;
+  }
+
+  void hang_up() { connection_.reset(); }
+
+ private:
+  static bool readable(const FileDescriptor& socket, Clock::time_point deadline) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd watched{socket.get(), POLLIN, 0};
+    return left.count() > 0 && ::poll(&watched, 1, static_cast<int>(left.count())) == 1;
+  }
+
+  // False at the deadline or at end of stream (which sets ended_).
+  bool read_some(Clock::time_point deadline) {
+    if (ended_ || !readable(connection_, deadline)) return false;
+    std::array<char, 256> buffer{};
+    const auto result = receive_some(connection_, buffer);
+    if (result.status == ReadResult::Status::closed) {
+      ended_ = true;
+      return false;
+    }
+    received_.append(buffer.data(), result.bytes);
+    return true;
+  }
+
+  FileDescriptor listener_;
+  FileDescriptor connection_;
+  std::string received_;
+  bool ended_ = false;
+};
+
+// The port of the next client the server logs as connected
+// ("Connected to: 127.0.0.1, PORT (N online)"), written before its welcome.
+std::optional<std::uint16_t> next_connected_port(ServerProcess& server) {
+  static const std::regex connected(R"(Connected to: 127\.0\.0\.1, (\d+) )");
+  while (auto line = server.process().read_stderr_line()) {
+    std::smatch match;
+    if (std::regex_search(*line, match, connected)) {
+      return static_cast<std::uint16_t>(std::stoi(match[1].str()));
+    }
+  }
+  return std::nullopt;
+}
+
+// Some line of the output holds all of `parts`, in this order.
+bool some_line_has(const std::string& output, const std::vector<std::string_view>& parts) {
+  std::size_t line_start = 0;
+  while (line_start < output.size()) {
+    const auto line_end = std::min(output.find('\n', line_start), output.size());
+    const std::string_view line(output.data() + line_start, line_end - line_start);
+    std::size_t at = 0;
+    bool all = true;
+    for (const auto part : parts) {
+      at = line.find(part, at);
+      if (at == std::string_view::npos) {
+        all = false;
+        break;
+      }
+      at += part.size();
+    }
+    if (all) return true;
+    line_start = line_end + 1;
+  }
+  return false;
+}
+
+TEST(TerminalPty, HalfTypedLineSurvivesAnIncomingMessage) {
+  ServerProcess server;
+  PtyClient lochat(server.port());
+  ASSERT_TRUE(lochat.shows(kWelcome)) << lochat.output();
+  const auto lochat_port = next_connected_port(server);
+  ASSERT_TRUE(lochat_port);
+
+  const std::size_t before_typing = lochat.output().size();
+  lochat.type("hal");
+  ASSERT_TRUE(lochat.shows("hal", before_typing)) << lochat.output();
+
+  LineClient other(server.port());
+  ASSERT_TRUE(other.read_until(kWelcome));
+  other.send_line("ping from the other side");
+  // The message is printed, then the prompt with the unfinished line is drawn again below it.
+  ASSERT_TRUE(lochat.read_until([](const std::string& all) {
+    const auto message = all.find("ping from the other side");
+    return message != std::string::npos && all.find("> hal", message) != std::string::npos;
+  })) << lochat.output();
+
+  // The line is still being edited where it was left: finishing it sends "half".
+  lochat.type("f\r");
+  auto relayed = other.read_chat_line();
+  if (relayed == "Message Received") relayed = other.read_chat_line();  // for its own ping
+  ASSERT_TRUE(relayed);
+  // Under the address of lochat's connection, or a name if the client takes one.
+  const std::regex from_lochat("From (127\\.0\\.0\\.1:" + std::to_string(*lochat_port) +
+                               "|[^ :]+): half");
+  EXPECT_TRUE(std::regex_match(*relayed, from_lochat)) << *relayed;
+  EXPECT_TRUE(lochat.read_until([](const std::string& all) {
+    return some_line_has(all, {"half", kCheckMark});
+  })) << lochat.output();
+
+  lochat.type(":q\r");
+  EXPECT_EQ(lochat.wait_exit(), 0) << lochat.output();
+  EXPECT_TRUE(lochat.terminal_restored());
+}
+
+TEST(TerminalPty, OwnLinesAreConfirmedInOrder) {
+  ServerProcess server;
+  PtyClient lochat(server.port());
+  ASSERT_TRUE(lochat.shows(kWelcome)) << lochat.output();
+  lochat.type("first\rsecond\r/me waves\r");
+  EXPECT_TRUE(lochat.read_until([](const std::string& all) {
+    return some_line_has(all, {"first", kCheckMark}) &&
+           some_line_has(all, {"second", kCheckMark}) && some_line_has(all, {"waves", kCheckMark});
+  })) << lochat.output();
+  EXPECT_EQ(lochat.output().find("Message Received"), std::string::npos) << lochat.output();
+  lochat.type("\x04");  // Ctrl-D on an empty line
+  EXPECT_EQ(lochat.wait_exit(), 0) << lochat.output();
+  EXPECT_TRUE(lochat.terminal_restored());
+}
+
+TEST(TerminalPty, CtrlCQuitsAndRestoresTheTerminal) {
+  ServerProcess server;
+  PtyClient lochat(server.port());
+  ASSERT_TRUE(lochat.shows(kWelcome)) << lochat.output();
+  lochat.type("never sent");
+  ASSERT_TRUE(lochat.shows("never sent")) << lochat.output();
+  lochat.type("\x03");
+  const auto exit_code = lochat.wait_exit();
+  ASSERT_TRUE(exit_code) << lochat.output();
+  EXPECT_TRUE(*exit_code == 0 || *exit_code == 130) << *exit_code;
+  EXPECT_TRUE(lochat.terminal_restored());
+}
+
+TEST(TerminalPty, TerminationSignalRestoresTheTerminal) {
+  ServerProcess server;
+  PtyClient lochat(server.port());
+  ASSERT_TRUE(lochat.shows(kWelcome)) << lochat.output();
+  lochat.type("half a thought");
+  ASSERT_TRUE(lochat.shows("half a thought")) << lochat.output();
+  ::kill(lochat.pid(), SIGTERM);
+  EXPECT_TRUE(lochat.wait_exit()) << lochat.output();
+  EXPECT_TRUE(lochat.terminal_restored());
+}
+
+TEST(TerminalPty, ServerClosingIsReportedWithExitCodeOne) {
+  ServerProcess server;
+  PtyClient lochat(server.port());
+  ASSERT_TRUE(lochat.shows(kWelcome)) << lochat.output();
+  server.process().send_signal(SIGTERM);
+  EXPECT_TRUE(lochat.shows("server closed the connection")) << lochat.output();
+  EXPECT_EQ(lochat.wait_exit(), 1) << lochat.output();
+  EXPECT_TRUE(lochat.terminal_restored());
+}
+
+TEST(TerminalPty, LinesNeverAcknowledgedAreMarkedNotConfirmed) {
+  SilentServer server;
+  PtyClient lochat(server.port());
+  ASSERT_TRUE(server.accept_and_greet());
+  ASSERT_TRUE(lochat.shows(kWelcome)) << lochat.output();
+  lochat.type("hello\r");
+  ASSERT_TRUE(server.receive_line("hello"));
+  server.hang_up();
+  EXPECT_TRUE(lochat.read_until([](const std::string& all) {
+    return some_line_has(all, {"hello", "not confirmed"}) ||
+           some_line_has(all, {"not confirmed", "hello"});
+  })) << lochat.output();
+  EXPECT_EQ(lochat.wait_exit(), 1) << lochat.output();
+  EXPECT_TRUE(lochat.terminal_restored());
+}
+
+// A line sent just before :q does not vanish: left unanswered, it is shown as not confirmed.
+TEST(TerminalPty, QuittingShowsLinesNeverAcknowledged) {
+  SilentServer server;
+  PtyClient lochat(server.port());
+  ASSERT_TRUE(server.accept_and_greet());
+  ASSERT_TRUE(lochat.shows(kWelcome)) << lochat.output();
+  lochat.type("last words\r:q\r");
+  ASSERT_TRUE(server.receive_line("last words"));
+  EXPECT_TRUE(server.wait_end_of_stream());
+  server.hang_up();
+  EXPECT_EQ(lochat.wait_exit(), 0) << lochat.output();
+  EXPECT_TRUE(some_line_has(lochat.output(), {"last words", "not confirmed"}) ||
+              some_line_has(lochat.output(), {"not confirmed", "last words"}))
+      << lochat.output();
+  EXPECT_TRUE(lochat.terminal_restored());
+}
+
+TEST(TerminalPty, ColourOnATerminalUnlessNoColorIsSet) {
+  ServerProcess server;
+  PtyClient coloured(server.port(), {"--name", "alice"}, true);
+  PtyClient plain(server.port(), {"--name", "carol"});
+  ASSERT_TRUE(coloured.shows("You are now known as alice")) << coloured.output();
+  ASSERT_TRUE(plain.shows("You are now known as carol")) << plain.output();
+  LineClient bob(server.port());
+  bob.send_line("/nick bob");
+  bob.send_line("hello both");
+  const std::string bob_colour = "\x1b[" + std::to_string(view::name_color("bob")) + "mbob";
+  EXPECT_TRUE(coloured.shows(bob_colour)) << coloured.output();
+  EXPECT_TRUE(plain.shows("bob: hello both")) << plain.output();
+  EXPECT_EQ(plain.output().find(bob_colour), std::string::npos);
+  PtyClient flagged(server.port(), {"--name", "dave", "--no-color"}, true);
+  ASSERT_TRUE(flagged.shows("You are now known as dave")) << flagged.output();
+  bob.send_line("again");
+  EXPECT_TRUE(flagged.shows("bob: again")) << flagged.output();
+  EXPECT_EQ(flagged.output().find(bob_colour), std::string::npos);
+}
+
+TEST(TerminalPty, PeerEscapeSequencesAreDefusedAndMentionsRing) {
+  ServerProcess server;
+  PtyClient alice(server.port(), {"--name", "alice"});
+  ASSERT_TRUE(alice.shows("You are now known as alice")) << alice.output();
+  LineClient mallory(server.port());
+  mallory.send_line("/nick mallory");
+  // A raw client sends escape sequences; the server cleans them and so does lochat.
+  mallory.send_raw("\x1b]0;pwned\x07\x1b[2Jhey alice\n");
+  ASSERT_TRUE(alice.shows("mallory: ]0;pwned[2Jhey alice")) << alice.output();
+  EXPECT_EQ(alice.output().find("\x1b]0;pwned"), std::string::npos);
+  EXPECT_EQ(alice.output().find("\x1b[2J"), std::string::npos);
+  EXPECT_NE(alice.output().find('\a'), std::string::npos) << "a mention rings the bell";
+}
+
+TEST(TerminalPty, BellOffNeverRings) {
+  ServerProcess server;
+  PtyClient alice(server.port(), {"--name", "alice", "--bell", "off"});
+  ASSERT_TRUE(alice.shows("You are now known as alice")) << alice.output();
+  LineClient bob(server.port());
+  bob.send_line("/msg alice psst alice");
+  ASSERT_TRUE(alice.shows("[private] 127.0.0.1:")) << alice.output();
+  EXPECT_EQ(alice.output().find('\a'), std::string::npos);
+}
+
+TEST(TerminalPty, TabCompletesNamesAndCommands) {
+  ServerProcess server;
+  LineClient bob(server.port());
+  bob.send_line("/nick bartholomew");
+  ASSERT_TRUE(bob.read_until("*** You are now known as bartholomew"));
+  PtyClient alice(server.port(), {"--name", "alice"});
+  ASSERT_TRUE(alice.shows("You are now known as alice")) << alice.output();
+  alice.type("/ms\t");
+  alice.type("bart\t");
+  alice.type("hi there\r");
+  EXPECT_TRUE(bob.read_until("Private from alice: hi there"));
+}
+
+TEST(TerminalPty, TakenNameFallsBackToAFreeVariant) {
+  ServerProcess server;
+  LineClient first(server.port());
+  first.send_line("/nick alice");
+  ASSERT_TRUE(first.read_until("*** You are now known as alice"));
+  PtyClient second(server.port(), {"--name", "alice"});
+  EXPECT_TRUE(second.shows("You are now known as alice_2")) << second.output();
+  second.type("which one am I\r");
+  EXPECT_TRUE(first.read_until("From alice_2: which one am I"));
+}
+
+}  // namespace
+}  // namespace lochat::test
