@@ -65,12 +65,13 @@ void ChatClient::receive_loop() {
         std::string_view(buffer.data(), result.bytes),
         [this](std::string_view line) { callbacks_.on_line(line); }, [] {});
   }
+  // The callback runs first, so whoever wait_closed() wakes sees its effects.
+  if (callbacks_.on_closed) callbacks_.on_closed(!closing_.load());
   {
     std::lock_guard lock(closed_mutex_);
     closed_ = true;
   }
   closed_changed_.notify_all();
-  if (callbacks_.on_closed) callbacks_.on_closed(!closing_.load());
 }
 
 }  // namespace lochat

@@ -32,6 +32,9 @@ Server::Server(ServerConfig config)
       history_(config_.history_lines) {
   set_nonblocking(listener_);
   port_ = local_port(listener_);
+  // Started here rather than in run(), so a constructed server holds all its
+  // long-lived resources and run() only adds sessions.
+  start_discovery();
 }
 
 Server::~Server() {
@@ -41,7 +44,6 @@ Server::~Server() {
 
 void Server::run() {
   spdlog::info("Listening on {}", Endpoint{config_.host, port_}.to_string());
-  start_discovery();
   while (!stop_requested_.load()) {
     const bool backing_off = std::chrono::steady_clock::now() < accept_paused_until_;
     std::array<pollfd, 2> watched{{

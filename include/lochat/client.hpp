@@ -36,7 +36,8 @@ class ChatClient {
   // Half-close: nothing more will be sent, but replies are still received
   // until the server closes (so `echo hi | lochat` sees its acknowledgement).
   void finish_sending();
-  // Waits until the receive thread has seen the end of the connection.
+  // Waits until the receive thread has seen the end of the connection and
+  // has run on_closed.
   bool wait_closed(std::chrono::milliseconds timeout);
   // Closes now and joins the receive thread.
   void close();

@@ -75,7 +75,7 @@ class Server {
   std::uint16_t port_ = 0;
   Hub hub_;
   History history_;
-  std::unique_ptr<discovery::Responder> discovery_;  // accept thread only
+  std::unique_ptr<discovery::Responder> discovery_;  // set by the constructor, reset by run()
   WakeSignal wake_;
   std::atomic<bool> stop_requested_{false};
   // Accept thread only.
