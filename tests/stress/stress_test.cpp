@@ -20,6 +20,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Sanitizers slow every server thread several times over; under them the load
+// tests check correctness at a scale two cores can carry within the read deadlines,
+// and the full scale runs in the plain build.
+#if defined(LOCHAT_SANITIZED_BUILD)
+constexpr std::size_t kLoadClients = 60;
+constexpr bool kMeasuresMemory = false;  // ASan's quarantine keeps freed memory resident
+#else
+constexpr std::size_t kLoadClients = 200;
+constexpr bool kMeasuresMemory = true;
+#endif
+
 std::size_t entries_in(const std::string& directory) {
   std::size_t count = 0;
   if (DIR* listing = ::opendir(directory.c_str())) {
@@ -61,13 +72,13 @@ class StressTest : public ServerFixture {
   }
 };
 
-TEST_F(StressTest, TwoHundredClientsTimesHundredMessagesNoLossDuplicationOrReordering) {
+TEST_F(StressTest, HundredsOfClientsTimesHundredMessagesNoLossDuplicationOrReordering) {
   ServerConfig config = unthrottled();
-  // Every client receives 19,900 lines as fast as 200 senders can write them;
+  // Every client receives up to 19,900 lines as fast as 200 senders can write them;
   // its queue must hold that burst rather than count it as a stalled reader.
   config.session.sendq_bytes = 4 * 1024 * 1024;
   start(config);
-  EXPECT_EQ(all_to_all_failures(server_->port(), 200, 100), std::vector<std::string>{});
+  EXPECT_EQ(all_to_all_failures(server_->port(), kLoadClients, 100), std::vector<std::string>{});
 }
 
 TEST_F(StressTest, ConnectDisconnectChurnLeaksNoDescriptorsOrThreads) {
@@ -159,26 +170,35 @@ TEST_F(StressTest, StallersAreDroppedWhileOthersFinishAndServerMemoryStaysBounde
   const std::size_t rss_after = resident_kib(server.process().pid());
   std::cout << "[ figures  ] server RSS " << rss_before << " KiB -> " << rss_after << " KiB\n";
   // Unbounded, ten stallers would have pinned some 25 MB.
-  EXPECT_LT(rss_after, rss_before + 12 * 1024);
+  if (kMeasuresMemory) {
+    EXPECT_LT(rss_after, rss_before + 12 * 1024);
+  }
 }
 
 TEST_F(StressTest, ShutdownUnderFullLoadIsFastAndJoinsEveryThread) {
   start(unthrottled());
   constexpr int kClients = 40;
-  std::atomic<bool> keep_sending{true};
-  std::vector<std::thread> senders;
   std::vector<std::unique_ptr<LineClient>> clients;
   for (int i = 0; i < kClients; ++i) clients.push_back(join());
+  ASSERT_TRUE(eventually([&] { return server_->online() == kClients; }));
+
+  std::atomic<bool> keep_sending{true};
+  std::atomic<int> lines_sent{0};
+  std::vector<std::thread> senders;
   for (auto& client : clients) {
     senders.emplace_back([&, raw = client.get()] {
-      const std::string burst(40, 'x');
+      const std::string line(40, 'x');
+      const std::string framed = line + "\n";
       // Bounded: at most 100,000 lines, and it stops as soon as the server does.
       for (int i = 0; i < 100000 && keep_sending; ++i) {
-        if (::send(raw->fd(), (burst + "\n").data(), burst.size() + 1, MSG_NOSIGNAL) <= 0) break;
+        if (::send(raw->fd(), framed.data(), framed.size(), MSG_NOSIGNAL) <= 0) break;
+        ++lines_sent;
       }
     });
   }
-  ASSERT_TRUE(eventually([&] { return server_->online() == kClients; }));
+  // No ASSERT until the senders are joined: they use the clients' sockets.
+  EXPECT_TRUE(eventually([&] { return lines_sent.load() >= 100 * kClients; }))
+      << "the load never got going";
   const auto started = Clock::now();
   server_->stop();
   runner_.join();
