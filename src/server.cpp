@@ -141,18 +141,8 @@ void Server::refuse(FileDescriptor socket, const std::string& reason) {
 
 void Server::start_session(FileDescriptor socket, Endpoint peer) {
   const std::string address = peer.address;
-  std::shared_ptr<Session> session;
-  try {
-    session = std::make_shared<Session>(std::move(socket), std::move(peer), hub_, history_,
-                                        config_.session, [this] { wake_.notify(); });
-  } catch (const NetError& error) {
-    // Out of descriptors for the session's wake signal: drop this client (its
-    // socket is closed) and give the listener a rest, as for EMFILE on accept.
-    if (!warned_out_of_fds_) spdlog::warn("Cannot serve {}: {}", address, error.what());
-    warned_out_of_fds_ = true;
-    accept_paused_until_ = std::chrono::steady_clock::now() + kAcceptBackoff;
-    return;
-  }
+  auto session = std::make_shared<Session>(std::move(socket), std::move(peer), hub_, history_,
+                                           config_.session, [this] { wake_.notify(); });
   std::lock_guard lock(sessions_mutex_);
   try {
     sessions_.push_back(Running{session, std::thread([session] { session->run(); })});
@@ -188,7 +178,8 @@ void Server::stop_all_sessions() {
     all.swap(sessions_);
     clients_per_ip_.clear();
   }
-  for (auto& running : all) running.session->request_stop();
+  const auto flush_until = std::chrono::steady_clock::now() + config_.session.linger;
+  for (auto& running : all) running.session->request_stop(flush_until);
   for (auto& running : all) {
     if (running.thread.joinable()) running.thread.join();
   }

@@ -75,6 +75,7 @@ Session::Session(FileDescriptor socket, Endpoint peer, Hub& hub, History& histor
       last_input_(std::chrono::steady_clock::now()) {}
 
 void Session::run() {
+  wake_.attach();
   set_nonblocking(socket_);
   set_io_timeouts(socket_, config_.io_timeout);
   set_no_delay(socket_);
@@ -91,6 +92,7 @@ void Session::run() {
   if (!stop_requested_.load()) announce_departure();
   socket_.reset();
   spdlog::info("Disconnected: {}, {} ({} online)", peer_.address, peer_.port, hub_.size());
+  wake_.detach();
   finished_.store(true);
   on_finished_();
 }
@@ -114,23 +116,19 @@ void Session::deliver(const SharedLine& line) {
   if (queue_.push(line) != OutboundQueue::PushResult::queued) wake_.notify();
 }
 
-void Session::request_stop() {
+void Session::request_stop(std::chrono::steady_clock::time_point flush_until) {
   queue_.push_unbounded(make_shared_line(protocol::notice(protocol::kShutdownNotice)));
+  stop_flush_until_.store(flush_until);
   stop_requested_.store(true);
   wake_.notify();
 }
 
 void Session::serve() {
   while (!stop_requested_.load()) {
-    std::array<pollfd, 2> watched{{
+    std::array<pollfd, 1> watched{{
         {socket_.get(), static_cast<short>(POLLIN | (has_pending_output() ? POLLOUT : 0)), 0},
-        {wake_.fd(), POLLIN, 0},
     }};
-    if (::poll(watched.data(), watched.size(), static_cast<int>(poll_timeout().count())) < 0 &&
-        errno != EINTR) {
-      return;
-    }
-    if (watched[1].revents != 0) wake_.drain();
+    if (wake_.wait(watched, poll_timeout()) < 0 && errno != EINTR) return;
     const bool peer_gone =
         (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 && read_available() == Step::close;
     handle_delayed_lines();
@@ -193,7 +191,8 @@ Session::Step Session::read_available() {
     framer_.feed(
         std::string_view(buffer.data(), result.bytes),
         [this](std::string_view line) {
-          if (!quit_requested_) accept_line(line);
+          // At shutdown the rest of a large read is left unhandled, so stop is prompt.
+          if (!quit_requested_ && !stop_requested_.load()) accept_line(line);
         },
         [this] {
           send_to_self(protocol::error("line too long (more than " +
@@ -399,7 +398,9 @@ Session::Step Session::write_pending() {
 }
 
 void Session::flush_before_close() {
-  const auto deadline = std::chrono::steady_clock::now() + config_.linger;
+  // At shutdown every session shares one deadline, however late its thread ran.
+  const auto deadline = stop_requested_.load() ? stop_flush_until_.load()
+                                               : std::chrono::steady_clock::now() + config_.linger;
   while (write_pending() == Step::keep_going && has_pending_output()) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());

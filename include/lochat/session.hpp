@@ -15,6 +15,7 @@
 #include "lochat/hub.hpp"
 #include "lochat/outbound_queue.hpp"
 #include "lochat/socket.hpp"
+#include "lochat/thread_wake.hpp"
 #include "lochat/token_bucket.hpp"
 
 namespace lochat {
@@ -56,8 +57,9 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
 
   void run();
   void deliver(const SharedLine& line) override;
-  // Queues the shutdown notice and makes run() flush it and return.
-  void request_stop();
+  // Queues the shutdown notice and makes run() flush what is queued (until
+  // `flush_until` at the latest) and return.
+  void request_stop(std::chrono::steady_clock::time_point flush_until);
 
   [[nodiscard]] bool finished() const { return finished_.load(); }
   [[nodiscard]] const Endpoint& peer() const { return peer_; }
@@ -105,8 +107,9 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   FinishedHandler on_finished_;
 
   OutboundQueue queue_;
-  WakeSignal wake_;
+  ThreadWake wake_;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<std::chrono::steady_clock::time_point> stop_flush_until_{};  // set before the flag
   std::atomic<bool> finished_{false};
 
   // Owned by the session's thread alone.

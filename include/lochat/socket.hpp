@@ -57,8 +57,8 @@ void set_no_delay(const FileDescriptor& socket);
 void set_keepalive(const FileDescriptor& socket);
 void set_send_buffer(const FileDescriptor& socket, int bytes);
 
-// Raises the soft limit on open files to the hard limit (a server needs about
-// two descriptors per client); returns the limit now in force.
+// Raises the soft limit on open files to the hard limit (a server needs one
+// descriptor per client); returns the limit now in force.
 std::size_t raise_open_file_limit();
 
 // Writes all of `bytes` on a blocking socket (retrying partial writes and timeouts

@@ -2,9 +2,11 @@
 // is bounded in count (and, through read deadlines, in time).
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -175,8 +177,41 @@ TEST_F(StressTest, StallersAreDroppedWhileOthersFinishAndServerMemoryStaysBounde
   }
 }
 
+// Sends 40-byte lines as fast as the socket takes them while reading (and
+// discarding) everything the server sends, so the client stays connected and
+// busy, and never blocks the server's last flush. Bounded: 200,000 rounds at
+// most; it stops when told to or when the server closes the connection.
+void flood_and_drain(const LineClient& client, const std::atomic<bool>& keep_going,
+                     std::atomic<int>& lines_sent) {
+  const std::string framed = std::string(40, 'x') + "\n";
+  std::array<char, 64 * 1024> sink;
+  for (int round = 0; round < 200000 && keep_going; ++round) {
+    pollfd ready{client.fd(), POLLIN | POLLOUT, 0};
+    if (::poll(&ready, 1, 100) <= 0) continue;
+    if ((ready.revents & (POLLERR | POLLHUP)) != 0) return;
+    if ((ready.revents & POLLIN) != 0 &&
+        ::recv(client.fd(), sink.data(), sink.size(), MSG_DONTWAIT) == 0) {
+      return;
+    }
+    if ((ready.revents & POLLOUT) != 0 &&
+        ::send(client.fd(), framed.data(), framed.size(), MSG_DONTWAIT | MSG_NOSIGNAL) > 0) {
+      ++lines_sent;
+    }
+  }
+}
+
+#if defined(LOCHAT_SANITIZED_BUILD)
+// The 2 s promise is measured in the plain build; sanitizers slow each of the
+// 40 busy threads several times over, so here it checks only that stop is prompt.
+constexpr auto kShutdownBound = std::chrono::seconds(6);
+#else
+constexpr auto kShutdownBound = std::chrono::seconds(2);
+#endif
+
 TEST_F(StressTest, ShutdownUnderFullLoadIsFastAndJoinsEveryThread) {
-  start(unthrottled());
+  ServerConfig config = unthrottled();
+  config.session.sendq_bytes = 4 * 1024 * 1024;  // busy readers, not stalled ones
+  start(config);
   constexpr int kClients = 40;
   std::vector<std::unique_ptr<LineClient>> clients;
   for (int i = 0; i < kClients; ++i) clients.push_back(join());
@@ -186,28 +221,23 @@ TEST_F(StressTest, ShutdownUnderFullLoadIsFastAndJoinsEveryThread) {
   std::atomic<int> lines_sent{0};
   std::vector<std::thread> senders;
   for (auto& client : clients) {
-    senders.emplace_back([&, raw = client.get()] {
-      const std::string line(40, 'x');
-      const std::string framed = line + "\n";
-      // Bounded: at most 100,000 lines, and it stops as soon as the server does.
-      for (int i = 0; i < 100000 && keep_sending; ++i) {
-        if (::send(raw->fd(), framed.data(), framed.size(), MSG_NOSIGNAL) <= 0) break;
-        ++lines_sent;
-      }
-    });
+    senders.emplace_back(
+        [&, raw = client.get()] { flood_and_drain(*raw, keep_sending, lines_sent); });
   }
   // No ASSERT until the senders are joined: they use the clients' sockets.
   EXPECT_TRUE(eventually([&] { return lines_sent.load() >= 100 * kClients; }))
       << "the load never got going";
+  const std::size_t online_at_stop = server_->online();
   const auto started = Clock::now();
   server_->stop();
   runner_.join();
   const auto elapsed = Clock::now() - started;
   keep_sending = false;
   for (auto& sender : senders) sender.join();
-  std::cout << "[ figures  ] shutdown under load took "
+  std::cout << "[ figures  ] shutdown with " << online_at_stop << " busy clients took "
             << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms\n";
-  EXPECT_LT(elapsed, std::chrono::seconds(2));
+  EXPECT_EQ(online_at_stop, static_cast<std::size_t>(kClients)) << "clients dropped under load";
+  EXPECT_LT(elapsed, kShutdownBound);
   EXPECT_EQ(server_->session_threads(), 0U);
 }
 

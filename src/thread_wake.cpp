@@ -1,0 +1,64 @@
+#include "lochat/thread_wake.hpp"
+
+namespace lochat {
+
+namespace {
+
+constexpr int kWakeSignal = SIGURG;
+
+// The signal's only job is to interrupt ppoll(); the handler has nothing to do.
+void on_wake_signal(int /*signal*/) {}
+
+void install_wake_handler_once() {
+  static std::once_flag installed;
+  std::call_once(installed, [] {
+    struct sigaction action {};
+    action.sa_handler = on_wake_signal;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(kWakeSignal, &action, nullptr);
+  });
+}
+
+timespec to_timespec(std::chrono::milliseconds timeout) {
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+  const auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout - seconds);
+  return {static_cast<time_t>(seconds.count()), static_cast<long>(nanoseconds.count())};
+}
+
+}  // namespace
+
+void ThreadWake::attach() {
+  install_wake_handler_once();
+  sigset_t wake_only;
+  sigemptyset(&wake_only);
+  sigaddset(&wake_only, kWakeSignal);
+  sigset_t before;
+  ::pthread_sigmask(SIG_BLOCK, &wake_only, &before);
+  wait_mask_ = before;
+  sigdelset(&wait_mask_, kWakeSignal);
+  std::lock_guard lock(mutex_);
+  waiter_ = ::pthread_self();
+  attached_ = true;
+}
+
+void ThreadWake::detach() {
+  std::lock_guard lock(mutex_);
+  attached_ = false;
+}
+
+void ThreadWake::notify() {
+  pending_.store(true);
+  std::lock_guard lock(mutex_);
+  if (attached_) ::pthread_kill(waiter_, kWakeSignal);
+}
+
+int ThreadWake::wait(std::span<pollfd> watched, std::chrono::milliseconds timeout) {
+  if (pending_.exchange(false)) return ::poll(watched.data(), watched.size(), 0);
+  const timespec limit = to_timespec(timeout);
+  const int ready = ::ppoll(watched.data(), watched.size(), &limit, &wait_mask_);
+  // A wake-up sent after this point is still pending as a signal.
+  pending_.store(false);
+  return ready;
+}
+
+}  // namespace lochat
