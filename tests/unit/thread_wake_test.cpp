@@ -15,6 +15,16 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
+constexpr auto kLongWait = 30s;
+constexpr auto kWokenWithin = 5s;
+
+// attach() changes the calling thread's signal mask, so each test waits on a
+// thread of its own rather than on the test runner's.
+template <typename Body>
+void on_own_thread(Body body) {
+  std::thread(body).join();
+}
+
 // A socket pair whose first end never becomes readable unless written to.
 class QuietSocket : public ::testing::Test {
  protected:
@@ -25,18 +35,20 @@ class QuietSocket : public ::testing::Test {
   }
   std::array<pollfd, 1> watched() const { return {{{ends_[0], POLLIN, 0}}}; }
 
+  // A wake-up recorded before this thread waited ends its first wait at once.
+  void expect_recorded_wake_up(ThreadWake& wake) const {
+    on_own_thread([&] {
+      wake.attach();
+      auto fds = watched();
+      const auto started = Clock::now();
+      EXPECT_EQ(wake.wait(fds, kLongWait), 0);
+      EXPECT_LT(Clock::now() - started, kWokenWithin);
+      wake.detach();
+    });
+  }
+
   std::array<int, 2> ends_{-1, -1};
 };
-
-constexpr auto kLongWait = 30s;
-constexpr auto kWokenWithin = 5s;
-
-// attach() changes the calling thread's signal mask, so each test waits on a
-// thread of its own rather than on the test runner's.
-template <typename Body>
-void on_own_thread(Body body) {
-  std::thread(body).join();
-}
 
 TEST_F(QuietSocket, NotifyWakesAThreadWaitingInPoll) {
   ThreadWake wake;
@@ -59,14 +71,7 @@ TEST_F(QuietSocket, NotifyWakesAThreadWaitingInPoll) {
 TEST_F(QuietSocket, NotifyBeforeTheWaitIsNotLost) {
   ThreadWake wake;
   wake.notify();  // before attach: only recorded
-  on_own_thread([&] {
-    wake.attach();
-    auto fds = watched();
-    const auto started = Clock::now();
-    EXPECT_EQ(wake.wait(fds, kLongWait), 0);
-    EXPECT_LT(Clock::now() - started, kWokenWithin);
-    wake.detach();
-  });
+  expect_recorded_wake_up(wake);
 }
 
 TEST_F(QuietSocket, NotifyWhileBusyEndsTheNextWait) {
@@ -101,14 +106,7 @@ TEST_F(QuietSocket, WakeUpsAfterTheThreadHasGoneAreKeptForTheNextWaiter) {
     wake.detach();
   });
   wake.notify();  // no signal may go to the ended thread
-  on_own_thread([&] {
-    wake.attach();
-    auto fds = watched();
-    const auto started = Clock::now();
-    EXPECT_EQ(wake.wait(fds, kLongWait), 0);
-    EXPECT_LT(Clock::now() - started, kWokenWithin);
-    wake.detach();
-  });
+  expect_recorded_wake_up(wake);
 }
 
 }  // namespace
