@@ -1,7 +1,6 @@
 # Installation layout and the Debian package (cpack -G DEB).
 include(GNUInstallDirs)
 
-set(LOCHAT_CONFIG_FILE "/etc/lochat/server.toml")
 configure_file(${PROJECT_SOURCE_DIR}/packaging/systemd/lochat-server.service.in
                ${PROJECT_BINARY_DIR}/lochat-server.service @ONLY)
 
