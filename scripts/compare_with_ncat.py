@@ -26,8 +26,8 @@ SCENARIOS = [
     ("2 clients x 20,000 messages", ["-c", "2", "-m", "20000"]),
     ("50 clients x 500 messages", ["-c", "50", "-m", "500"]),
     ("200 clients x 50 messages, 64-byte lines", ["-c", "200", "-m", "50", "--size", "64"]),
-    ("1,000 connections held", ["--connect-only", "1000", "--hold", "2"]),
-    ("10,000 connections held", ["--connect-only", "10000", "--hold", "2"]),
+    ("1,000 connections held", ["--connect-only", "1000", "--hold", "5"]),
+    ("10,000 connections held", ["--connect-only", "10000", "--hold", "5"]),
 ]
 
 
@@ -103,7 +103,8 @@ def summarize(reports):
         return {
             "held": median([r.get("held") for r in reports]),
             "clients": reports[0].get("clients"),
-            "bytes_per_client": median([r.get("server", {}).get("bytes_per_client") for r in reports]),
+            "bytes_per_client": median([(r.get("server") or {}).get("bytes_per_client") for r in reports]),
+            "idle_cpu": median([(r.get("server") or {}).get("idle_cpu_percent") for r in reports]),
             "errors": [r.get("error") for r in reports if r.get("error")],
         }
     return {
@@ -111,7 +112,7 @@ def summarize(reports):
         "p50": median([r.get("latency_us", {}).get("p50") for r in reports]),
         "p99": median([r.get("latency_us", {}).get("p99") for r in reports]),
         "p999": median([r.get("latency_us", {}).get("p99_9") for r in reports]),
-        "cpu": median([r.get("server", {}).get("cpu_us_per_delivery") for r in reports]),
+        "cpu": median([(r.get("server") or {}).get("cpu_us_per_delivery") for r in reports]),
         "bad": sum(r.get("lost", 0) + r.get("duplicated", 0) + r.get("reordered", 0)
                    + r.get("corrupted", 0) for r in reports),
         "errors": [r.get("error") for r in reports if r.get("error")],
@@ -125,14 +126,15 @@ def fmt(value, scale=1.0, digits=1):
 def table(results):
     rows = ["| scenario | server | deliveries/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/delivery | lost+dup+reord+corrupt |",
             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    held = ["| scenario | server | held and greeted | server memory per client |",
-            "| --- | --- | ---: | ---: |"]
+    held = ["| scenario | server | held and greeted | server memory per client | idle server CPU, % of a core |",
+            "| --- | --- | ---: | ---: | ---: |"]
     for name, by_server in results:
         for server, summary in by_server.items():
             note = f" ({'; '.join(summary['errors'])})" if summary["errors"] else ""
             if "held" in summary:
                 held.append(f"| {name} | {server} | {fmt(summary['held'], digits=0)} of "
-                            f"{summary['clients']}{note} | {fmt(summary['bytes_per_client'], 1024)} KiB |")
+                            f"{summary['clients']}{note} | {fmt(summary['bytes_per_client'], 1024)} KiB | "
+                            f"{fmt(summary['idle_cpu'], digits=2)} |")
             else:
                 rows.append(f"| {name} | {server} | {fmt(summary['rate'], digits=0)} | "
                             f"{fmt(summary['p50'], 1000, 2)} | {fmt(summary['p99'], 1000, 2)} | "

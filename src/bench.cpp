@@ -965,7 +965,10 @@ ConnectReport run_connect_only(const BenchConfig& config) {
     wait_for_first_lines(connections, handler, first_lines,
                          std::min(deadline, Clock::now() + config.greeting_timeout));
   }
-  keep_reading(connections, handler, std::min(deadline, Clock::now() + config.hold));
+  if (config.server_pid) report.server_hold_start = read_process_stats(*config.server_pid);
+  const auto hold_started = Clock::now();
+  keep_reading(connections, handler, std::min(deadline, hold_started + config.hold));
+  report.held_for = Clock::now() - hold_started;
   report.connected = connections.established();
   report.greeted = first_lines.count();
   report.closed = connections.closed_by_server();
@@ -1112,6 +1115,12 @@ double bytes_per_client(const ConnectReport& report) {
 
 }  // namespace
 
+std::optional<double> ConnectReport::idle_cpu_percent() const {
+  if (!server_hold_start || !server_after || held_for.count() <= 0) return std::nullopt;
+  const auto cpu = server_after->cpu - server_hold_start->cpu;
+  return 100.0 * static_cast<double>(cpu.count()) / static_cast<double>(held_for.count());
+}
+
 std::string format_table(const ConnectReport& report) {
   const auto& config = report.config;
   std::string table = fmt::format("lochat-bench: connect-only {} clients -> {}, hold {:.1f} s\n",
@@ -1127,6 +1136,9 @@ std::string format_table(const ConnectReport& report) {
                          bytes_text(static_cast<double>(report.server_after->rss_bytes)),
                          bytes_text(bytes_per_client(report)), report.server_after->threads);
   }
+  if (const auto idle = report.idle_cpu_percent()) {
+    table += fmt::format("  idle cpu     {:.2f} % of a core while the clients were held\n", *idle);
+  }
   return table;
 }
 
@@ -1135,9 +1147,11 @@ std::string format_json(const ConnectReport& report) {
   const auto server =
       report.server_before && report.server_after
           ? fmt::format(
-                R"({{"rss_before":{},"rss_after":{},"bytes_per_client":{:.0f},"threads":{}}})",
+                R"({{"rss_before":{},"rss_after":{},"bytes_per_client":{:.0f},"threads":{},)"
+                R"("idle_cpu_percent":{:.3f}}})",
                 report.server_before->rss_bytes, report.server_after->rss_bytes,
-                bytes_per_client(report), report.server_after->threads)
+                bytes_per_client(report), report.server_after->threads,
+                report.idle_cpu_percent().value_or(0))
           : std::string("null");
   return fmt::format(
       R"({{"mode":"connect-only","target":{},"clients":{},"hold_s":{:.1f},"passed":{},)"

@@ -184,7 +184,13 @@ struct ConnectReport {
   std::size_t closed = 0;     // connections the server closed (refusals among them)
   std::string connect_error;  // why connecting stopped early, if it did
   std::optional<ProcessStats> server_before, server_after;
+  // The server as the hold began (everyone connected and greeted), and how
+  // long the hold lasted: its CPU over the hold is its idle cost.
+  std::optional<ProcessStats> server_hold_start;
+  std::chrono::nanoseconds held_for{0};
   [[nodiscard]] bool passed() const { return held == config.connect_only; }
+  // Server CPU while the clients sat idle, in % of one core; nullopt without --server-pid.
+  [[nodiscard]] std::optional<double> idle_cpu_percent() const;
 };
 
 // Raises NetError unless every client connects and (unless --no-greeting) gets a first line.
