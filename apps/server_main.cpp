@@ -96,6 +96,9 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
                  "Disconnect clients silent for this many seconds (0 = never)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--presence-limit", session.presence_limit,
+                 "Join/leave notices only while at most this many are online (0 = always)")
+      ->capture_default_str();
   app.add_option("--name", config.name, "Server name shown to clients that discover it")
       ->default_str("the host name");
   app.add_flag("--no-discovery", raw.no_discovery, "Do not answer LAN discovery probes (UDP)");
@@ -128,6 +131,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::debug("Open file limit: {}", lochat::raise_open_file_limit());
+  lochat::app::limit_malloc_arenas();
   try {
     lochat::Server server(config);
     running_server = &server;

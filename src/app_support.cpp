@@ -1,7 +1,11 @@
 #include "lochat/app_support.hpp"
 
+#include <malloc.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 namespace lochat::app {
 
@@ -51,6 +55,11 @@ int parse_or_explain(CLI::App& app, int argc, char** argv, const std::string& pr
                  file_read ? (" (command line or " + file + ")").c_str() : "");
     return 2;
   }
+}
+
+void limit_malloc_arenas() {
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  ::mallopt(M_ARENA_MAX, static_cast<int>(std::max(4U, 2 * cores)));
 }
 
 }  // namespace lochat::app

@@ -1,5 +1,6 @@
 #include "lochat/outbound_queue.hpp"
 
+#include <iterator>
 #include <utility>
 
 namespace lochat {
@@ -27,9 +28,14 @@ OutboundQueue::PushResult OutboundQueue::push_locked(SharedLine line) {
   return was_idle ? PushResult::queued_was_idle : PushResult::queued;
 }
 
-void OutboundQueue::take_all(std::deque<SharedLine>& out) {
+void OutboundQueue::take_all(std::vector<SharedLine>& out) {
   std::lock_guard lock(mutex_);
-  for (auto& line : lines_) out.push_back(std::move(line));
+  if (out.empty()) {
+    out.swap(lines_);
+    return;
+  }
+  out.insert(out.end(), std::make_move_iterator(lines_.begin()),
+             std::make_move_iterator(lines_.end()));
   lines_.clear();
 }
 

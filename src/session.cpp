@@ -25,6 +25,8 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 // cannot starve its own outbound queue.
 constexpr int kReadsPerWake = 4;
 constexpr std::size_t kMaxIovecs = 64;
+// Line slots a session keeps for its next burst; more are released once written.
+constexpr std::size_t kKeptLineSlots = 256;
 // Reads of input discarded before closing, bounded so a flooding client cannot stall its own close.
 constexpr int kDiscardReadsBeforeClose = 16;
 
@@ -253,19 +255,25 @@ void Session::publish(std::string line) {
 void Session::announce() {
   if (announced_) return;
   announced_ = true;
-  hub_.broadcast(make_shared_line(protocol::joined(name_, hub_.size())), this);
+  const std::size_t online = hub_.size();
+  broadcast_presence(protocol::joined(name_, online), online);
 }
 
 void Session::announce_departure() {
   if (!announced_) return;
   const std::size_t online = hub_.size();
   if (!kick_reason_.empty()) {
-    hub_.broadcast(make_shared_line(protocol::notice(name_ + " was disconnected: " + kick_reason_ +
-                                                     " (" + std::to_string(online) + " online)")),
-                   this);
+    broadcast_presence(protocol::notice(name_ + " was disconnected: " + kick_reason_ + " (" +
+                                        std::to_string(online) + " online)"),
+                       online);
     return;
   }
-  hub_.broadcast(make_shared_line(protocol::left(name_, online, departure_reason_)), this);
+  broadcast_presence(protocol::left(name_, online, departure_reason_), online);
+}
+
+void Session::broadcast_presence(std::string notice, std::size_t online) {
+  if (config_.presence_limit != 0 && online > config_.presence_limit) return;
+  hub_.broadcast(make_shared_line(std::move(notice)), this);
 }
 
 void Session::handle_command(std::string_view command, std::string_view argument) {
@@ -353,16 +361,21 @@ void Session::send_to_self(std::string text) {
 }
 
 bool Session::has_pending_output() const {
-  return !writing_.empty() || !queue_.empty();
+  return writing_front_ < writing_.size() || !queue_.empty();
 }
 
 Session::Step Session::write_pending() {
+  if (writing_front_ == writing_.size()) {
+    writing_.clear();
+    writing_front_ = 0;
+  }
   queue_.take_all(writing_);
-  while (!writing_.empty()) {
+  while (writing_front_ < writing_.size()) {
     std::array<iovec, kMaxIovecs> pieces{};
     std::size_t count = 0;
-    for (const auto& line : writing_) {
-      if (count == pieces.size()) break;
+    for (std::size_t index = writing_front_; index < writing_.size() && count < pieces.size();
+         ++index) {
+      const auto& line = writing_[index];
       const std::size_t skip = count == 0 ? written_of_front_ : 0;
       pieces[count++] = {const_cast<char*>(line->data() + skip), line->size() - skip};
     }
@@ -375,18 +388,13 @@ Session::Step Session::write_pending() {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       return Step::close;
     }
-    auto remaining = static_cast<std::size_t>(sent);
-    queue_.release(remaining);
-    while (remaining > 0) {
-      const std::size_t left_in_front = writing_.front()->size() - written_of_front_;
-      const std::size_t used = std::min(left_in_front, remaining);
-      remaining -= used;
-      written_of_front_ += used;
-      if (written_of_front_ == writing_.front()->size()) {
-        writing_.pop_front();
-        written_of_front_ = 0;
-      }
-    }
+    queue_.release(static_cast<std::size_t>(sent));
+    advance_written(static_cast<std::size_t>(sent));
+  }
+  if (writing_front_ == writing_.size() && writing_.capacity() > kKeptLineSlots) {
+    // A burst is over: give its slots back rather than hold them while idle.
+    writing_ = {};
+    writing_front_ = 0;
   }
   if (queue_.overflowed()) {
     spdlog::warn("Disconnecting {}: send queue full (over {} bytes unread)", name_,
@@ -395,6 +403,21 @@ Session::Step Session::write_pending() {
     return Step::close;
   }
   return Step::keep_going;
+}
+
+// Drops fully written lines (and the SharedLine references) from the front.
+void Session::advance_written(std::size_t bytes) {
+  while (bytes > 0) {
+    auto& front = writing_[writing_front_];
+    const std::size_t used = std::min(front->size() - written_of_front_, bytes);
+    bytes -= used;
+    written_of_front_ += used;
+    if (written_of_front_ == front->size()) {
+      front.reset();
+      ++writing_front_;
+      written_of_front_ = 0;
+    }
+  }
 }
 
 void Session::flush_before_close() {

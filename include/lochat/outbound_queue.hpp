@@ -1,8 +1,8 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <mutex>
+#include <vector>
 
 #include "lochat/hub.hpp"
 
@@ -26,7 +26,7 @@ class OutboundQueue {
   // must get out (e.g. the shutdown notice).
   PushResult push_unbounded(SharedLine line);
   // Moves every queued line to the end of `out`, oldest first.
-  void take_all(std::deque<SharedLine>& out);
+  void take_all(std::vector<SharedLine>& out);
   // The consumer has written `bytes` of taken lines to the socket.
   void release(std::size_t bytes);
 
@@ -38,7 +38,9 @@ class OutboundQueue {
   PushResult push_locked(SharedLine line);
 
   mutable std::mutex mutex_;  // guards all members below
-  std::deque<SharedLine> lines_;
+  // A vector, not a deque: an idle client's empty queue allocates nothing,
+  // and take_all() hands the whole batch over by swapping buffers.
+  std::vector<SharedLine> lines_;
   std::size_t bytes_ = 0;  // queued plus taken-but-unreleased bytes
   std::size_t capacity_;
   bool overflowed_ = false;

@@ -3,12 +3,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <deque>
 #include <functional>
+#include <list>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lochat/framing.hpp"
 #include "lochat/history.hpp"
@@ -38,6 +39,10 @@ struct SessionConfig {
   std::size_t flood_lines = 200;
   // Disconnect clients silent for this long; 0 = never.
   std::chrono::milliseconds idle_timeout{0};
+  // Join, leave and disconnect notices go out only while at most this many are
+  // online (0 = always): in a crowd they are noise, and their cost grows with
+  // the square of the crowd (Twitch's chat draws the same line at 1,000).
+  std::size_t presence_limit = 200;
 };
 
 inline constexpr std::size_t kMaxDelayedBytes = 64 * 1024;
@@ -87,6 +92,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   void publish(std::string line);
   void announce();
   void announce_departure();
+  void broadcast_presence(std::string notice, std::size_t online);
   void handle_command(std::string_view command, std::string_view argument);
   void command_help(std::string_view argument);
   void command_quit(std::string_view reason);
@@ -96,6 +102,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   void command_me(std::string_view text);
   void send_to_self(std::string text);
   Step write_pending();
+  void advance_written(std::size_t bytes);
   void flush_before_close();
   [[nodiscard]] bool has_pending_output() const;
 
@@ -114,7 +121,9 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
 
   // Owned by the session's thread alone.
   LineFramer framer_;
-  std::deque<SharedLine> writing_;  // taken from queue_, not yet fully written
+  // Taken from queue_; writing_[writing_front_] is the first not fully written.
+  std::vector<SharedLine> writing_;
+  std::size_t writing_front_ = 0;
   std::size_t written_of_front_ = 0;
   std::string name_;  // the hub holds the same name for others to look up
   // Others hear "joined" once the client has had a moment to pick a name:
@@ -122,7 +131,8 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   bool announced_ = false;
   std::chrono::steady_clock::time_point announce_by_{};
   TokenBucket bucket_;
-  std::deque<std::string> delayed_lines_;  // read but waiting for the flood control
+  // A list, not a deque: a client that never floods allocates nothing for it.
+  std::list<std::string> delayed_lines_;  // read but waiting for the flood control
   std::size_t delayed_bytes_ = 0;
   std::chrono::steady_clock::time_point last_input_{};
   bool quit_requested_ = false;

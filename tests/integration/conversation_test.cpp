@@ -111,6 +111,21 @@ TEST_F(ConversationTest, LeavingIsAnnouncedWithTheReason) {
   EXPECT_TRUE(bob->read_until("*** carol left (1 online)"));
 }
 
+// Above --presence-limit joins and departures pass silently; at or below, they are told.
+TEST_F(ConversationTest, PresenceNoticesStopAboveThePresenceLimit) {
+  ServerConfig config;
+  config.session.presence_limit = 2;
+  start(config);
+  auto bob = join_as("bob");
+  auto alice = join_as("alice");
+  ASSERT_TRUE(bob->read_until("*** alice joined (2 online)"));
+  auto carol = join_as("carol");  // the third: over the limit
+  carol->send_line("hello");
+  EXPECT_EQ(bob->read_line(), "From carol: hello") << "no join notice for carol";
+  carol->send_line("/quit");
+  EXPECT_EQ(bob->read_line(), "*** carol left (2 online)") << "back within the limit";
+}
+
 TEST_F(ConversationTest, NewcomerLearnsWhoIsOnline) {
   start();
   auto alice = join_as("alice");

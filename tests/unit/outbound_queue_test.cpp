@@ -9,7 +9,7 @@ TEST(OutboundQueue, FirstPushWakesLaterPushesDoNot) {
   OutboundQueue queue(100);
   EXPECT_EQ(queue.push(make_shared_line("a\n")), OutboundQueue::PushResult::queued_was_idle);
   EXPECT_EQ(queue.push(make_shared_line("b\n")), OutboundQueue::PushResult::queued);
-  std::deque<SharedLine> taken;
+  std::vector<SharedLine> taken;
   queue.take_all(taken);
   ASSERT_EQ(taken.size(), 2U);
   EXPECT_EQ(*taken[0], "a\n");
@@ -20,7 +20,7 @@ TEST(OutboundQueue, FirstPushWakesLaterPushesDoNot) {
 TEST(OutboundQueue, TakenBytesCountUntilReleased) {
   OutboundQueue queue(10);
   queue.push(make_shared_line("12345678\n"));
-  std::deque<SharedLine> taken;
+  std::vector<SharedLine> taken;
   queue.take_all(taken);
   EXPECT_EQ(queue.bytes(), 9U);
   EXPECT_EQ(queue.push(make_shared_line("xy\n")), OutboundQueue::PushResult::overflow);
@@ -37,7 +37,7 @@ TEST(OutboundQueue, OverflowIsStickySoNoLaterLineSneaksIn) {
 TEST(OutboundQueue, ReleaseMakesRoomAgain) {
   OutboundQueue queue(4);
   queue.push(make_shared_line("abc\n"));
-  std::deque<SharedLine> taken;
+  std::vector<SharedLine> taken;
   queue.take_all(taken);
   queue.release(4);
   EXPECT_EQ(queue.bytes(), 0U);
