@@ -1,5 +1,8 @@
 #include "lochat/thread_wake.hpp"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace lochat {
 
 namespace {
@@ -37,7 +40,8 @@ void ThreadWake::attach() {
   wait_mask_ = before;
   sigdelset(&wait_mask_, kWakeSignal);
   std::lock_guard lock(mutex_);
-  waiter_ = ::pthread_self();
+  process_ = ::getpid();
+  waiter_ = ::gettid();
   attached_ = true;
 }
 
@@ -48,16 +52,24 @@ void ThreadWake::detach() {
 
 void ThreadWake::notify() {
   pending_.store(true);
+  if (!waiting_.load()) return;
   std::lock_guard lock(mutex_);
-  if (attached_) ::pthread_kill(waiter_, kWakeSignal);
+  // tgkill rather than pthread_kill: the ids are known, so no getpid() call.
+  if (attached_) ::syscall(SYS_tgkill, process_, waiter_, kWakeSignal);
 }
 
 int ThreadWake::wait(std::span<pollfd> watched, std::chrono::milliseconds timeout) {
-  if (pending_.exchange(false)) return ::poll(watched.data(), watched.size(), 0);
+  waiting_.store(true);
+  if (pending_.exchange(false)) {
+    waiting_.store(false);
+    return ::poll(watched.data(), watched.size(), 0);
+  }
   const timespec limit = to_timespec(timeout);
   const int ready = ::ppoll(watched.data(), watched.size(), &limit, &wait_mask_);
-  // A wake-up sent after this point is still pending as a signal.
+  // In this order: a notify before the next line leaves its signal pending
+  // (it ends the next ppoll); one after it leaves pending_ set.
   pending_.store(false);
+  waiting_.store(false);
   return ready;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
+#include <sys/types.h>
 
 #include <atomic>
 #include <chrono>
@@ -17,6 +17,10 @@ namespace lochat {
 // which keeps that signal blocked except inside ppoll(): a wake-up sent while
 // the thread is busy stays pending and ends its next wait at once, so none is
 // lost. (SIGURG, because its default action is to be ignored.)
+//
+// A signal is sent only while the thread is inside ppoll(); a busy thread just
+// finds pending_ set when it next waits (waiting_ and pending_ are seq_cst, so
+// of a notify and a wait that cross, at least one sees the other).
 //
 // Threads: attach(), wait() and detach() belong to the waiting thread;
 // notify() may be called from any thread. mutex_ guards waiter_ and attached_,
@@ -34,10 +38,12 @@ class ThreadWake {
 
  private:
   std::atomic<bool> pending_{false};
+  std::atomic<bool> waiting_{false};
   sigset_t wait_mask_{};  // the waiting thread's own
 
   std::mutex mutex_;
-  pthread_t waiter_{};
+  pid_t process_ = 0;
+  pid_t waiter_ = 0;  // kernel thread id, for tgkill
   bool attached_ = false;
 };
 
