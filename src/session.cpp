@@ -25,6 +25,7 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 // cannot starve its own outbound queue.
 constexpr int kReadsPerWake = 4;
 constexpr std::size_t kMaxIovecs = 64;
+constexpr std::chrono::milliseconds kQuietWait{5000};
 // Line slots a session keeps for its next burst; more are released once written.
 constexpr std::size_t kKeptLineSlots = 256;
 // Reads of input discarded before closing, bounded so a flooding client cannot stall its own close.
@@ -154,7 +155,10 @@ void Session::serve() {
 }
 
 std::chrono::milliseconds Session::poll_timeout() const {
-  auto timeout = config_.io_timeout;
+  // Deliveries and shutdown wake the thread at once (ThreadWake), so once the
+  // join is announced nothing needs a periodic look: an idle client's thread
+  // then sleeps for kQuietWait, which keeps a server of idle clients idle.
+  auto timeout = announced_ ? kQuietWait : config_.io_timeout;
   const auto now = std::chrono::steady_clock::now();
   if (!delayed_lines_.empty()) {
     timeout =

@@ -27,6 +27,8 @@ struct SessionConfig {
   // Kernel send buffer per client: kept modest so a stalled reader's bytes
   // pile up in the bounded queue above, where they are counted, not in the kernel.
   int socket_send_buffer = 64 * 1024;
+  // SO_RCVTIMEO/SO_SNDTIMEO on the socket, and how long a newcomer stays
+  // unannounced unless it names itself or speaks first.
   std::chrono::milliseconds io_timeout{1000};
   // How long a closing session keeps trying to flush what is queued.
   std::chrono::milliseconds linger{500};

@@ -37,6 +37,11 @@ int open_files_soft_limit(pid_t pid) {
 }
 
 TEST(DescriptorLimit, ServerRaisesItsLimitAndKeepsServingWhenOutOfDescriptors) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan checks each virtual call's vptr by probing memory through a pipe; a
+  // process out of descriptors cannot make one, so the check fails spuriously.
+  GTEST_SKIP() << "needs free descriptors in an ASan+UBSan build; runs in the others";
+#endif
   const std::string limits =
       "--nofile=" + std::to_string(kSoftLimit) + ":" + std::to_string(kHardLimit);
   ServerProcess server({"--no-discovery"}, {"/usr/bin/prlimit", limits, "--"});
