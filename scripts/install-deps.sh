@@ -8,7 +8,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev libreadline-dev
   googletest libgtest-dev
   clang libclang-rt-14-dev valgrind
-  netcat-openbsd
+  netcat-openbsd iproute2 util-linux  # nc for e2e tests; ip netns and prlimit for the discovery and descriptor tests
 )
 
 missing=()
