@@ -10,34 +10,26 @@
 
 #include <algorithm>
 #include <atomic>
-#include <bit>
-#include <charconv>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <functional>
-#include <iterator>
 #include <memory>
 #include <random>
-#include <sstream>
 #include <stop_token>
 #include <thread>
 #include <utility>
 
+#include "bench_internal.hpp"
 #include "lochat/framing.hpp"
 #include "lochat/socket.hpp"
 
 namespace lochat::bench {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 
 namespace {
 
-constexpr std::string_view kTokenMark = "LB|";
-constexpr char kFieldSeparator = '|';
 constexpr std::size_t kMaxSendingClients = 2000;  // the checker keeps clients^2 counters
 constexpr std::size_t kMaxMessages = 1'000'000'000;
 constexpr std::size_t kMaxMessageSize = 64 * 1024;
@@ -45,34 +37,6 @@ constexpr std::size_t kMaxWindow = 4096;  // the window keeps clients x window c
 // Servers send long lines of their own (lochat's "*** Online (N): ..." lists
 // every client), which must not be mistaken for damaged benchmark lines.
 constexpr std::size_t kMaxServerLine = 1024 * 1024;
-
-char padding_char(std::uint64_t seq, std::size_t index) {
-  constexpr std::uint64_t kLetters = 26;
-  return static_cast<char>('a' + (seq + index) % kLetters);
-}
-
-bool padding_matches(std::string_view padding, std::uint64_t seq) {
-  for (std::size_t i = 0; i < padding.size(); ++i) {
-    if (padding[i] != padding_char(seq, i)) return false;
-  }
-  return true;
-}
-
-// Takes one "<number>|" field off the front of `rest`.
-template <typename Number>
-bool take_field(std::string_view& rest, Number& value, int base) {
-  const auto end = rest.find(kFieldSeparator);
-  if (end == std::string_view::npos || end == 0) return false;
-  const char* last = rest.data() + end;
-  const auto [stop, error] = std::from_chars(rest.data(), last, value, base);
-  if (error != std::errc{} || stop != last) return false;
-  rest.remove_prefix(end + 1);
-  return true;
-}
-
-double seconds(nanoseconds duration) {
-  return std::chrono::duration<double>(duration).count();
-}
 
 }  // namespace
 
@@ -120,170 +84,6 @@ bool is_loopback(std::string_view numeric_address) {
   constexpr std::size_t kMappedPrefix = 12;  // ::ffff:a.b.c.d
   const bool mapped_v4_loopback = IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[kMappedPrefix] == 127;
   return IN6_IS_ADDR_LOOPBACK(&v6) || mapped_v4_loopback;
-}
-
-// --- Token ------------------------------------------------------------------
-
-void append_line(std::string& out, const Token& token, std::size_t message_size) {
-  const auto start = out.size();
-  fmt::format_to(std::back_inserter(out), "LB|{:08x}|{}|{}|{}|", token.run, token.sender, token.seq,
-                 token.send_ns);
-  const auto header = out.size() - start;
-  for (std::size_t i = header; i < message_size; ++i) {
-    out.push_back(padding_char(token.seq, i - header));
-  }
-  out.push_back('\n');
-}
-
-FoundToken find_token(std::string_view line, std::size_t message_size) {
-  // The last mark: a server's prefix may contain anything, our padding never contains "|".
-  const auto start = line.rfind(kTokenMark);
-  if (start == std::string_view::npos) return {};
-  FoundToken found{TokenStatus::malformed, {}};
-  auto& token = found.token;
-  auto rest = line.substr(start + kTokenMark.size());
-  constexpr int kHex = 16;
-  constexpr int kDecimal = 10;
-  const bool fields_read =
-      take_field(rest, token.run, kHex) && take_field(rest, token.sender, kDecimal) &&
-      take_field(rest, token.seq, kDecimal) && take_field(rest, token.send_ns, kDecimal);
-  if (fields_read && line.size() - start == message_size && padding_matches(rest, token.seq)) {
-    found.status = TokenStatus::valid;
-  }
-  return found;
-}
-
-// --- DeliveryChecker --------------------------------------------------------
-
-DeliveryChecker::DeliveryChecker(std::size_t clients, std::uint64_t messages_per_client,
-                                 std::uint32_t run)
-    : clients_(clients),
-      messages_(messages_per_client),
-      run_(run),
-      next_seq_(clients * clients, 0) {}
-
-std::size_t DeliveryChecker::pair_index(std::size_t receiver, std::size_t sender) const {
-  return receiver * clients_ + sender;
-}
-
-std::uint64_t DeliveryChecker::gap_key(std::size_t pair, std::uint64_t seq) const {
-  return pair * messages_ + seq;
-}
-
-std::uint64_t DeliveryChecker::expected_total() const {
-  return clients_ * (clients_ - 1) * messages_;
-}
-
-DeliveryChecker::Verdict DeliveryChecker::record(std::size_t receiver, const Token& token) {
-  if (token.run != run_) {
-    ++counts_.foreign;
-    return Verdict::foreign;
-  }
-  if (token.sender >= clients_ || token.seq >= messages_ || receiver >= clients_) {
-    ++counts_.corrupted;
-    return Verdict::corrupt;
-  }
-  if (token.sender == receiver) {
-    ++counts_.echoed;
-    return Verdict::echo;
-  }
-  const auto pair = pair_index(receiver, token.sender);
-  auto& next = next_seq_[pair];
-  if (token.seq >= next) {
-    for (auto skipped = next; skipped < token.seq; ++skipped) gaps_.insert(gap_key(pair, skipped));
-    next = token.seq + 1;
-    ++counts_.delivered;
-    return Verdict::delivered;
-  }
-  if (gaps_.erase(gap_key(pair, token.seq)) > 0) {
-    ++counts_.reordered;
-    ++counts_.delivered;
-    return Verdict::late;
-  }
-  ++counts_.duplicated;
-  return Verdict::duplicate;
-}
-
-void DeliveryChecker::settle(std::span<const std::uint64_t> sent) {
-  std::uint64_t lost = gaps_.size();
-  for (std::size_t receiver = 0; receiver < clients_; ++receiver) {
-    for (std::size_t sender = 0; sender < clients_ && sender < sent.size(); ++sender) {
-      const auto reached = next_seq_[pair_index(receiver, sender)];
-      if (sender != receiver && sent[sender] > reached) lost += sent[sender] - reached;
-    }
-  }
-  counts_.lost = lost;
-}
-
-// --- LatencyHistogram -------------------------------------------------------
-
-std::size_t LatencyHistogram::bucket_of(std::uint64_t value) {
-  if (value < kSubBuckets) return static_cast<std::size_t>(value);
-  const auto shift = static_cast<std::size_t>(std::bit_width(value)) - 1 - kSubBits;
-  const auto top = static_cast<std::size_t>(value >> shift);  // kSubBuckets .. 2*kSubBuckets-1
-  return (shift + 1) * kSubBuckets + (top - kSubBuckets);
-}
-
-std::uint64_t LatencyHistogram::bucket_middle(std::size_t bucket) {
-  if (bucket < kSubBuckets) return bucket;
-  const auto shift = bucket / kSubBuckets - 1;
-  const auto top = std::uint64_t{kSubBuckets + bucket % kSubBuckets};
-  return (top << shift) + ((std::uint64_t{1} << shift) >> 1);
-}
-
-void LatencyHistogram::record(nanoseconds latency) {
-  const auto value = static_cast<std::uint64_t>(std::max<std::int64_t>(latency.count(), 0));
-  ++counts_[bucket_of(value)];
-  ++count_;
-  max_ = std::max(max_, value);
-}
-
-nanoseconds LatencyHistogram::percentile(double fraction) const {
-  if (count_ == 0) return nanoseconds(0);
-  const auto wanted = static_cast<double>(count_) * fraction;
-  const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(wanted)));
-  std::uint64_t seen = 0;
-  for (std::size_t bucket = 0; bucket < kBuckets; ++bucket) {
-    seen += counts_[bucket];
-    if (seen >= rank) {
-      return nanoseconds(static_cast<std::int64_t>(std::min(bucket_middle(bucket), max_)));
-    }
-  }
-  return max();
-}
-
-// --- Server process ---------------------------------------------------------
-
-std::optional<ProcessStats> read_process_stats(pid_t pid) {
-  const auto directory = "/proc/" + std::to_string(pid);
-  std::ifstream stat_file(directory + "/stat");
-  std::string stat;
-  if (!std::getline(stat_file, stat)) return std::nullopt;
-  // Fields 14 and 15 (utime, stime) count from after the command name, which may hold blanks.
-  std::istringstream after_name(stat.substr(stat.rfind(')') + 1));
-  constexpr int kFieldsBeforeUtime = 11;  // fields 3..13
-  std::string skipped;
-  for (int field = 0; field < kFieldsBeforeUtime; ++field) after_name >> skipped;
-  std::uint64_t user_ticks = 0;
-  std::uint64_t system_ticks = 0;
-  after_name >> user_ticks >> system_ticks;
-  const auto ticks_per_second = static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK));
-  ProcessStats stats;
-  stats.cpu = nanoseconds(
-      static_cast<std::int64_t>((user_ticks + system_ticks) * 1'000'000'000 / ticks_per_second));
-
-  std::ifstream status(directory + "/status");
-  std::string key;
-  while (status >> key) {
-    constexpr std::uint64_t kKib = 1024;
-    if (key == "VmRSS:") {
-      status >> stats.rss_bytes;
-      stats.rss_bytes *= kKib;
-    } else if (key == "Threads:") {
-      status >> stats.threads;
-    }
-  }
-  return stats;
 }
 
 // --- Connections ------------------------------------------------------------
@@ -934,11 +734,6 @@ class MessageRun {
 
 }  // namespace
 
-double BenchReport::deliveries_per_second() const {
-  const auto span = seconds(elapsed);
-  return span > 0 ? static_cast<double>(counts.delivered) / span : 0;
-}
-
 BenchReport run_bench(const BenchConfig& config) {
   const auto deadline = Clock::now() + config.timeout;
   MessageRun run(config, deadline);
@@ -978,187 +773,6 @@ ConnectReport run_connect_only(const BenchConfig& config) {
   }
   if (config.server_pid) report.server_after = read_process_stats(*config.server_pid);
   return report;
-}
-
-// --- Reports ----------------------------------------------------------------
-
-namespace {
-
-std::string duration_text(nanoseconds duration) {
-  const auto ns = static_cast<double>(duration.count());
-  if (ns < 1e3) return fmt::format("{:.0f} ns", ns);
-  if (ns < 1e6) return fmt::format("{:.1f} us", ns / 1e3);
-  if (ns < 1e9) return fmt::format("{:.2f} ms", ns / 1e6);
-  return fmt::format("{:.2f} s", ns / 1e9);
-}
-
-std::string bytes_text(double bytes) {
-  constexpr double kKib = 1024;
-  if (bytes < kKib) return fmt::format("{:.0f} B", bytes);
-  if (bytes < kKib * kKib) return fmt::format("{:.1f} KiB", bytes / kKib);
-  return fmt::format("{:.1f} MiB", bytes / kKib / kKib);
-}
-
-std::string json_string(std::string_view text) {
-  std::string quoted = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      quoted.push_back('\\');
-      quoted.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      quoted += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-    } else {
-      quoted.push_back(c);
-    }
-  }
-  return quoted + "\"";
-}
-
-double microseconds(nanoseconds duration) {
-  return static_cast<double>(duration.count()) / 1e3;
-}
-
-std::string target_text(const BenchConfig& config) {
-  return Endpoint{config.host, config.port}.to_string();
-}
-
-std::string rate_text(double rate) {
-  return rate > 0 ? fmt::format("{}/s per client", rate) : "unlimited";
-}
-
-std::string verdict_text(const BenchReport& report) {
-  if (report.passed())
-    return fmt::format("PASS: all {} deliveries arrived intact", report.expected);
-  if (report.counts.errors() > 0)
-    return "FAIL: deliveries lost, duplicated, reordered or corrupted";
-  return "FAIL: ran out of time (--timeout, or nothing arrived for --stall-timeout)";
-}
-
-// The server's CPU time and memory at the end, as "cpu ... rss ... threads ...".
-std::string server_line(const ProcessStats& before, const ProcessStats& after,
-                        std::uint64_t deliveries) {
-  const auto cpu = after.cpu - before.cpu;
-  const auto per_delivery =
-      deliveries > 0 ? duration_text(cpu / static_cast<std::int64_t>(deliveries)) : "-";
-  return fmt::format("cpu {} ({} per delivery)   rss {}   threads {}", duration_text(cpu),
-                     per_delivery, bytes_text(static_cast<double>(after.rss_bytes)), after.threads);
-}
-
-std::string server_json(const std::optional<ProcessStats>& before,
-                        const std::optional<ProcessStats>& after, std::uint64_t deliveries) {
-  if (!before || !after) return "null";
-  const auto cpu = after->cpu - before->cpu;
-  const double per_delivery =
-      deliveries > 0 ? microseconds(cpu) / static_cast<double>(deliveries) : 0;
-  return fmt::format(
-      R"({{"cpu_s":{:.3f},"cpu_us_per_delivery":{:.3f},"rss_bytes":{},"threads":{}}})",
-      seconds(cpu), per_delivery, after->rss_bytes, after->threads);
-}
-
-}  // namespace
-
-std::string format_table(const BenchReport& report) {
-  const auto& config = report.config;
-  const auto& counts = report.counts;
-  const auto& latency = report.latency;
-  std::string table =
-      fmt::format("lochat-bench: {} clients x {} messages of {} bytes -> {} (window {}, rate {})\n",
-                  config.clients, config.messages, config.message_size, target_text(config),
-                  report.window, rate_text(config.rate));
-  table += fmt::format("  result       {}\n", verdict_text(report));
-  table += fmt::format("  deliveries   {} of {} in {:.2f} s = {:.0f}/s   (sent {} of {})\n",
-                       counts.delivered, report.expected, seconds(report.elapsed),
-                       report.deliveries_per_second(), report.sent, report.planned);
-  table += fmt::format("  latency      p50 {}   p99 {}   p99.9 {}   max {}\n",
-                       duration_text(latency.p50), duration_text(latency.p99),
-                       duration_text(latency.p999), duration_text(latency.max));
-  table += fmt::format("  errors       lost {}   duplicated {}   reordered {}   corrupted {}\n",
-                       counts.lost, counts.duplicated, counts.reordered, counts.corrupted);
-  table += fmt::format(
-      "  clients      greeted {} of {}   disconnected {}   echoed {}   foreign {}\n",
-      report.greeted, config.clients, report.disconnected, counts.echoed, counts.foreign);
-  if (report.server_before && report.server_after) {
-    table += "  server       " +
-             server_line(*report.server_before, *report.server_after, counts.delivered) + "\n";
-  }
-  return table;
-}
-
-std::string format_json(const BenchReport& report) {
-  const auto& config = report.config;
-  const auto& counts = report.counts;
-  const auto& latency = report.latency;
-  return fmt::format(
-      R"({{"mode":"messages","target":{},"clients":{},"messages":{},"size":{},"window":{},)"
-      R"("rate":{},"passed":{},"finished":{},"greeted":{},"disconnected":{},"planned":{},)"
-      R"("sent":{},"expected":{},"delivered":{},"lost":{},"duplicated":{},"reordered":{},)"
-      R"("corrupted":{},"echoed":{},"foreign":{},"elapsed_s":{:.3f},"deliveries_per_s":{:.0f},)"
-      R"("latency_us":{{"p50":{:.1f},"p99":{:.1f},"p99_9":{:.1f},"max":{:.1f}}},"server":{}}})",
-      json_string(target_text(config)), config.clients, config.messages, config.message_size,
-      report.window, config.rate, report.passed(), report.finished, report.greeted,
-      report.disconnected, report.planned, report.sent, report.expected, counts.delivered,
-      counts.lost, counts.duplicated, counts.reordered, counts.corrupted, counts.echoed,
-      counts.foreign, seconds(report.elapsed), report.deliveries_per_second(),
-      microseconds(latency.p50), microseconds(latency.p99), microseconds(latency.p999),
-      microseconds(latency.max),
-      server_json(report.server_before, report.server_after, counts.delivered));
-}
-
-namespace {
-
-double bytes_per_client(const ConnectReport& report) {
-  if (!report.server_before || !report.server_after || report.held == 0) return 0;
-  const auto before = static_cast<double>(report.server_before->rss_bytes);
-  const auto after = static_cast<double>(report.server_after->rss_bytes);
-  return (after - before) / static_cast<double>(report.held);
-}
-
-}  // namespace
-
-std::optional<double> ConnectReport::idle_cpu_percent() const {
-  if (!server_hold_start || !server_after || held_for.count() <= 0) return std::nullopt;
-  const auto cpu = server_after->cpu - server_hold_start->cpu;
-  return 100.0 * static_cast<double>(cpu.count()) / static_cast<double>(held_for.count());
-}
-
-std::string format_table(const ConnectReport& report) {
-  const auto& config = report.config;
-  std::string table = fmt::format("lochat-bench: connect-only {} clients -> {}, hold {:.1f} s\n",
-                                  config.connect_only, target_text(config), seconds(config.hold));
-  table += fmt::format("  result       {}\n", report.passed() ? "PASS: every client was accepted"
-                                                              : "FAIL: not every client was held");
-  table += fmt::format("  connections  connected {}   greeted {}   held {}   closed by server {}\n",
-                       report.connected, report.greeted, report.held, report.closed);
-  if (!report.connect_error.empty()) table += "  stopped      " + report.connect_error + "\n";
-  if (report.server_before && report.server_after) {
-    table += fmt::format("  server       rss {} -> {} = {} per client   threads {}\n",
-                         bytes_text(static_cast<double>(report.server_before->rss_bytes)),
-                         bytes_text(static_cast<double>(report.server_after->rss_bytes)),
-                         bytes_text(bytes_per_client(report)), report.server_after->threads);
-  }
-  if (const auto idle = report.idle_cpu_percent()) {
-    table += fmt::format("  idle cpu     {:.2f} % of a core while the clients were held\n", *idle);
-  }
-  return table;
-}
-
-std::string format_json(const ConnectReport& report) {
-  const auto& config = report.config;
-  const auto server =
-      report.server_before && report.server_after
-          ? fmt::format(
-                R"({{"rss_before":{},"rss_after":{},"bytes_per_client":{:.0f},"threads":{},)"
-                R"("idle_cpu_percent":{:.3f}}})",
-                report.server_before->rss_bytes, report.server_after->rss_bytes,
-                bytes_per_client(report), report.server_after->threads,
-                report.idle_cpu_percent().value_or(0))
-          : std::string("null");
-  return fmt::format(
-      R"({{"mode":"connect-only","target":{},"clients":{},"hold_s":{:.1f},"passed":{},)"
-      R"("connected":{},"greeted":{},"held":{},"closed":{},"error":{},"server":{}}})",
-      json_string(target_text(config)), config.connect_only, seconds(config.hold), report.passed(),
-      report.connected, report.greeted, report.held, report.closed,
-      json_string(report.connect_error), server);
 }
 
 }  // namespace lochat::bench
