@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -59,20 +58,6 @@ std::string joined(const std::vector<std::string>& lines) {
   std::string all;
   for (const auto& line : lines) all += line + "\n";
   return all.empty() ? "(nothing)" : all;
-}
-
-// The peer port of the next client the server logs as connected
-// ("Connected to: 127.0.0.1, PORT (N online)"). The log line is written before
-// the session sends anything, so once a client has read its welcome its line is there.
-std::optional<std::uint16_t> next_connected_port(ServerProcess& server) {
-  static const std::regex connected(R"(Connected to: 127\.0\.0\.1, (\d+) )");
-  while (auto line = server.process().read_stderr_line()) {
-    std::smatch match;
-    if (std::regex_search(*line, match, connected)) {
-      return static_cast<std::uint16_t>(std::stoi(match[1].str()));
-    }
-  }
-  return std::nullopt;
 }
 
 std::string relay_line(std::uint16_t sender_port, std::string_view text) {
@@ -134,7 +119,7 @@ TEST(Binaries, TwoClientsChatThroughTheServer) {
   ServerProcess server;
   auto alice = start_client(server.port());
   ASSERT_EQ(alice.read_stdout_line(), kWelcome);
-  const auto alice_port = next_connected_port(server);
+  const auto alice_port = server.next_connected_port();
   ASSERT_TRUE(alice_port.has_value());
   auto bob = start_client(server.port());
   // The server sends the welcome only once Bob is in the room, so he gets Alice's line.
@@ -173,11 +158,11 @@ TEST(Binaries, NetcatIsAFirstClassClient) {
   ServerProcess server;
   LineClient observer(server.port());
   ASSERT_TRUE(observer.read_until(kWelcome));
-  ASSERT_TRUE(next_connected_port(server).has_value());  // the observer's own log line
+  ASSERT_TRUE(server.next_connected_port().has_value());  // the observer's own log line
 
   ChildProcess nc({netcat, "127.0.0.1", std::to_string(server.port())});
   ASSERT_EQ(nc.read_stdout_line(), kWelcome);
-  const auto nc_port = next_connected_port(server);
+  const auto nc_port = server.next_connected_port();
   ASSERT_TRUE(nc_port.has_value());
 
   nc.write_stdin("hello from nc\n");
@@ -257,7 +242,7 @@ TEST(Binaries, PipedInputIsSentAcknowledgedAndEndsCleanly) {
   ServerProcess server;
   LineClient observer(server.port());
   ASSERT_TRUE(observer.read_until(kWelcome));
-  ASSERT_TRUE(next_connected_port(server).has_value());  // the observer's own log line
+  ASSERT_TRUE(server.next_connected_port().has_value());  // the observer's own log line
 
   auto client = start_client(server.port());
   client.write_stdin("hi\n");
@@ -266,7 +251,7 @@ TEST(Binaries, PipedInputIsSentAcknowledgedAndEndsCleanly) {
   EXPECT_EQ(client.read_stdout_line(), kWelcome);
   EXPECT_EQ(next_chat_line(client), kAck);
   EXPECT_EQ(client.wait_exit(), 0);
-  const auto client_port = next_connected_port(server);
+  const auto client_port = server.next_connected_port();
   ASSERT_TRUE(client_port.has_value());
   EXPECT_EQ(observer.read_chat_line(), relay_line(*client_port, "hi"));
 }

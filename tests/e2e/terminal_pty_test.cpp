@@ -219,19 +219,6 @@ class SilentServer {
   bool ended_ = false;
 };
 
-// The port of the next client the server logs as connected
-// ("Connected to: 127.0.0.1, PORT (N online)"), written before its welcome.
-std::optional<std::uint16_t> next_connected_port(ServerProcess& server) {
-  static const std::regex connected(R"(Connected to: 127\.0\.0\.1, (\d+) )");
-  while (auto line = server.process().read_stderr_line()) {
-    std::smatch match;
-    if (std::regex_search(*line, match, connected)) {
-      return static_cast<std::uint16_t>(std::stoi(match[1].str()));
-    }
-  }
-  return std::nullopt;
-}
-
 // Some line of the output holds all of `parts`, in this order.
 bool some_line_has(const std::string& output, const std::vector<std::string_view>& parts) {
   std::size_t line_start = 0;
@@ -254,11 +241,17 @@ bool some_line_has(const std::string& output, const std::vector<std::string_view
   return false;
 }
 
+// The line with `text` also says it was never confirmed (the mark may come before or after).
+bool marked_not_confirmed(const std::string& output, std::string_view text) {
+  return some_line_has(output, {text, "not confirmed"}) ||
+         some_line_has(output, {"not confirmed", text});
+}
+
 TEST(TerminalPty, HalfTypedLineSurvivesAnIncomingMessage) {
   ServerProcess server;
   PtyClient lochat(server.port());
   ASSERT_TRUE(lochat.shows(kWelcome)) << lochat.output();
-  const auto lochat_port = next_connected_port(server);
+  const auto lochat_port = server.next_connected_port();
   ASSERT_TRUE(lochat_port);
 
   const std::size_t before_typing = lochat.output().size();
@@ -350,8 +343,7 @@ TEST(TerminalPty, LinesNeverAcknowledgedAreMarkedNotConfirmed) {
   ASSERT_TRUE(server.receive_line("hello"));
   server.hang_up();
   EXPECT_TRUE(lochat.read_until([](const std::string& all) {
-    return some_line_has(all, {"hello", "not confirmed"}) ||
-           some_line_has(all, {"not confirmed", "hello"});
+    return marked_not_confirmed(all, "hello");
   })) << lochat.output();
   EXPECT_EQ(lochat.wait_exit(), 1) << lochat.output();
   EXPECT_TRUE(lochat.terminal_restored());
@@ -368,9 +360,7 @@ TEST(TerminalPty, QuittingShowsLinesNeverAcknowledged) {
   EXPECT_TRUE(server.wait_end_of_stream());
   server.hang_up();
   EXPECT_EQ(lochat.wait_exit(), 0) << lochat.output();
-  EXPECT_TRUE(some_line_has(lochat.output(), {"last words", "not confirmed"}) ||
-              some_line_has(lochat.output(), {"not confirmed", "last words"}))
-      << lochat.output();
+  EXPECT_TRUE(marked_not_confirmed(lochat.output(), "last words")) << lochat.output();
   EXPECT_TRUE(lochat.terminal_restored());
 }
 

@@ -283,6 +283,17 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args,
   throw std::runtime_error("lochat-server did not report its port");
 }
 
+std::optional<std::uint16_t> ServerProcess::next_connected_port() {
+  static const std::regex connected(R"(Connected to: 127\.0\.0\.1, (\d+) )");
+  while (auto line = process_->read_stderr_line()) {
+    std::smatch match;
+    if (std::regex_search(*line, match, connected)) {
+      return static_cast<std::uint16_t>(std::stoi(match[1].str()));
+    }
+  }
+  return std::nullopt;
+}
+
 std::string server_binary() {
   return LOCHAT_SERVER_BIN;
 }

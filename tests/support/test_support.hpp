@@ -106,6 +106,10 @@ class ServerProcess {
                          std::vector<std::string> wrapper = {});
   [[nodiscard]] std::uint16_t port() const { return port_; }
   ChildProcess& process() { return *process_; }
+  // The peer port of the next client the server logs as connected
+  // ("Connected to: 127.0.0.1, PORT (N online)"). The log line is written before
+  // the session sends anything, so once a client has read its welcome its line is there.
+  std::optional<std::uint16_t> next_connected_port();
 
  private:
   std::unique_ptr<ChildProcess> process_;
