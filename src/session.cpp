@@ -369,10 +369,6 @@ bool Session::has_pending_output() const {
 }
 
 Session::Step Session::write_pending() {
-  if (writing_front_ == writing_.size()) {
-    writing_.clear();
-    writing_front_ = 0;
-  }
   queue_.take_all(writing_);
   while (writing_front_ < writing_.size()) {
     std::array<iovec, kMaxIovecs> pieces{};
@@ -395,9 +391,14 @@ Session::Step Session::write_pending() {
     queue_.release(static_cast<std::size_t>(sent));
     advance_written(static_cast<std::size_t>(sent));
   }
-  if (writing_front_ == writing_.size() && writing_.capacity() > kKeptLineSlots) {
-    // A burst is over: give its slots back rather than hold them while idle.
-    writing_ = {};
+  if (writing_front_ == writing_.size()) {
+    // All written: start over, and after a burst give its slots back rather
+    // than hold them while idle.
+    if (writing_.capacity() > kKeptLineSlots) {
+      writing_ = {};
+    } else {
+      writing_.clear();
+    }
     writing_front_ = 0;
   }
   if (queue_.overflowed()) {

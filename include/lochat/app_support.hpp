@@ -3,8 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-// What both command-line programs share: config files next to flags, and
-// errors a person can act on.
+// Set-up for the command-line programs: config files next to flags, errors a
+// person can act on, and process tuning.
 namespace lochat::app {
 
 // Adds "--config FILE" with `default_file` read when it exists; keys are the
