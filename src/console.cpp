@@ -11,7 +11,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -92,15 +91,6 @@ class Mailbox {
   FileDescriptor read_end_;
   FileDescriptor write_end_;
 };
-
-std::string clock_time_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  std::array<char, 8> text{};
-  std::strftime(text.data(), text.size(), "%H:%M", &local);
-  return text.data();
-}
 
 // Waits for stdin (when `watch_input`) and the mailbox; returns {input ready, mail ready}.
 std::pair<bool, bool> wait_for_activity(bool watch_input, int mailbox_fd, int timeout_ms) {
@@ -283,7 +273,7 @@ class Console {
       if (kind == protocol::ServerLine::Kind::error && answers_a_sent_line(line)) {
         awaiting_ack_.pop_front();
       }
-      const auto rendered = view::render(line, clock_time_now(), my_name(), style_);
+      const auto rendered = view::render(line, protocol::clock_time_now(), my_name(), style_);
       print_above(rendered.text);
       if (rendered.ring) std::fputc('\a', stdout);
     }
@@ -299,7 +289,8 @@ class Console {
 
   void confirm_oldest() {
     if (awaiting_ack_.empty()) return;
-    print_above(view::render_own(awaiting_ack_.front(), clock_time_now(), my_name(), style_));
+    print_above(
+        view::render_own(awaiting_ack_.front(), protocol::clock_time_now(), my_name(), style_));
     awaiting_ack_.pop_front();
   }
 

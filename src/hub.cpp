@@ -49,11 +49,15 @@ bool Hub::rename(const Participant* participant, const std::string& name) {
   return true;
 }
 
-void Hub::broadcast(const SharedLine& line, const Participant* except) const {
+void Hub::broadcast(std::span<const SharedLine> lines, const Participant* except) const {
   const auto members = snapshot();
   for (const auto& member : *members) {
-    if (member.participant.get() != except) member.participant->deliver(line);
+    if (member.participant.get() != except) member.participant->deliver(lines);
   }
+}
+
+void Hub::broadcast(const SharedLine& line, const Participant* except) const {
+  broadcast(std::span(&line, 1), except);
 }
 
 std::shared_ptr<Participant> Hub::find(std::string_view name) const {

@@ -8,12 +8,21 @@ namespace lochat {
 OutboundQueue::OutboundQueue(std::size_t capacity_bytes) : capacity_(capacity_bytes) {}
 
 OutboundQueue::PushResult OutboundQueue::push(SharedLine line) {
+  return push_all(std::span(&line, 1));
+}
+
+OutboundQueue::PushResult OutboundQueue::push_all(std::span<const SharedLine> lines) {
+  std::size_t size = 0;
+  for (const auto& line : lines) size += line->size();
   std::lock_guard lock(mutex_);
-  if (overflowed_ || bytes_ + line->size() > capacity_) {
+  if (overflowed_ || bytes_ + size > capacity_) {
     overflowed_ = true;
     return PushResult::overflow;
   }
-  return push_locked(std::move(line));
+  const bool was_idle = lines_.empty();
+  lines_.insert(lines_.end(), lines.begin(), lines.end());
+  bytes_ += size;
+  return was_idle ? PushResult::queued_was_idle : PushResult::queued;
 }
 
 OutboundQueue::PushResult OutboundQueue::push_unbounded(SharedLine line) {

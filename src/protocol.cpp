@@ -1,6 +1,8 @@
 #include "lochat/protocol.hpp"
 
 #include <algorithm>
+#include <array>
+#include <ctime>
 #include <string>
 
 namespace lochat::protocol {
@@ -53,6 +55,15 @@ std::string private_message(std::string_view sender, std::string_view text) {
 
 std::string action(std::string_view sender, std::string_view text) {
   return line(std::string(kActionPrefix).append(sender).append(" ").append(text));
+}
+
+std::string clock_time_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  std::array<char, 8> text{};
+  std::strftime(text.data(), text.size(), "%H:%M", &local);
+  return text.data();
 }
 
 std::string history(std::string_view clock_time, std::string_view original_line) {

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <ctime>
 #include <utility>
 
 #include "lochat/protocol.hpp"
@@ -25,21 +24,14 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 // cannot starve its own outbound queue.
 constexpr int kReadsPerWake = 4;
 constexpr std::size_t kMaxIovecs = 64;
+// Times a delivering thread writes again for lines others queued meanwhile,
+// before it hands the rest to the recipient's own thread.
+constexpr int kFlushRounds = 4;
 constexpr std::chrono::milliseconds kQuietWait{5000};
 // Line slots a session keeps for its next burst; more are released once written.
 constexpr std::size_t kKeptLineSlots = 256;
 // Reads of input discarded before closing, bounded so a flooding client cannot stall its own close.
 constexpr int kDiscardReadsBeforeClose = 16;
-
-// "HH:MM" in the server's local time, for history lines.
-std::string clock_time_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  std::array<char, 8> text{};
-  std::strftime(text.data(), text.size(), "%H:%M", &local);
-  return text.data();
-}
 
 std::pair<std::string_view, std::string_view> split_first_word(std::string_view text) {
   const auto end = text.find_first_of(" \t");
@@ -93,7 +85,7 @@ void Session::run() {
 
   hub_.leave(this);
   if (!stop_requested_.load()) announce_departure();
-  socket_.reset();
+  close_socket();
   spdlog::info("Disconnected: {}, {} ({} online)", peer_.address, peer_.port, hub_.size());
   wake_.detach();
   finished_.store(true);
@@ -115,8 +107,14 @@ void Session::greet() {
   for (const auto& line : history_.recent()) queue_.push_unbounded(line);
 }
 
-void Session::deliver(const SharedLine& line) {
-  if (queue_.push(line) != OutboundQueue::PushResult::queued) wake_.notify();
+void Session::deliver(std::span<const SharedLine> lines) {
+  if (queue_.push_all(lines) == OutboundQueue::PushResult::overflow) {
+    wake_.notify();  // the session's thread disconnects the client
+    return;
+  }
+  // A full socket is the session thread's to drain (it waits for POLLOUT).
+  if (output_blocked_.load()) return;
+  if (flush_output(WriterWait::skip_if_busy) != Flush::done) wake_.notify();
 }
 
 void Session::request_stop(std::chrono::steady_clock::time_point flush_until) {
@@ -135,6 +133,7 @@ void Session::serve() {
     const bool peer_gone =
         (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 && read_available() == Step::close;
     handle_delayed_lines();
+    send_published();
     if (peer_gone) {
       flush_before_close();
       return;
@@ -204,6 +203,7 @@ Session::Step Session::read_available() {
           send_to_self(protocol::error("line too long (more than " +
                                        std::to_string(framer_.max_line()) + " bytes), not sent"));
         });
+    send_published();
   }
   return Step::keep_going;
 }
@@ -250,10 +250,18 @@ void Session::handle_line(std::string_view raw_line) {
   }
 }
 
-// A public message: to everyone else, and into the history for newcomers.
+// A public message: to everyone else and into the history for newcomers,
+// with the rest of this read (send_published), one write per recipient.
 void Session::publish(std::string line) {
-  history_.record(make_shared_line(protocol::history(clock_time_now(), line)));
-  hub_.broadcast(make_shared_line(std::move(line)), this);
+  published_.push_back(make_shared_line(std::move(line)));
+}
+
+// Anything else this session tells others goes after what it has published.
+void Session::send_published() {
+  if (published_.empty()) return;
+  history_.record(published_);
+  hub_.broadcast(published_, this);
+  published_.clear();
 }
 
 void Session::announce() {
@@ -276,11 +284,13 @@ void Session::announce_departure() {
 }
 
 void Session::broadcast_presence(std::string notice, std::size_t online) {
+  send_published();
   if (config_.presence_limit != 0 && online > config_.presence_limit) return;
   hub_.broadcast(make_shared_line(std::move(notice)), this);
 }
 
 void Session::handle_command(std::string_view command, std::string_view argument) {
+  send_published();
   const auto table = command_table();
   const auto entry = std::find_if(table.begin(), table.end(), [command](const Command& known) {
     return known.name == command;
@@ -346,7 +356,8 @@ void Session::command_msg(std::string_view argument) {
     return;
   }
   send_to_self(protocol::line(protocol::kAck));
-  recipient->deliver(make_shared_line(protocol::private_message(name_, message)));
+  const auto line = make_shared_line(protocol::private_message(name_, message));
+  recipient->deliver(std::span(&line, 1));
 }
 
 void Session::command_me(std::string_view text) {
@@ -365,10 +376,41 @@ void Session::send_to_self(std::string text) {
 }
 
 bool Session::has_pending_output() const {
-  return writing_front_ < writing_.size() || !queue_.empty();
+  return queue_.bytes() > 0;
 }
 
 Session::Step Session::write_pending() {
+  output_blocked_.store(false);  // this thread looks for itself whether the socket takes more
+  if (flush_output(WriterWait::wait) == Flush::failed || output_failed_.load()) {
+    return Step::close;
+  }
+  if (queue_.overflowed()) {
+    spdlog::warn("Disconnecting {}: send queue full (over {} bytes unread)", name_,
+                 config_.sendq_bytes);
+    kick_reason_ = "not reading fast enough";
+    return Step::close;
+  }
+  return Step::keep_going;
+}
+
+Session::Flush Session::flush_output(WriterWait wait) {
+  for (int round = 0; round < kFlushRounds; ++round) {
+    std::unique_lock lock(write_mutex_, std::defer_lock);
+    if (wait == WriterWait::wait) {
+      lock.lock();
+    } else if (!lock.try_lock()) {
+      return Flush::done;  // the holder looks at the queue again after unlocking
+    }
+    const Flush result = write_queued_locked();
+    lock.unlock();
+    // Lines pushed while the lock was held may have found it taken.
+    if (result != Flush::done || queue_.empty()) return result;
+  }
+  return Flush::pending;  // others keep adding: the session's thread takes over
+}
+
+Session::Flush Session::write_queued_locked() {
+  if (!socket_.valid()) return Flush::failed;
   queue_.take_all(writing_);
   while (writing_front_ < writing_.size()) {
     std::array<iovec, kMaxIovecs> pieces{};
@@ -382,32 +424,33 @@ Session::Step Session::write_pending() {
     msghdr message{};
     message.msg_iov = pieces.data();
     message.msg_iovlen = count;
-    const auto sent = ::sendmsg(socket_.get(), &message, MSG_NOSIGNAL);
+    const auto sent = ::sendmsg(socket_.get(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return Step::close;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        output_blocked_.store(true);
+        return Flush::pending;
+      }
+      output_failed_.store(true);
+      return Flush::failed;
     }
     queue_.release(static_cast<std::size_t>(sent));
     advance_written(static_cast<std::size_t>(sent));
   }
-  if (writing_front_ == writing_.size()) {
-    // All written: start over, and after a burst give its slots back rather
-    // than hold them while idle.
-    if (writing_.capacity() > kKeptLineSlots) {
-      writing_ = {};
-    } else {
-      writing_.clear();
-    }
-    writing_front_ = 0;
+  // All written: start over, and after a burst give its slots back rather
+  // than hold them while idle.
+  if (writing_.capacity() > kKeptLineSlots) {
+    writing_ = {};
+  } else {
+    writing_.clear();
   }
-  if (queue_.overflowed()) {
-    spdlog::warn("Disconnecting {}: send queue full (over {} bytes unread)", name_,
-                 config_.sendq_bytes);
-    kick_reason_ = "not reading fast enough";
-    return Step::close;
-  }
-  return Step::keep_going;
+  writing_front_ = 0;
+  return Flush::done;
+}
+
+void Session::close_socket() {
+  const std::lock_guard lock(write_mutex_);
+  socket_.reset();
 }
 
 // Drops fully written lines (and the SharedLine references) from the front.

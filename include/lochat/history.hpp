@@ -3,21 +3,23 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <span>
 #include <vector>
 
 #include "lochat/hub.hpp"
 
 namespace lochat {
 
-// The last `capacity` public messages, already formatted as history lines,
-// for replay to newcomers. Each line is at most one client line plus a short
-// prefix, so memory is bounded by capacity x max line length.
-// Thread-safe: every session records into it and reads from it.
+// The last `capacity` public messages, stamped with the time they were
+// recorded and formatted as history lines, for replay to newcomers. Each line is at most one client
+// line plus a short prefix, so memory is bounded by capacity x max line length. Thread-safe: every
+// session records into it and reads from it.
 class History {
  public:
   explicit History(std::size_t capacity);
 
-  void record(SharedLine line);
+  // Keeps relay lines (as sent to peers), oldest first; nothing at capacity 0.
+  void record(std::span<const SharedLine> relayed);
   // Oldest first.
   [[nodiscard]] std::vector<SharedLine> recent() const;
 

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,12 +15,13 @@ namespace lochat {
 using SharedLine = std::shared_ptr<const std::string>;
 SharedLine make_shared_line(std::string text);
 
-// Anyone the hub can hand a line to. deliver() is called from other clients'
+// Anyone the hub can hand lines to. deliver() is called from other clients'
 // threads, so it must be thread-safe and must never block on the network.
 class Participant {
  public:
   virtual ~Participant() = default;
-  virtual void deliver(const SharedLine& line) = 0;
+  // `lines` arrive in order, all or none (none if they overflow the recipient).
+  virtual void deliver(std::span<const SharedLine> lines) = 0;
 };
 
 // Who is online under which name, and fan-out to them.
@@ -45,6 +47,7 @@ class Hub {
   bool rename(const Participant* participant, const std::string& name);
 
   // Delivers to every member except `except` (nullptr: to all).
+  void broadcast(std::span<const SharedLine> lines, const Participant* except) const;
   void broadcast(const SharedLine& line, const Participant* except) const;
   // The member called `name` (compared folded), or nullptr.
   [[nodiscard]] std::shared_ptr<Participant> find(std::string_view name) const;

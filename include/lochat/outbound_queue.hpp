@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <mutex>
+#include <span>
 #include <vector>
 
 #include "lochat/hub.hpp"
@@ -22,6 +23,8 @@ class OutboundQueue {
 
   // `queued_was_idle` (the queue was empty) tells the caller to wake the consumer.
   PushResult push(SharedLine line);
+  // Queues all of `lines` in order, or (if they do not all fit) none of them.
+  PushResult push_all(std::span<const SharedLine> lines);
   // Like push, but ignores the capacity: for the few lines the server itself
   // must get out (e.g. the shutdown notice).
   PushResult push_unbounded(SharedLine line);

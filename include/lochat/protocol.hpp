@@ -28,6 +28,8 @@ std::string error(std::string_view text);
 std::string private_message(std::string_view sender, std::string_view text);
 std::string action(std::string_view sender, std::string_view text);
 // A public line replayed to a newcomer: "History HH:MM " + the line as first sent.
+// "HH:MM" in local time: the stamp of history lines, and of lines on the client's screen.
+std::string clock_time_now();
 std::string history(std::string_view clock_time, std::string_view original_line);
 
 // Presence notices.

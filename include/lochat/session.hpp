@@ -6,6 +6,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -54,7 +55,15 @@ inline constexpr std::size_t kMaxDelayedBytes = 64 * 1024;
 //
 // Threads: run() and everything it calls belong to the session's own thread;
 // deliver() and request_stop() may be called from any thread. State touched
-// by both is the queue (its own mutex), the wake signal and the atomics.
+// by both is the queue (its own mutex), the writer's state (write_mutex_),
+// the wake signal and the atomics.
+//
+// Writing: whichever thread holds write_mutex_ writes everything queued. A
+// sender delivering a line writes it to an idle recipient's socket itself
+// (non-blocking), so a delivery costs no wake-up and no context switch; only
+// when the socket is full does the recipient's own thread take over, waiting
+// for POLLOUT. A thread that finds the lock taken leaves its line queued: the
+// holder looks at the queue again after unlocking, so no line is stranded.
 class Session final : public Participant, public std::enable_shared_from_this<Session> {
  public:
   using FinishedHandler = std::function<void()>;
@@ -63,7 +72,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
           FinishedHandler on_finished);
 
   void run();
-  void deliver(const SharedLine& line) override;
+  void deliver(std::span<const SharedLine> lines) override;
   // Queues the shutdown notice and makes run() flush what is queued (until
   // `flush_until` at the latest) and return.
   void request_stop(std::chrono::steady_clock::time_point flush_until);
@@ -92,6 +101,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   void disconnect_for(std::string reason);
   void handle_line(std::string_view line);
   void publish(std::string line);
+  void send_published();
   void announce();
   void announce_departure();
   void broadcast_presence(std::string notice, std::size_t online);
@@ -103,8 +113,15 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   void command_msg(std::string_view argument);
   void command_me(std::string_view text);
   void send_to_self(std::string text);
+  // What a flush left: all written; some still queued (the socket is full, or
+  // others kept adding), for the session's thread to write; or the socket failed.
+  enum class Flush { done, pending, failed };
+  enum class WriterWait { wait, skip_if_busy };
+  Flush flush_output(WriterWait wait);
+  Flush write_queued_locked();
   Step write_pending();
   void advance_written(std::size_t bytes);
+  void close_socket();
   void flush_before_close();
   [[nodiscard]] bool has_pending_output() const;
 
@@ -121,13 +138,23 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   std::atomic<std::chrono::steady_clock::time_point> stop_flush_until_{};  // set before the flag
   std::atomic<bool> finished_{false};
 
-  // Owned by the session's thread alone.
-  LineFramer framer_;
+  // Set by a writer that found the socket full (cleared by the session's
+  // thread once it is writable) or broken: deliveries then only queue.
+  std::atomic<bool> output_blocked_{false};
+  std::atomic<bool> output_failed_{false};
+
+  // Guards writing_, writing_front_, written_of_front_, and the socket's
+  // send side and closing (socket_ itself is reset under it).
+  std::mutex write_mutex_;
   // Taken from queue_; writing_[writing_front_] is the first not fully written.
   std::vector<SharedLine> writing_;
   std::size_t writing_front_ = 0;
   std::size_t written_of_front_ = 0;
-  std::string name_;  // the hub holds the same name for others to look up
+
+  // Owned by the session's thread alone.
+  LineFramer framer_;
+  std::vector<SharedLine> published_;  // this read's public lines, not yet sent
+  std::string name_;                   // the hub holds the same name for others to look up
   // Others hear "joined" once the client has had a moment to pick a name:
   // at its first line or when the first poll interval passes, whichever is first.
   bool announced_ = false;

@@ -166,6 +166,22 @@ TEST_F(ConversationTest, PrivateMessageReachesExactlyOneClient) {
   EXPECT_EQ(alice->read_chat_line(), "Error: usage: /msg NAME text");
 }
 
+// Lines that arrive in one read go out together, but never out of order,
+// whatever mix of public, private and command lines they are.
+TEST_F(ConversationTest, LinesSentTogetherArriveInTheOrderTheyWereSent) {
+  start();
+  auto bob = join_as("bob");
+  auto alice = join_as("alice");
+  ASSERT_TRUE(bob->read_until("*** alice joined (2 online)"));
+  alice->send_raw("one\n/msg bob two\nthree\n/me four\n/nick alicia\nfive\n");
+  EXPECT_EQ(bob->read_line(), "From alice: one");
+  EXPECT_EQ(bob->read_line(), "Private from alice: two");
+  EXPECT_EQ(bob->read_line(), "From alice: three");
+  EXPECT_EQ(bob->read_line(), "* alice four");
+  EXPECT_EQ(bob->read_line(), "*** alice is now known as alicia");
+  EXPECT_EQ(bob->read_line(), "From alicia: five");
+}
+
 TEST_F(ConversationTest, ActionIsShownWithAStar) {
   start();
   auto alice = join_as("alice");

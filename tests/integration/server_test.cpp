@@ -159,6 +159,33 @@ TEST_F(ServerTest, ClientThatNeverReadsDoesNotDelayTheOthers) {
   EXPECT_TRUE(staller.wait_closed());
 }
 
+// A reader that pauses until the server cannot write to it any more, then
+// reads again, gets every line, in order: what the senders could not write
+// waits in its queue and its own session writes it once the socket drains.
+TEST_F(ServerTest, ReaderThatPausesGetsEverythingInOrderWhenItReadsAgain) {
+  ServerConfig config;
+  config.session.sendq_bytes = 1024 * 1024;
+  config.session.rate = 0;  // a load test, not a test of flood control
+  start(config);
+  // About 330 KB for Bob: well past what his small receive buffer and the
+  // server's send buffer hold, well inside his queue.
+  auto bob = LineClient::staller(server_->port());
+  auto alice = join();
+  ASSERT_TRUE(eventually([&] { return server_->online() == 2; }));
+
+  constexpr int kMessages = 1500;
+  const std::string filler(180, 'x');
+  for (int m = 0; m < kMessages; ++m) {
+    alice->send_line(std::to_string(m) + " " + filler);
+    ASSERT_EQ(alice->read_chat_line(), "Message Received");
+  }
+  EXPECT_EQ(bob.read_line(), "Welcome to LoChat!");
+  for (int m = 0; m < kMessages; ++m) {
+    ASSERT_EQ(bob.read_chat_line(), relay_from(*alice, std::to_string(m) + " " + filler));
+  }
+  EXPECT_EQ(server_->online(), 2U);
+}
+
 TEST_F(ServerTest, ShutdownWithTwentyClientsIsFastAndJoinsEveryThread) {
   constexpr std::size_t kClients = 20;
   start();

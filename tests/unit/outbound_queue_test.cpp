@@ -44,6 +44,20 @@ TEST(OutboundQueue, ReleaseMakesRoomAgain) {
   EXPECT_NE(queue.push(make_shared_line("def\n")), OutboundQueue::PushResult::overflow);
 }
 
+TEST(OutboundQueue, PushAllQueuesInOrderOrNothingAtAll) {
+  OutboundQueue queue(8);
+  const std::vector<SharedLine> fits{make_shared_line("a\n"), make_shared_line("b\n")};
+  EXPECT_EQ(queue.push_all(fits), OutboundQueue::PushResult::queued_was_idle);
+  const std::vector<SharedLine> too_much{make_shared_line("c\n"), make_shared_line("long\n")};
+  EXPECT_EQ(queue.push_all(too_much), OutboundQueue::PushResult::overflow);
+  std::vector<SharedLine> taken;
+  queue.take_all(taken);
+  ASSERT_EQ(taken.size(), 2U);
+  EXPECT_EQ(*taken[0], "a\n");
+  EXPECT_EQ(*taken[1], "b\n");
+  EXPECT_EQ(queue.bytes(), 4U);
+}
+
 TEST(OutboundQueue, UnboundedPushIgnoresCapacity) {
   OutboundQueue queue(2);
   EXPECT_NE(queue.push_unbounded(make_shared_line("shutting down\n")),
