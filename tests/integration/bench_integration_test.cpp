@@ -1,15 +1,84 @@
 // lochat-bench's library against the real lochat-server binary on 127.0.0.1.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
 
+#include <array>
 #include <chrono>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+#include <vector>
 
 #include "lochat/bench.hpp"
+#include "lochat/framing.hpp"
+#include "lochat/socket.hpp"
 #include "test_support.hpp"
 
 namespace lochat::test {
 namespace {
 
 using bench::BenchConfig;
+
+// A line relay in the manner of `ncat --chat` (no greeting, each line to all
+// others), whose accept loop lags: the kernel completes a client's handshake
+// at once, but the client joins the room only `lag` later. Lines sent before
+// then never reach it.
+class LaggingRelay {
+ public:
+  explicit LaggingRelay(std::chrono::milliseconds lag)
+      : listener_(listen_tcp("127.0.0.1", 0, 16)),
+        lag_(lag),
+        accepting_([this](const std::stop_token& stop) { accept_loop(stop); }) {}
+
+  [[nodiscard]] std::uint16_t port() const { return local_port(listener_); }
+
+ private:
+  void accept_loop(const std::stop_token& stop) {
+    while (!stop.stop_requested()) {
+      pollfd listening{listener_.get(), POLLIN, 0};
+      if (::poll(&listening, 1, 50) <= 0) continue;
+      std::this_thread::sleep_for(lag_);  // the lag under test, not a wait for anything
+      auto client = std::make_shared<FileDescriptor>(::accept(listener_.get(), nullptr, nullptr));
+      if (!client->valid()) continue;
+      set_io_timeouts(*client, 50ms);
+      const std::lock_guard lock(mutex_);
+      room_.push_back(client);
+      readers_.emplace_back([this, client](const std::stop_token& reader_stop) {
+        relay_lines_from(*client, reader_stop);
+      });
+    }
+  }
+
+  void relay_lines_from(const FileDescriptor& sender, const std::stop_token& stop) {
+    LineFramer framer(4096);
+    std::array<char, 4096> buffer{};
+    while (!stop.stop_requested()) {
+      const auto result = receive_some(sender, buffer);
+      if (result.status == ReadResult::Status::closed) return;
+      if (result.status == ReadResult::Status::would_block) continue;
+      framer.feed(
+          std::string_view(buffer.data(), result.bytes),
+          [&](std::string_view line) { relay(sender, "<user> " + std::string(line) + "\n"); },
+          [] {});
+    }
+  }
+
+  void relay(const FileDescriptor& sender, const std::string& line) {
+    const std::lock_guard lock(mutex_);
+    for (const auto& member : room_) {
+      if (member.get() != &sender) send_all(*member, line, std::chrono::steady_clock::now() + 5s);
+    }
+  }
+
+  FileDescriptor listener_;
+  std::chrono::milliseconds lag_;
+  std::mutex mutex_;  // guards room_ and readers_
+  std::vector<std::shared_ptr<FileDescriptor>> room_;
+  std::vector<std::jthread> readers_;
+  std::jthread accepting_;  // last: stopped and joined first, so readers_ no longer grows
+};
 
 BenchConfig small_run(const ServerProcess& server, std::size_t clients, std::size_t messages) {
   BenchConfig config;
@@ -44,6 +113,22 @@ TEST(BenchIntegration, ASecondRunIgnoresTheFirstRunsReplayedHistory) {
   const auto second = bench::run_bench(small_run(server, 3, 50));
   EXPECT_TRUE(second.passed()) << bench::format_table(second);
   EXPECT_GT(second.counts.foreign, 0u);
+}
+
+// Without the roll call, the first messages would be counted lost at the
+// clients the relay had not yet let in.
+TEST(BenchIntegration, StartsOnlyWhenEveryClientIsInTheRoomOfAServerThatLetsThemInLate) {
+  const LaggingRelay relay(200ms);
+  BenchConfig config;
+  config.port = relay.port();
+  config.clients = 4;
+  config.messages = 100;
+  config.expect_greeting = false;
+  config.timeout = 30s;
+  const auto report = bench::run_bench(config);
+  EXPECT_TRUE(report.passed()) << bench::format_table(report);
+  EXPECT_EQ(report.counts.delivered, 4u * 100 * 3);
+  EXPECT_EQ(report.counts.errors(), 0u);
 }
 
 TEST(BenchIntegration, RateLimitedClientsStillDeliverEverything) {
