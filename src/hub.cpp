@@ -52,7 +52,7 @@ bool Hub::rename(const Participant* participant, const std::string& name) {
 void Hub::broadcast(std::span<const SharedLine> lines, const Participant* except) const {
   const auto members = snapshot();
   for (const auto& member : *members) {
-    if (member.participant.get() != except) member.participant->deliver(lines);
+    if (member.participant.get() != except) member.participant->deliver(lines, except);
   }
 }
 

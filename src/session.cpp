@@ -28,6 +28,10 @@ constexpr std::size_t kMaxIovecs = 64;
 // before it hands the rest to the recipient's own thread.
 constexpr int kFlushRounds = 4;
 constexpr std::chrono::milliseconds kQuietWait{5000};
+// A delivery from another sender within this long of the last write to a
+// client waits out the rest of it, to go out in one write with whatever else
+// arrives meanwhile (see Session in session.hpp).
+constexpr std::chrono::microseconds kCoalesceWindow{1000};
 // Line slots a session keeps for its next burst; more are released once written.
 constexpr std::size_t kKeptLineSlots = 256;
 // Reads of input discarded before closing, bounded so a flooding client cannot stall its own close.
@@ -107,13 +111,22 @@ void Session::greet() {
   for (const auto& line : history_.recent()) queue_.push_unbounded(line);
 }
 
-void Session::deliver(std::span<const SharedLine> lines) {
+void Session::deliver(std::span<const SharedLine> lines, const Participant* from) {
   if (queue_.push_all(lines) == OutboundQueue::PushResult::overflow) {
     wake_.notify();  // the session's thread disconnects the client
     return;
   }
   // A full socket is the session thread's to drain (it waits for POLLOUT).
   if (output_blocked_.load()) return;
+  // Lines from the sender just written to gain nothing by waiting: its
+  // lines of one read already go out together.
+  const bool other_sender = last_sender_.exchange(from) != from;
+  if (other_sender && written_lately(std::chrono::steady_clock::now())) {
+    // The session's thread writes them when the window ends, unless a later
+    // delivery does first; one wake-up arms it.
+    if (!flush_scheduled_.exchange(true)) wake_.notify();
+    return;
+  }
   if (flush_output(WriterWait::skip_if_busy) != Flush::done) wake_.notify();
 }
 
@@ -127,7 +140,7 @@ void Session::request_stop(std::chrono::steady_clock::time_point flush_until) {
 void Session::serve() {
   while (!stop_requested_.load()) {
     std::array<pollfd, 1> watched{{
-        {socket_.get(), static_cast<short>(POLLIN | (has_pending_output() ? POLLOUT : 0)), 0},
+        {socket_.get(), static_cast<short>(POLLIN | (output_due() ? POLLOUT : 0)), 0},
     }};
     if (wake_.wait(watched, poll_timeout()) < 0 && errno != EINTR) return;
     const bool peer_gone =
@@ -153,20 +166,38 @@ void Session::serve() {
   flush_before_close();
 }
 
-std::chrono::milliseconds Session::poll_timeout() const {
+bool Session::written_lately(std::chrono::steady_clock::time_point now) const {
+  return now.time_since_epoch() - last_write_.load() < kCoalesceWindow;
+}
+
+// Queued lines to write now: not held back to be coalesced with more.
+bool Session::output_due() const {
+  return has_pending_output() && !output_held();
+}
+
+bool Session::output_held() const {
+  return !closing_ && flush_scheduled_.load() && written_lately(std::chrono::steady_clock::now());
+}
+
+std::chrono::nanoseconds Session::poll_timeout() const {
   // Deliveries and shutdown wake the thread at once (ThreadWake), so once the
   // join is announced nothing needs a periodic look: an idle client's thread
   // then sleeps for kQuietWait, which keeps a server of idle clients idle.
-  auto timeout = announced_ ? kQuietWait : config_.io_timeout;
+  std::chrono::nanoseconds timeout = announced_ ? kQuietWait : config_.io_timeout;
   const auto now = std::chrono::steady_clock::now();
+  if (flush_scheduled_.load()) {
+    timeout = std::min(timeout, last_write_.load() + kCoalesceWindow - now.time_since_epoch());
+    timeout = std::max(timeout, std::chrono::nanoseconds(0));
+  }
   if (!delayed_lines_.empty()) {
-    timeout =
-        std::min(timeout, std::max(bucket_.wait_for_token(now), std::chrono::milliseconds(1)));
+    timeout = std::min<std::chrono::nanoseconds>(
+        timeout, std::max(bucket_.wait_for_token(now), std::chrono::milliseconds(1)));
   }
   if (config_.idle_timeout.count() > 0) {
     const auto idle_left = std::chrono::duration_cast<std::chrono::milliseconds>(
         last_input_ + config_.idle_timeout - now);
-    timeout = std::min(timeout, std::max(idle_left, std::chrono::milliseconds(1)));
+    timeout = std::min<std::chrono::nanoseconds>(timeout,
+                                                 std::max(idle_left, std::chrono::milliseconds(1)));
   }
   return timeout;
 }
@@ -357,7 +388,7 @@ void Session::command_msg(std::string_view argument) {
   }
   send_to_self(protocol::line(protocol::kAck));
   const auto line = make_shared_line(protocol::private_message(name_, message));
-  recipient->deliver(std::span(&line, 1));
+  recipient->deliver(std::span(&line, 1), this);
 }
 
 void Session::command_me(std::string_view text) {
@@ -380,10 +411,12 @@ bool Session::has_pending_output() const {
 }
 
 Session::Step Session::write_pending() {
-  output_blocked_.store(false);  // this thread looks for itself whether the socket takes more
-  if (flush_output(WriterWait::wait) == Flush::failed || output_failed_.load()) {
-    return Step::close;
+  if (!output_held()) {
+    flush_scheduled_.store(false);
+    output_blocked_.store(false);  // this thread looks for itself whether the socket takes more
+    if (flush_output(WriterWait::wait) == Flush::failed) return Step::close;
   }
+  if (output_failed_.load()) return Step::close;
   if (queue_.overflowed()) {
     spdlog::warn("Disconnecting {}: send queue full (over {} bytes unread)", name_,
                  config_.sendq_bytes);
@@ -434,6 +467,7 @@ Session::Flush Session::write_queued_locked() {
       output_failed_.store(true);
       return Flush::failed;
     }
+    last_write_.store(std::chrono::steady_clock::now().time_since_epoch());
     queue_.release(static_cast<std::size_t>(sent));
     advance_written(static_cast<std::size_t>(sent));
   }
@@ -469,6 +503,7 @@ void Session::advance_written(std::size_t bytes) {
 }
 
 void Session::flush_before_close() {
+  closing_ = true;  // nothing is held back to be coalesced any more
   // At shutdown every session shares one deadline, however late its thread ran.
   const auto deadline = stop_requested_.load() ? stop_flush_until_.load()
                                                : std::chrono::steady_clock::now() + config_.linger;

@@ -22,7 +22,7 @@ void install_wake_handler_once() {
   });
 }
 
-timespec to_timespec(std::chrono::milliseconds timeout) {
+timespec to_timespec(std::chrono::nanoseconds timeout) {
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
   const auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout - seconds);
   return {static_cast<time_t>(seconds.count()), static_cast<long>(nanoseconds.count())};
@@ -58,7 +58,7 @@ void ThreadWake::notify() {
   if (attached_) ::syscall(SYS_tgkill, process_, waiter_, kWakeSignal);
 }
 
-int ThreadWake::wait(std::span<pollfd> watched, std::chrono::milliseconds timeout) {
+int ThreadWake::wait(std::span<pollfd> watched, std::chrono::nanoseconds timeout) {
   waiting_.store(true);
   if (pending_.exchange(false)) {
     waiting_.store(false);

@@ -21,7 +21,8 @@ class Participant {
  public:
   virtual ~Participant() = default;
   // `lines` arrive in order, all or none (none if they overflow the recipient).
-  virtual void deliver(std::span<const SharedLine> lines) = 0;
+  // `from` is the participant who sent them (nullptr: the server itself).
+  virtual void deliver(std::span<const SharedLine> lines, const Participant* from) = 0;
 };
 
 // Who is online under which name, and fan-out to them.

@@ -64,6 +64,16 @@ inline constexpr std::size_t kMaxDelayedBytes = 64 * 1024;
 // when the socket is full does the recipient's own thread take over, waiting
 // for POLLOUT. A thread that finds the lock taken leaves its line queued: the
 // holder looks at the queue again after unlocking, so no line is stranded.
+//
+// Coalescing: a delivery from a different sender than the last one, within
+// kCoalesceWindow (1 ms) of the last write to this client, is held back and
+// goes out in one write with everything else that arrives by the end of the
+// window: written then by the next delivery, or by the session's own thread,
+// which one wake-up (flush_scheduled_) sets to wait for the end of the window.
+// With many talkers a client gets one TCP segment per window instead of one
+// per sender, which is what Nagle's algorithm gives ncat, without its 40 ms
+// stall behind a delayed ACK; a client hearing a single talker gets each of
+// its reads at once.
 class Session final : public Participant, public std::enable_shared_from_this<Session> {
  public:
   using FinishedHandler = std::function<void()>;
@@ -72,7 +82,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
           FinishedHandler on_finished);
 
   void run();
-  void deliver(std::span<const SharedLine> lines) override;
+  void deliver(std::span<const SharedLine> lines, const Participant* from) override;
   // Queues the shutdown notice and makes run() flush what is queued (until
   // `flush_until` at the latest) and return.
   void request_stop(std::chrono::steady_clock::time_point flush_until);
@@ -96,7 +106,10 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   Step read_available();
   void accept_line(std::string_view line);
   void handle_delayed_lines();
-  [[nodiscard]] std::chrono::milliseconds poll_timeout() const;
+  [[nodiscard]] std::chrono::nanoseconds poll_timeout() const;
+  [[nodiscard]] bool written_lately(std::chrono::steady_clock::time_point now) const;
+  [[nodiscard]] bool output_due() const;
+  [[nodiscard]] bool output_held() const;
   [[nodiscard]] bool idle_too_long() const;
   void disconnect_for(std::string reason);
   void handle_line(std::string_view line);
@@ -142,6 +155,12 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   // thread once it is writable) or broken: deliveries then only queue.
   std::atomic<bool> output_blocked_{false};
   std::atomic<bool> output_failed_{false};
+  // Coalescing state (see above): when the socket was last written (steady
+  // clock), whether the session's thread is to write held lines at the end of
+  // the window, and who delivered last.
+  std::atomic<std::chrono::steady_clock::duration> last_write_{};
+  std::atomic<bool> flush_scheduled_{false};
+  std::atomic<const Participant*> last_sender_{nullptr};
 
   // Guards writing_, writing_front_, written_of_front_, and the socket's
   // send side and closing (socket_ itself is reset under it).
@@ -154,6 +173,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   // Owned by the session's thread alone.
   LineFramer framer_;
   std::vector<SharedLine> published_;  // this read's public lines, not yet sent
+  bool closing_ = false;               // flushing before close: nothing is held back
   std::string name_;                   // the hub holds the same name for others to look up
   // Others hear "joined" once the client has had a moment to pick a name:
   // at its first line or when the first poll interval passes, whichever is first.

@@ -34,7 +34,7 @@ class ThreadWake {
   void notify();
   // poll() on `watched` for up to `timeout`, returning early (-1, EINTR, or at
   // once) if notify() was called since the previous wait.
-  int wait(std::span<pollfd> watched, std::chrono::milliseconds timeout);
+  int wait(std::span<pollfd> watched, std::chrono::nanoseconds timeout);
 
  private:
   std::atomic<bool> pending_{false};

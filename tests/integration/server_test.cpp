@@ -127,6 +127,34 @@ TEST_F(ServerTest, TwentyClientsTimesHundredMessagesAllDelivered) {
   EXPECT_EQ(all_to_all_failures(server_->port(), 20, 100), std::vector<std::string>{});
 }
 
+// Bob's line reaches the server just after its write of Alice's line to Carol,
+// within the coalescing window, so it is held back to share a write with
+// whatever comes next. Nothing does: the session's own thread must write it
+// when the window ends, not when it next looks on its own (5 s for a client
+// that has spoken and sits idle, as Carol does).
+TEST_F(ServerTest, LineHeldBackToShareAWriteArrivesWhenNothingFollows) {
+  constexpr std::chrono::milliseconds kWellUnderTheIdleLook{2000};
+  start();
+  auto alice = join();
+  auto bob = join();
+  auto carol = join();
+  ASSERT_TRUE(eventually([&] { return server_->online() == 3; }));
+  carol->send_line("hi");
+  ASSERT_EQ(carol->read_chat_line(), "Message Received");
+  ASSERT_TRUE(alice->read_until(relay_from(*carol, "hi")));
+  ASSERT_TRUE(bob->read_until(relay_from(*carol, "hi")));
+  for (int round = 0; round < 10; ++round) {
+    const std::string from_alice = "round " + std::to_string(round) + " from alice";
+    const std::string from_bob = "round " + std::to_string(round) + " from bob";
+    alice->send_line(from_alice);
+    ASSERT_EQ(carol->read_chat_line(), relay_from(*alice, from_alice));
+    bob->send_line(from_bob);
+    ASSERT_EQ(carol->read_chat_line(kWellUnderTheIdleLook), relay_from(*bob, from_bob));
+    ASSERT_TRUE(alice->read_until(relay_from(*bob, from_bob)));
+    ASSERT_TRUE(bob->read_until(relay_from(*alice, from_alice)));
+  }
+}
+
 // A client that never reads fills its bounded queue and is disconnected;
 // nobody else waits for it.
 TEST_F(ServerTest, ClientThatNeverReadsDoesNotDelayTheOthers) {
