@@ -49,15 +49,19 @@ bool Hub::rename(const Participant* participant, const std::string& name) {
   return true;
 }
 
-void Hub::broadcast(std::span<const SharedLine> lines, const Participant* except) const {
+void Hub::broadcast(std::span<const SharedLine> lines, const Participant* from,
+                    HeldBack& held_back) const {
   const auto members = snapshot();
   for (const auto& member : *members) {
-    if (member.participant.get() != except) member.participant->deliver(lines, except);
+    if (member.participant.get() == from) continue;
+    if (member.participant->deliver(lines, from) == Participant::Delivery::held_back) {
+      held_back.push_back(member.participant);
+    }
   }
 }
 
-void Hub::broadcast(const SharedLine& line, const Participant* except) const {
-  broadcast(std::span(&line, 1), except);
+void Hub::broadcast(const SharedLine& line, const Participant* from, HeldBack& held_back) const {
+  broadcast(std::span(&line, 1), from, held_back);
 }
 
 std::shared_ptr<Participant> Hub::find(std::string_view name) const {

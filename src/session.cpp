@@ -28,10 +28,6 @@ constexpr std::size_t kMaxIovecs = 64;
 // before it hands the rest to the recipient's own thread.
 constexpr int kFlushRounds = 4;
 constexpr std::chrono::milliseconds kQuietWait{5000};
-// A delivery from another sender within this long of the last write to a
-// client waits out the rest of it, to go out in one write with whatever else
-// arrives meanwhile (see Session in session.hpp).
-constexpr std::chrono::microseconds kCoalesceWindow{1000};
 // Line slots a session keeps for its next burst; more are released once written.
 constexpr std::size_t kKeptLineSlots = 256;
 // Reads of input discarded before closing, bounded so a flooding client cannot stall its own close.
@@ -89,6 +85,7 @@ void Session::run() {
 
   hub_.leave(this);
   if (!stop_requested_.load()) announce_departure();
+  settle_held_back(std::chrono::steady_clock::time_point::max());
   close_socket();
   spdlog::info("Disconnected: {}, {} ({} online)", peer_.address, peer_.port, hub_.size());
   wake_.detach();
@@ -111,22 +108,28 @@ void Session::greet() {
   for (const auto& line : history_.recent()) queue_.push_unbounded(line);
 }
 
-void Session::deliver(std::span<const SharedLine> lines, const Participant* from) {
+Participant::Delivery Session::deliver(std::span<const SharedLine> lines, const Participant* from) {
   if (queue_.push_all(lines) == OutboundQueue::PushResult::overflow) {
     wake_.notify();  // the session's thread disconnects the client
-    return;
+    return Delivery::done;
   }
   // A full socket is the session thread's to drain (it waits for POLLOUT).
-  if (output_blocked_.load()) return;
+  if (output_blocked_.load()) return Delivery::done;
   // Lines from the sender just written to gain nothing by waiting: its
   // lines of one read already go out together.
   const bool other_sender = last_sender_.exchange(from) != from;
-  if (other_sender && written_lately(std::chrono::steady_clock::now())) {
-    // The session's thread writes them when the window ends, unless a later
-    // delivery does first; one wake-up arms it.
-    if (!flush_scheduled_.exchange(true)) wake_.notify();
-    return;
-  }
+  if (other_sender && written_lately(std::chrono::steady_clock::now())) return Delivery::held_back;
+  write_queued_now();
+  return Delivery::done;
+}
+
+void Session::flush_held() {
+  if (!output_blocked_.load() && !queue_.empty()) write_queued_now();
+}
+
+// From another thread: what the socket does not take now, the session's own
+// thread writes when it is writable.
+void Session::write_queued_now() {
   if (flush_output(WriterWait::skip_if_busy) != Flush::done) wake_.notify();
 }
 
@@ -140,13 +143,14 @@ void Session::request_stop(std::chrono::steady_clock::time_point flush_until) {
 void Session::serve() {
   while (!stop_requested_.load()) {
     std::array<pollfd, 1> watched{{
-        {socket_.get(), static_cast<short>(POLLIN | (output_due() ? POLLOUT : 0)), 0},
+        {socket_.get(), static_cast<short>(POLLIN | (has_pending_output() ? POLLOUT : 0)), 0},
     }};
     if (wake_.wait(watched, poll_timeout()) < 0 && errno != EINTR) return;
     const bool peer_gone =
         (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 && read_available() == Step::close;
     handle_delayed_lines();
     send_published();
+    settle_held_back(std::chrono::steady_clock::now());
     if (peer_gone) {
       flush_before_close();
       return;
@@ -170,13 +174,19 @@ bool Session::written_lately(std::chrono::steady_clock::time_point now) const {
   return now.time_since_epoch() - last_write_.load() < kCoalesceWindow;
 }
 
-// Queued lines to write now: not held back to be coalesced with more.
-bool Session::output_due() const {
-  return has_pending_output() && !output_held();
+// What others held back of this session's lines, once the window has passed
+// (at once with `now` = time_point::max()).
+void Session::settle_held_back(std::chrono::steady_clock::time_point now) {
+  if (held_back_.empty() || now < settle_held_back_at_) return;
+  for (const auto& recipient : held_back_) recipient->flush_held();
+  held_back_.clear();
 }
 
-bool Session::output_held() const {
-  return !closing_ && flush_scheduled_.load() && written_lately(std::chrono::steady_clock::now());
+// Starts the window for lines others held back, unless one is running.
+void Session::note_held_back(std::size_t held_before) {
+  if (held_before == 0 && !held_back_.empty()) {
+    settle_held_back_at_ = std::chrono::steady_clock::now() + kCoalesceWindow;
+  }
 }
 
 std::chrono::nanoseconds Session::poll_timeout() const {
@@ -185,9 +195,9 @@ std::chrono::nanoseconds Session::poll_timeout() const {
   // then sleeps for kQuietWait, which keeps a server of idle clients idle.
   std::chrono::nanoseconds timeout = announced_ ? kQuietWait : config_.io_timeout;
   const auto now = std::chrono::steady_clock::now();
-  if (flush_scheduled_.load()) {
-    timeout = std::min(timeout, last_write_.load() + kCoalesceWindow - now.time_since_epoch());
-    timeout = std::max(timeout, std::chrono::nanoseconds(0));
+  if (!held_back_.empty()) {
+    timeout = std::clamp<std::chrono::nanoseconds>(settle_held_back_at_ - now,
+                                                   std::chrono::nanoseconds(0), timeout);
   }
   if (!delayed_lines_.empty()) {
     timeout = std::min<std::chrono::nanoseconds>(
@@ -291,7 +301,9 @@ void Session::publish(std::string line) {
 void Session::send_published() {
   if (published_.empty()) return;
   history_.record(published_);
-  hub_.broadcast(published_, this);
+  const std::size_t held_before = held_back_.size();
+  hub_.broadcast(published_, this, held_back_);
+  note_held_back(held_before);
   published_.clear();
 }
 
@@ -317,7 +329,13 @@ void Session::announce_departure() {
 void Session::broadcast_presence(std::string notice, std::size_t online) {
   send_published();
   if (config_.presence_limit != 0 && online > config_.presence_limit) return;
-  hub_.broadcast(make_shared_line(std::move(notice)), this);
+  broadcast(make_shared_line(std::move(notice)));
+}
+
+void Session::broadcast(const SharedLine& line) {
+  const std::size_t held_before = held_back_.size();
+  hub_.broadcast(line, this, held_back_);
+  note_held_back(held_before);
 }
 
 void Session::handle_command(std::string_view command, std::string_view argument) {
@@ -359,7 +377,7 @@ void Session::command_nick(std::string_view argument) {
   send_to_self(protocol::notice("You are now known as " + name_));
   if (old_name == name_) return;
   if (announced_) {
-    hub_.broadcast(make_shared_line(protocol::renamed(old_name, name_)), this);
+    broadcast(make_shared_line(protocol::renamed(old_name, name_)));
   } else {
     announce();
   }
@@ -388,7 +406,10 @@ void Session::command_msg(std::string_view argument) {
   }
   send_to_self(protocol::line(protocol::kAck));
   const auto line = make_shared_line(protocol::private_message(name_, message));
-  recipient->deliver(std::span(&line, 1), this);
+  if (recipient->deliver(std::span(&line, 1), this) == Delivery::held_back) {
+    held_back_.push_back(recipient);
+    note_held_back(held_back_.size() - 1);
+  }
 }
 
 void Session::command_me(std::string_view text) {
@@ -411,12 +432,10 @@ bool Session::has_pending_output() const {
 }
 
 Session::Step Session::write_pending() {
-  if (!output_held()) {
-    flush_scheduled_.store(false);
-    output_blocked_.store(false);  // this thread looks for itself whether the socket takes more
-    if (flush_output(WriterWait::wait) == Flush::failed) return Step::close;
+  output_blocked_.store(false);  // this thread looks for itself whether the socket takes more
+  if (flush_output(WriterWait::wait) == Flush::failed || output_failed_.load()) {
+    return Step::close;
   }
-  if (output_failed_.load()) return Step::close;
   if (queue_.overflowed()) {
     spdlog::warn("Disconnecting {}: send queue full (over {} bytes unread)", name_,
                  config_.sendq_bytes);
@@ -503,7 +522,6 @@ void Session::advance_written(std::size_t bytes) {
 }
 
 void Session::flush_before_close() {
-  closing_ = true;  // nothing is held back to be coalesced any more
   // At shutdown every session shares one deadline, however late its thread ran.
   const auto deadline = stop_requested_.load() ? stop_flush_until_.load()
                                                : std::chrono::steady_clock::now() + config_.linger;

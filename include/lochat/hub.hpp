@@ -15,15 +15,27 @@ namespace lochat {
 using SharedLine = std::shared_ptr<const std::string>;
 SharedLine make_shared_line(std::string text);
 
-// Anyone the hub can hand lines to. deliver() is called from other clients'
-// threads, so it must be thread-safe and must never block on the network.
+// Anyone the hub can hand lines to. deliver() and flush_held() are called
+// from other clients' threads, so they must be thread-safe and must never
+// block on the network.
 class Participant {
  public:
+  enum class Delivery { done, held_back };
   virtual ~Participant() = default;
   // `lines` arrive in order, all or none (none if they overflow the recipient).
-  // `from` is the participant who sent them (nullptr: the server itself).
-  virtual void deliver(std::span<const SharedLine> lines, const Participant* from) = 0;
+  // `from` is the participant who sent them. held_back: queued to share a
+  // later write with others' lines; the sender then owes this participant a
+  // flush_held() call when the coalescing window (kCoalesceWindow) has passed.
+  virtual Delivery deliver(std::span<const SharedLine> lines, const Participant* from) = 0;
+  // Writes what deliver() held back, if nothing else has written it yet.
+  virtual void flush_held() = 0;
 };
+
+// How long a participant may hold back lines to coalesce them into one write.
+inline constexpr std::chrono::microseconds kCoalesceWindow{1000};
+
+// Participants that held back lines a sender gave them (see Participant).
+using HeldBack = std::vector<std::shared_ptr<Participant>>;
 
 // Who is online under which name, and fan-out to them.
 //
@@ -47,9 +59,11 @@ class Hub {
   // False if another member already has a name that folds like `name`.
   bool rename(const Participant* participant, const std::string& name);
 
-  // Delivers to every member except `except` (nullptr: to all).
-  void broadcast(std::span<const SharedLine> lines, const Participant* except) const;
-  void broadcast(const SharedLine& line, const Participant* except) const;
+  // Delivers to every member but `from`, adding those that held the lines
+  // back to `held_back`.
+  void broadcast(std::span<const SharedLine> lines, const Participant* from,
+                 HeldBack& held_back) const;
+  void broadcast(const SharedLine& line, const Participant* from, HeldBack& held_back) const;
   // The member called `name` (compared folded), or nullptr.
   [[nodiscard]] std::shared_ptr<Participant> find(std::string_view name) const;
   // Members in the order they joined.

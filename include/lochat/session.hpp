@@ -66,14 +66,14 @@ inline constexpr std::size_t kMaxDelayedBytes = 64 * 1024;
 // holder looks at the queue again after unlocking, so no line is stranded.
 //
 // Coalescing: a delivery from a different sender than the last one, within
-// kCoalesceWindow (1 ms) of the last write to this client, is held back and
-// goes out in one write with everything else that arrives by the end of the
-// window: written then by the next delivery, or by the session's own thread,
-// which one wake-up (flush_scheduled_) sets to wait for the end of the window.
+// kCoalesceWindow (1 ms) of the last write to this client, is held back, to
+// go out in one write with everything else that arrives meanwhile. The sender
+// owes the recipient a flush_held() at the end of the window (held_back_),
+// which it pays from its own loop, a thread that is awake anyway or sleeps
+// with that deadline; whichever write comes first takes all that is queued.
 // With many talkers a client gets one TCP segment per window instead of one
-// per sender, which is what Nagle's algorithm gives ncat, without its 40 ms
-// stall behind a delayed ACK; a client hearing a single talker gets each of
-// its reads at once.
+// per sender, as Nagle's algorithm gives ncat, without its 40 ms stall behind
+// a delayed ACK; a client hearing a single talker gets each of its reads at once.
 class Session final : public Participant, public std::enable_shared_from_this<Session> {
  public:
   using FinishedHandler = std::function<void()>;
@@ -82,7 +82,8 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
           FinishedHandler on_finished);
 
   void run();
-  void deliver(std::span<const SharedLine> lines, const Participant* from) override;
+  Delivery deliver(std::span<const SharedLine> lines, const Participant* from) override;
+  void flush_held() override;
   // Queues the shutdown notice and makes run() flush what is queued (until
   // `flush_until` at the latest) and return.
   void request_stop(std::chrono::steady_clock::time_point flush_until);
@@ -108,13 +109,14 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   void handle_delayed_lines();
   [[nodiscard]] std::chrono::nanoseconds poll_timeout() const;
   [[nodiscard]] bool written_lately(std::chrono::steady_clock::time_point now) const;
-  [[nodiscard]] bool output_due() const;
-  [[nodiscard]] bool output_held() const;
   [[nodiscard]] bool idle_too_long() const;
   void disconnect_for(std::string reason);
   void handle_line(std::string_view line);
   void publish(std::string line);
   void send_published();
+  void broadcast(const SharedLine& line);
+  void note_held_back(std::size_t held_before);
+  void settle_held_back(std::chrono::steady_clock::time_point now);
   void announce();
   void announce_departure();
   void broadcast_presence(std::string notice, std::size_t online);
@@ -132,6 +134,7 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   enum class WriterWait { wait, skip_if_busy };
   Flush flush_output(WriterWait wait);
   Flush write_queued_locked();
+  void write_queued_now();
   Step write_pending();
   void advance_written(std::size_t bytes);
   void close_socket();
@@ -156,10 +159,8 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   std::atomic<bool> output_blocked_{false};
   std::atomic<bool> output_failed_{false};
   // Coalescing state (see above): when the socket was last written (steady
-  // clock), whether the session's thread is to write held lines at the end of
-  // the window, and who delivered last.
+  // clock), and who delivered last.
   std::atomic<std::chrono::steady_clock::duration> last_write_{};
-  std::atomic<bool> flush_scheduled_{false};
   std::atomic<const Participant*> last_sender_{nullptr};
 
   // Guards writing_, writing_front_, written_of_front_, and the socket's
@@ -173,8 +174,9 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   // Owned by the session's thread alone.
   LineFramer framer_;
   std::vector<SharedLine> published_;  // this read's public lines, not yet sent
-  bool closing_ = false;               // flushing before close: nothing is held back
-  std::string name_;                   // the hub holds the same name for others to look up
+  HeldBack held_back_;                 // recipients holding back this session's lines, to settle
+  std::chrono::steady_clock::time_point settle_held_back_at_;
+  std::string name_;  // the hub holds the same name for others to look up
   // Others hear "joined" once the client has had a moment to pick a name:
   // at its first line or when the first poll interval passes, whichever is first.
   bool announced_ = false;
