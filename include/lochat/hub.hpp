@@ -32,7 +32,7 @@ class Participant {
 };
 
 // How long a participant may hold back lines to coalesce them into one write.
-inline constexpr std::chrono::microseconds kCoalesceWindow{1000};
+inline constexpr std::chrono::microseconds kCoalesceWindow{2000};
 
 // Participants that held back lines a sender gave them (see Participant).
 using HeldBack = std::vector<std::shared_ptr<Participant>>;

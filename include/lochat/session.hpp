@@ -66,7 +66,7 @@ inline constexpr std::size_t kMaxDelayedBytes = 64 * 1024;
 // holder looks at the queue again after unlocking, so no line is stranded.
 //
 // Coalescing: a delivery from a different sender than the last one, within
-// kCoalesceWindow (1 ms) of the last write to this client, is held back, to
+// kCoalesceWindow (2 ms) of the last write to this client, is held back, to
 // go out in one write with everything else that arrives meanwhile. The sender
 // owes the recipient a flush_held() at the end of the window (held_back_),
 // which it pays from its own loop, a thread that is awake anyway or sleeps
