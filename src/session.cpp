@@ -143,7 +143,7 @@ void Session::request_stop(std::chrono::steady_clock::time_point flush_until) {
 void Session::serve() {
   while (!stop_requested_.load()) {
     std::array<pollfd, 1> watched{{
-        {socket_.get(), static_cast<short>(POLLIN | (has_pending_output() ? POLLOUT : 0)), 0},
+        {socket_.get(), static_cast<short>(POLLIN | (output_waits_for_socket() ? POLLOUT : 0)), 0},
     }};
     if (wake_.wait(watched, poll_timeout()) < 0 && errno != EINTR) return;
     const bool peer_gone =
@@ -195,6 +195,10 @@ std::chrono::nanoseconds Session::poll_timeout() const {
   // then sleeps for kQuietWait, which keeps a server of idle clients idle.
   std::chrono::nanoseconds timeout = announced_ ? kQuietWait : config_.io_timeout;
   const auto now = std::chrono::steady_clock::now();
+  if (own_write_at_ != std::chrono::steady_clock::time_point{}) {
+    timeout = std::clamp<std::chrono::nanoseconds>(own_write_at_ - now, std::chrono::nanoseconds(0),
+                                                   timeout);
+  }
   if (!held_back_.empty()) {
     timeout = std::clamp<std::chrono::nanoseconds>(settle_held_back_at_ - now,
                                                    std::chrono::nanoseconds(0), timeout);
@@ -427,15 +431,21 @@ void Session::send_to_self(std::string text) {
   queue_.push_unbounded(make_shared_line(std::move(text)));
 }
 
+bool Session::output_waits_for_socket() const {
+  return has_pending_output() && own_write_at_ == std::chrono::steady_clock::time_point{};
+}
+
 bool Session::has_pending_output() const {
   return queue_.bytes() > 0;
 }
 
 Session::Step Session::write_pending() {
-  output_blocked_.store(false);  // this thread looks for itself whether the socket takes more
-  if (flush_output(WriterWait::wait) == Flush::failed || output_failed_.load()) {
-    return Step::close;
+  if (!own_write_waits()) {
+    own_write_at_ = {};
+    output_blocked_.store(false);  // this thread looks for itself whether the socket takes more
+    if (flush_output(WriterWait::wait) == Flush::failed) return Step::close;
   }
+  if (output_failed_.load()) return Step::close;
   if (queue_.overflowed()) {
     spdlog::warn("Disconnecting {}: send queue full (over {} bytes unread)", name_,
                  config_.sendq_bytes);
@@ -443,6 +453,16 @@ Session::Step Session::write_pending() {
     return Step::close;
   }
   return Step::keep_going;
+}
+
+// This thread's own lines (replies, and what others queued) also wait for the
+// end of a running coalescing window, unless the socket is full or closing.
+bool Session::own_write_waits() {
+  if (closing_ || output_blocked_.load() || queue_.empty()) return false;
+  const std::chrono::steady_clock::time_point window_end(last_write_.load() + kCoalesceWindow);
+  if (std::chrono::steady_clock::now() >= window_end) return false;
+  own_write_at_ = window_end;
+  return true;
 }
 
 Session::Flush Session::flush_output(WriterWait wait) {
@@ -522,6 +542,7 @@ void Session::advance_written(std::size_t bytes) {
 }
 
 void Session::flush_before_close() {
+  closing_ = true;
   // At shutdown every session shares one deadline, however late its thread ran.
   const auto deadline = stop_requested_.load() ? stop_flush_until_.load()
                                                : std::chrono::steady_clock::now() + config_.linger;

@@ -140,6 +140,8 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   void close_socket();
   void flush_before_close();
   [[nodiscard]] bool has_pending_output() const;
+  [[nodiscard]] bool output_waits_for_socket() const;
+  bool own_write_waits();
 
   FileDescriptor socket_;
   const Endpoint peer_;
@@ -174,7 +176,9 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   // Owned by the session's thread alone.
   LineFramer framer_;
   std::vector<SharedLine> published_;  // this read's public lines, not yet sent
-  HeldBack held_back_;                 // recipients holding back this session's lines, to settle
+  bool closing_ = false;               // flushing before close: nothing waits for a window
+  std::chrono::steady_clock::time_point own_write_at_;  // when own_write_waits() ends, or {}
+  HeldBack held_back_;  // recipients holding back this session's lines, to settle
   std::chrono::steady_clock::time_point settle_held_back_at_;
   std::string name_;  // the hub holds the same name for others to look up
   // Others hear "joined" once the client has had a moment to pick a name:
