@@ -19,14 +19,25 @@ namespace {
 constexpr std::string_view kTokenMark = "LB|";
 constexpr char kFieldSeparator = '|';
 
-char padding_char(std::uint64_t seq, std::size_t index) {
-  constexpr std::uint64_t kLetters = 26;
-  return static_cast<char>('a' + (seq + index) % kLetters);
+// Padding is the alphabet from a letter that depends on the sequence number,
+// so a line shifted or spliced from another message does not match.
+constexpr char kFirstLetter = 'a';
+constexpr char kLastLetter = 'z';
+constexpr std::uint64_t kLetters = kLastLetter - kFirstLetter + 1;
+
+char first_padding_char(std::uint64_t seq) {
+  return static_cast<char>(kFirstLetter + seq % kLetters);
+}
+
+char next_padding_char(char letter) {
+  return letter == kLastLetter ? kFirstLetter : letter + 1;
 }
 
 bool padding_matches(std::string_view padding, std::uint64_t seq) {
-  for (std::size_t i = 0; i < padding.size(); ++i) {
-    if (padding[i] != padding_char(seq, i)) return false;
+  char expected = first_padding_char(seq);
+  for (const char actual : padding) {
+    if (actual != expected) return false;
+    expected = next_padding_char(expected);
   }
   return true;
 }
@@ -51,16 +62,20 @@ void append_line(std::string& out, const Token& token, std::size_t message_size)
   const auto start = out.size();
   fmt::format_to(std::back_inserter(out), "LB|{:08x}|{}|{}|{}|", token.run, token.sender, token.seq,
                  token.send_ns);
-  const auto header = out.size() - start;
-  for (std::size_t i = header; i < message_size; ++i) {
-    out.push_back(padding_char(token.seq, i - header));
+  char letter = first_padding_char(token.seq);
+  for (std::size_t i = out.size() - start; i < message_size; ++i) {
+    out.push_back(letter);
+    letter = next_padding_char(letter);
   }
   out.push_back('\n');
 }
 
 FoundToken find_token(std::string_view line, std::size_t message_size) {
-  // The last mark: a server's prefix may contain anything, our padding never contains "|".
-  const auto start = line.rfind(kTokenMark);
+  // The last mark: a server's prefix may contain anything, our padding never
+  // contains "|", so the search starts at the last "|" rather than the line's end.
+  const auto last_separator = line.rfind(kFieldSeparator);
+  if (last_separator == std::string_view::npos) return {};
+  const auto start = line.rfind(kTokenMark, last_separator);
   if (start == std::string_view::npos) return {};
   FoundToken found{TokenStatus::malformed, {}};
   auto& token = found.token;
