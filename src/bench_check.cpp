@@ -54,6 +54,19 @@ bool take_field(std::string_view& rest, Number& value, int base) {
   return true;
 }
 
+// Where the last token mark starts: a server's prefix may contain anything,
+// our padding never contains "|". An intact token is exactly the line's last
+// message_size bytes, so that place is tried before any search.
+std::size_t last_mark(std::string_view line, std::size_t message_size) {
+  if (line.size() >= message_size &&
+      line.substr(line.size() - message_size).starts_with(kTokenMark)) {
+    return line.size() - message_size;
+  }
+  const auto last_separator = line.rfind(kFieldSeparator);
+  if (last_separator == std::string_view::npos) return std::string_view::npos;
+  return line.rfind(kTokenMark, last_separator);
+}
+
 }  // namespace
 
 // --- Token ------------------------------------------------------------------
@@ -71,11 +84,7 @@ void append_line(std::string& out, const Token& token, std::size_t message_size)
 }
 
 FoundToken find_token(std::string_view line, std::size_t message_size) {
-  // The last mark: a server's prefix may contain anything, our padding never
-  // contains "|", so the search starts at the last "|" rather than the line's end.
-  const auto last_separator = line.rfind(kFieldSeparator);
-  if (last_separator == std::string_view::npos) return {};
-  const auto start = line.rfind(kTokenMark, last_separator);
+  const auto start = last_mark(line, message_size);
   if (start == std::string_view::npos) return {};
   FoundToken found{TokenStatus::malformed, {}};
   auto& token = found.token;
