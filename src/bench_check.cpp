@@ -20,24 +20,31 @@ constexpr std::string_view kTokenMark = "LB|";
 constexpr char kFieldSeparator = '|';
 
 // Padding is the alphabet from a letter that depends on the sequence number,
-// so a line shifted or spliced from another message does not match.
-constexpr char kFirstLetter = 'a';
-constexpr char kLastLetter = 'z';
-constexpr std::uint64_t kLetters = kLastLetter - kFirstLetter + 1;
+// so a line shifted or spliced from another message does not match. Any run
+// of it is a substring of "abc...zabc...", compared with one memcmp.
+constexpr std::uint64_t kLetters = 26;
+constexpr std::size_t kAlphabetRun = 8192;
 
-char first_padding_char(std::uint64_t seq) {
-  return static_cast<char>(kFirstLetter + seq % kLetters);
+std::string_view repeated_alphabet() {
+  static const std::string letters = [] {
+    std::string text;
+    for (std::size_t i = 0; i < kLetters + kAlphabetRun; ++i) {
+      text.push_back(static_cast<char>('a' + i % kLetters));
+    }
+    return text;
+  }();
+  return letters;
 }
 
-char next_padding_char(char letter) {
-  return letter == kLastLetter ? kFirstLetter : letter + 1;
+// `length` (at most kAlphabetRun) bytes of the padding, from `offset` into it.
+std::string_view expected_padding(std::uint64_t seq, std::size_t offset, std::size_t length) {
+  return repeated_alphabet().substr((seq + offset) % kLetters, length);
 }
 
 bool padding_matches(std::string_view padding, std::uint64_t seq) {
-  char expected = first_padding_char(seq);
-  for (const char actual : padding) {
-    if (actual != expected) return false;
-    expected = next_padding_char(expected);
+  for (std::size_t offset = 0; offset < padding.size(); offset += kAlphabetRun) {
+    const auto piece = padding.substr(offset, kAlphabetRun);
+    if (piece != expected_padding(seq, offset, piece.size())) return false;
   }
   return true;
 }
@@ -75,10 +82,10 @@ void append_line(std::string& out, const Token& token, std::size_t message_size)
   const auto start = out.size();
   fmt::format_to(std::back_inserter(out), "LB|{:08x}|{}|{}|{}|", token.run, token.sender, token.seq,
                  token.send_ns);
-  char letter = first_padding_char(token.seq);
-  for (std::size_t i = out.size() - start; i < message_size; ++i) {
-    out.push_back(letter);
-    letter = next_padding_char(letter);
+  const std::size_t header = out.size() - start;
+  for (std::size_t offset = 0; header + offset < message_size; offset += kAlphabetRun) {
+    out.append(expected_padding(token.seq, offset,
+                                std::min(kAlphabetRun, message_size - header - offset)));
   }
   out.push_back('\n');
 }

@@ -58,6 +58,19 @@ TEST(BenchToken, IsFoundAfterAnyServerPrefix) {
   }
 }
 
+// Padding is checked in pieces of a few kilobytes: every piece counts.
+TEST(BenchToken, LongLinesRoundTripAndADamagedByteAnywhereIsFound) {
+  constexpr std::size_t kLong = 20'000;
+  const auto good = line_for(token(3, 27), kLong);
+  ASSERT_EQ(good.size(), kLong);
+  EXPECT_EQ(find_token(good, kLong).status, TokenStatus::valid);
+  for (const std::size_t at : {std::size_t{100}, std::size_t{8'300}, kLong - 1}) {
+    std::string damaged = good;
+    damaged[at] = damaged[at] == 'x' ? 'y' : 'x';
+    EXPECT_EQ(find_token(damaged, kLong).status, TokenStatus::malformed) << at;
+  }
+}
+
 TEST(BenchToken, LinesWithoutATokenAreNotOurs) {
   for (const std::string line : {"Welcome to LoChat!", "Message Received", "*** Online (2): a, b",
                                  "<announce> 127.0.0.1 is connected as <user5>.", ""}) {
