@@ -3,6 +3,7 @@
 #include <locale.h>
 #include <wctype.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace lochat::text {
@@ -16,6 +17,10 @@ struct Decoded {
   std::size_t length = 1;  // bytes consumed; an invalid byte is consumed alone
   bool valid = false;
 };
+
+bool is_printable_ascii(char byte) {
+  return byte >= ' ' && byte <= '~';
+}
 
 // Decodes one UTF-8 sequence, rejecting overlong forms, surrogates and values past U+10FFFF.
 Decoded decode(std::string_view bytes) {
@@ -98,6 +103,12 @@ std::string sanitize(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());
   while (!bytes.empty()) {
+    // Printable ASCII, most of any chat line, passes as it is, a run at a time.
+    const auto plain = static_cast<std::size_t>(
+        std::find_if_not(bytes.begin(), bytes.end(), is_printable_ascii) - bytes.begin());
+    out.append(bytes.substr(0, plain));
+    bytes.remove_prefix(plain);
+    if (bytes.empty()) break;
     const auto decoded = decode(bytes);
     bytes.remove_prefix(decoded.length);
     if (decoded.valid && is_control(decoded.code_point)) continue;
