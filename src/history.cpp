@@ -1,18 +1,22 @@
 #include "lochat/history.hpp"
 
+#include <algorithm>
+
 #include "lochat/protocol.hpp"
 
 namespace lochat {
 
 History::History(std::size_t capacity) : capacity_(capacity) {}
 
-void History::record(std::span<const SharedLine> relayed) {
+void History::record(std::string_view relayed) {
   if (capacity_ == 0) return;
   const std::string stamp = protocol::clock_time_now();
   std::vector<SharedLine> stamped;
-  stamped.reserve(relayed.size());
-  for (const auto& line : relayed)
-    stamped.push_back(make_shared_line(protocol::history(stamp, *line)));
+  while (!relayed.empty()) {
+    const auto end = std::min(relayed.find('\n'), relayed.size());
+    stamped.push_back(make_shared_line(protocol::history(stamp, relayed.substr(0, end))));
+    relayed.remove_prefix(std::min(end + 1, relayed.size()));
+  }
   std::lock_guard lock(mutex_);
   for (auto& line : stamped) {
     if (lines_.size() == capacity_) lines_.pop_front();

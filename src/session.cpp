@@ -298,17 +298,17 @@ void Session::handle_line(std::string_view raw_line) {
 // A public message: to everyone else and into the history for newcomers,
 // with the rest of this read (send_published), one write per recipient.
 void Session::publish(std::string line) {
-  published_.push_back(make_shared_line(std::move(line)));
+  published_.append(line);
 }
 
 // Anything else this session tells others goes after what it has published.
 void Session::send_published() {
   if (published_.empty()) return;
-  history_.record(published_);
-  const std::size_t held_before = held_back_.size();
-  hub_.broadcast(published_, this, held_back_);
-  note_held_back(held_before);
-  published_.clear();
+  // One shared buffer for the whole batch: one reference count and one
+  // write piece per recipient, however many lines it holds.
+  const auto batch = make_shared_line(std::exchange(published_, {}));
+  history_.record(*batch);
+  broadcast(batch);
 }
 
 void Session::announce() {

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
-#include <span>
+#include <string_view>
 #include <vector>
 
 #include "lochat/hub.hpp"
@@ -18,8 +18,9 @@ class History {
  public:
   explicit History(std::size_t capacity);
 
-  // Keeps relay lines (as sent to peers), oldest first; nothing at capacity 0.
-  void record(std::span<const SharedLine> relayed);
+  // Keeps relay lines (as sent to peers, each ending in "\n"), oldest
+  // first; nothing at capacity 0.
+  void record(std::string_view relayed);
   // Oldest first.
   [[nodiscard]] std::vector<SharedLine> recent() const;
 

@@ -175,8 +175,8 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
 
   // Owned by the session's thread alone.
   LineFramer framer_;
-  std::vector<SharedLine> published_;  // this read's public lines, not yet sent
-  bool closing_ = false;               // flushing before close: nothing waits for a window
+  std::string published_;  // this read's public lines, not yet sent
+  bool closing_ = false;   // flushing before close: nothing waits for a window
   std::chrono::steady_clock::time_point own_write_at_;  // when own_write_waits() ends, or {}
   HeldBack held_back_;  // recipients holding back this session's lines, to settle
   std::chrono::steady_clock::time_point settle_held_back_at_;
