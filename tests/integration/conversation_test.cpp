@@ -209,10 +209,14 @@ TEST_F(ConversationTest, HistoryReplaysTheLastMessagesMarkedAndInOrder) {
   config.history_lines = 3;
   start(config);
   auto alice = join_as("alice");
-  for (int i = 1; i <= 5; ++i) {
+  for (int i = 1; i <= 3; ++i) {
     alice->send_line("message " + std::to_string(i));
     ASSERT_EQ(alice->read_chat_line(), "Message Received");
   }
+  // Lines that arrive together are relayed as one batch, but kept one by one.
+  alice->send_raw("message 4\nmessage 5\n");
+  ASSERT_EQ(alice->read_chat_line(), "Message Received");
+  ASSERT_EQ(alice->read_chat_line(), "Message Received");
   alice->send_line("/me is done");
   ASSERT_EQ(alice->read_chat_line(), "Message Received");
 
