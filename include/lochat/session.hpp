@@ -54,9 +54,9 @@ inline constexpr std::size_t kMaxDelayedBytes = 64 * 1024;
 // handles its lines, and writes its outbound queue to the socket.
 //
 // Threads: run() and everything it calls belong to the session's own thread;
-// deliver() and request_stop() may be called from any thread. State touched
-// by both is the queue (its own mutex), the writer's state (write_mutex_),
-// the wake signal and the atomics.
+// deliver(), flush_held() and request_stop() may be called from any thread.
+// State touched by both is the queue (its own mutex), the writer's state
+// (write_mutex_), the wake signal and the atomics.
 //
 // Writing: whichever thread holds write_mutex_ writes everything queued. A
 // sender delivering a line writes it to an idle recipient's socket itself
@@ -71,6 +71,7 @@ inline constexpr std::size_t kMaxDelayedBytes = 64 * 1024;
 // owes the recipient a flush_held() at the end of the window (held_back_),
 // which it pays from its own loop, a thread that is awake anyway or sleeps
 // with that deadline; whichever write comes first takes all that is queued.
+// The session's own replies wait out a running window the same way.
 // With many talkers a client gets one TCP segment per window instead of one
 // per sender, as Nagle's algorithm gives ncat, without its 40 ms stall behind
 // a delayed ACK; a client hearing a single talker gets each of its reads at once.
