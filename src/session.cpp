@@ -28,6 +28,8 @@ constexpr std::size_t kMaxIovecs = 64;
 // before it hands the rest to the recipient's own thread.
 constexpr int kFlushRounds = 4;
 constexpr std::chrono::milliseconds kQuietWait{5000};
+// Held-back recipients listed before the list is first cleared of duplicates.
+constexpr std::size_t kDedupeHeldBackAt = 256;
 // Line slots a session keeps for its next burst; more are released once written.
 constexpr std::size_t kKeptLineSlots = 256;
 // Reads of input discarded before closing, bounded so a flooding client cannot stall its own close.
@@ -65,6 +67,7 @@ Session::Session(FileDescriptor socket, Endpoint peer, Hub& hub, History& histor
       on_finished_(std::move(on_finished)),
       queue_(config.sendq_bytes),
       framer_(config.max_line),
+      dedupe_held_back_at_(kDedupeHeldBackAt),
       name_(peer_.to_string()),
       bucket_(config.rate, static_cast<double>(config.burst), std::chrono::steady_clock::now()),
       last_input_(std::chrono::steady_clock::now()) {}
@@ -180,13 +183,21 @@ void Session::settle_held_back(std::chrono::steady_clock::time_point now) {
   if (held_back_.empty() || now < settle_held_back_at_) return;
   for (const auto& recipient : held_back_) recipient->flush_held();
   held_back_.clear();
+  dedupe_held_back_at_ = kDedupeHeldBackAt;
 }
 
 // Starts the window for lines others held back, unless one is running.
+// Many broadcasts within one window (a burst of commands, with flood control
+// off) add the same recipients again: duplicates are dropped whenever the
+// list has doubled, so it stays near the number of recipients.
 void Session::note_held_back(std::size_t held_before) {
   if (held_before == 0 && !held_back_.empty()) {
     settle_held_back_at_ = std::chrono::steady_clock::now() + kCoalesceWindow;
   }
+  if (held_back_.size() < dedupe_held_back_at_) return;
+  std::sort(held_back_.begin(), held_back_.end());
+  held_back_.erase(std::unique(held_back_.begin(), held_back_.end()), held_back_.end());
+  dedupe_held_back_at_ = std::max(kDedupeHeldBackAt, 2 * held_back_.size());
 }
 
 std::chrono::nanoseconds Session::poll_timeout() const {
@@ -543,6 +554,8 @@ void Session::advance_written(std::size_t bytes) {
 
 void Session::flush_before_close() {
   closing_ = true;
+  // What others hold of this session's last lines must not wait for its linger.
+  settle_held_back(std::chrono::steady_clock::time_point::max());
   // At shutdown every session shares one deadline, however late its thread ran.
   const auto deadline = stop_requested_.load() ? stop_flush_until_.load()
                                                : std::chrono::steady_clock::now() + config_.linger;

@@ -181,7 +181,8 @@ class Session final : public Participant, public std::enable_shared_from_this<Se
   std::chrono::steady_clock::time_point own_write_at_;  // when own_write_waits() ends, or {}
   HeldBack held_back_;  // recipients holding back this session's lines, to settle
   std::chrono::steady_clock::time_point settle_held_back_at_;
-  std::string name_;  // the hub holds the same name for others to look up
+  std::size_t dedupe_held_back_at_;  // held_back_'s size at which duplicates go
+  std::string name_;                 // the hub holds the same name for others to look up
   // Others hear "joined" once the client has had a moment to pick a name:
   // at its first line or when the first poll interval passes, whichever is first.
   bool announced_ = false;

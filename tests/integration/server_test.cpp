@@ -155,6 +155,35 @@ TEST_F(ServerTest, LineHeldBackToShareAWriteArrivesWhenNothingFollows) {
   }
 }
 
+// Bob's last line follows Alice's to Carol within the coalescing window, so
+// it is held back; then Bob leaves while the server still holds lines it
+// cannot write to him, and his session lingers to flush them. What Carol is
+// owed must go out when Bob's session starts closing, not when it ends.
+TEST_F(ServerTest, LineHeldBackFromAClientThatLeavesDoesNotWaitForItsLinger) {
+  constexpr std::chrono::milliseconds kWellUnderTheLinger{2000};
+  ServerConfig config;
+  config.session.rate = 0;  // a load test, not a test of flood control
+  config.session.sendq_bytes = 4 * 1024 * 1024;
+  config.session.linger = 5s;
+  start(config);
+  auto bob = LineClient::staller(server_->port());
+  auto alice = join();
+  auto carol = join();
+  ASSERT_TRUE(eventually([&] { return server_->online() == 3; }));
+  // About 600 KB for Bob, who never reads: his socket fills, his queue does not.
+  const std::string filler(1000, 'f');
+  for (int m = 0; m < 600; ++m) {
+    alice->send_line(filler);
+    ASSERT_EQ(alice->read_chat_line(), "Message Received");
+    ASSERT_EQ(carol->read_chat_line(), relay_from(*alice, filler));
+  }
+  alice->send_line("just before");
+  bob.send_line("last words");
+  ::shutdown(bob.fd(), SHUT_WR);
+  ASSERT_EQ(carol->read_chat_line(), relay_from(*alice, "just before"));
+  EXPECT_EQ(carol->read_chat_line(kWellUnderTheLinger), relay_from(bob, "last words"));
+}
+
 // A client that never reads fills its bounded queue and is disconnected;
 // nobody else waits for it.
 TEST_F(ServerTest, ClientThatNeverReadsDoesNotDelayTheOthers) {
