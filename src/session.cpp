@@ -28,6 +28,8 @@ constexpr std::size_t kMaxIovecs = 64;
 // before it hands the rest to the recipient's own thread.
 constexpr int kFlushRounds = 4;
 constexpr std::chrono::milliseconds kQuietWait{5000};
+// Queued bytes from which a delivery is written at once, window or not.
+constexpr std::size_t kCoalesceBytes = 32 * 1024;
 // Held-back recipients listed before the list is first cleared of duplicates.
 constexpr std::size_t kDedupeHeldBackAt = 256;
 // Line slots a session keeps for its next burst; more are released once written.
@@ -121,7 +123,11 @@ Participant::Delivery Session::deliver(std::span<const SharedLine> lines, const 
   // Lines from the sender just written to gain nothing by waiting: its
   // lines of one read already go out together.
   const bool other_sender = last_sender_.exchange(from) != from;
-  if (other_sender && written_lately(std::chrono::steady_clock::now())) return Delivery::held_back;
+  // A queue this full already makes one large write: holding it longer only adds latency.
+  const bool worth_holding = queue_.bytes() < kCoalesceBytes;
+  if (other_sender && worth_holding && written_lately(std::chrono::steady_clock::now())) {
+    return Delivery::held_back;
+  }
   write_queued_now();
   return Delivery::done;
 }

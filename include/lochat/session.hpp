@@ -67,7 +67,8 @@ inline constexpr std::size_t kMaxDelayedBytes = 64 * 1024;
 //
 // Coalescing: a delivery from a different sender than the last one, within
 // kCoalesceWindow (2 ms) of the last write to this client, is held back, to
-// go out in one write with everything else that arrives meanwhile. The sender
+// go out in one write with everything else that arrives meanwhile (unless
+// 32 KiB are queued already: that is one large write as it is). The sender
 // owes the recipient a flush_held() at the end of the window (held_back_),
 // which it pays from its own loop, a thread that is awake anyway or sleeps
 // with that deadline; whichever write comes first takes all that is queued.
