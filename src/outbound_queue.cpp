@@ -27,10 +27,6 @@ OutboundQueue::PushResult OutboundQueue::push_all(std::span<const SharedLine> li
 
 OutboundQueue::PushResult OutboundQueue::push_unbounded(SharedLine line) {
   std::lock_guard lock(mutex_);
-  return push_locked(std::move(line));
-}
-
-OutboundQueue::PushResult OutboundQueue::push_locked(SharedLine line) {
   const bool was_idle = lines_.empty();
   bytes_ += line->size();
   lines_.push_back(std::move(line));

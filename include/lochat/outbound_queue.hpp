@@ -10,8 +10,9 @@
 namespace lochat {
 
 // One client's bounded queue of lines waiting to be written to its socket.
-// Producers are every other client's thread (push); the consumer is the
-// owning session's thread (take_all, then release once bytes hit the socket).
+// Producers are every other client's thread (push_all); the consumer is
+// whichever thread holds the session's write lock (take_all, then release
+// once bytes hit the socket).
 // Bytes count until they are released, so a stalled reader holds at most
 // `capacity` bytes however many lines arrive; past that the queue overflows
 // for good and the session disconnects that client.
@@ -21,7 +22,7 @@ class OutboundQueue {
 
   explicit OutboundQueue(std::size_t capacity_bytes);
 
-  // `queued_was_idle` (the queue was empty) tells the caller to wake the consumer.
+  // `queued_was_idle`: the queue was empty before this line.
   PushResult push(SharedLine line);
   // Queues all of `lines` in order, or (if they do not all fit) none of them.
   PushResult push_all(std::span<const SharedLine> lines);
@@ -38,8 +39,6 @@ class OutboundQueue {
   [[nodiscard]] bool empty() const;
 
  private:
-  PushResult push_locked(SharedLine line);
-
   mutable std::mutex mutex_;  // guards all members below
   // A vector, not a deque: an idle client's empty queue allocates nothing,
   // and take_all() hands the whole batch over by swapping buffers.
