@@ -467,6 +467,7 @@ Session::Step Session::write_pending() {
     spdlog::warn("Disconnecting {}: send queue full (over {} bytes unread)", name_,
                  config_.sendq_bytes);
     kick_reason_ = "not reading fast enough";
+    set_reset_on_close(socket_);
     return Step::close;
   }
   return Step::keep_going;

@@ -208,6 +208,11 @@ void set_send_buffer(const FileDescriptor& socket, int bytes) {
   set_int_option(socket, SOL_SOCKET, SO_SNDBUF, bytes);
 }
 
+void set_reset_on_close(const FileDescriptor& socket) {
+  const linger abort_at_once{1, 0};
+  ::setsockopt(socket.get(), SOL_SOCKET, SO_LINGER, &abort_at_once, sizeof abort_at_once);
+}
+
 bool send_all(const FileDescriptor& socket, std::string_view bytes,
               std::chrono::steady_clock::time_point deadline) {
   while (!bytes.empty()) {

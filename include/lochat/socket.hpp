@@ -56,6 +56,10 @@ void set_no_delay(const FileDescriptor& socket);
 // TCP keepalive, tuned so a vanished peer is noticed in about two minutes, not two hours.
 void set_keepalive(const FileDescriptor& socket);
 void set_send_buffer(const FileDescriptor& socket, int bytes);
+// Makes close() reset the connection at once, dropping unsent data: for a
+// peer that stopped reading, whose backlog would otherwise linger in the
+// kernel, retransmitted with back-off, long after we gave up on it.
+void set_reset_on_close(const FileDescriptor& socket);
 
 // Raises the soft limit on open files to the hard limit (a server needs one
 // descriptor per client); returns the limit now in force.
