@@ -7,10 +7,6 @@ namespace lochat {
 
 OutboundQueue::OutboundQueue(std::size_t capacity_bytes) : capacity_(capacity_bytes) {}
 
-OutboundQueue::PushResult OutboundQueue::push(SharedLine line) {
-  return push_all(std::span(&line, 1));
-}
-
 OutboundQueue::PushResult OutboundQueue::push_all(std::span<const SharedLine> lines) {
   std::size_t size = 0;
   for (const auto& line : lines) size += line->size();

@@ -22,11 +22,10 @@ class OutboundQueue {
 
   explicit OutboundQueue(std::size_t capacity_bytes);
 
-  // `queued_was_idle`: the queue was empty before this line.
-  PushResult push(SharedLine line);
   // Queues all of `lines` in order, or (if they do not all fit) none of them.
+  // `queued_was_idle`: the queue was empty before them.
   PushResult push_all(std::span<const SharedLine> lines);
-  // Like push, but ignores the capacity: for the few lines the server itself
+  // Like push_all for one line, but ignores the capacity: for the few lines the server itself
   // must get out (e.g. the shutdown notice).
   PushResult push_unbounded(SharedLine line);
   // Moves every queued line to the end of `out`, oldest first.

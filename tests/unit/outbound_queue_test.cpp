@@ -2,13 +2,23 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace lochat {
 namespace {
 
+OutboundQueue::PushResult push_line(OutboundQueue& queue, std::string text) {
+  const SharedLine line = make_shared_line(std::move(text));
+  return queue.push_all(std::span(&line, 1));
+}
+
 TEST(OutboundQueue, FirstPushWakesLaterPushesDoNot) {
   OutboundQueue queue(100);
-  EXPECT_EQ(queue.push(make_shared_line("a\n")), OutboundQueue::PushResult::queued_was_idle);
-  EXPECT_EQ(queue.push(make_shared_line("b\n")), OutboundQueue::PushResult::queued);
+  EXPECT_EQ(push_line(queue, "a\n"), OutboundQueue::PushResult::queued_was_idle);
+  EXPECT_EQ(push_line(queue, "b\n"), OutboundQueue::PushResult::queued);
   std::vector<SharedLine> taken;
   queue.take_all(taken);
   ASSERT_EQ(taken.size(), 2U);
@@ -19,29 +29,29 @@ TEST(OutboundQueue, FirstPushWakesLaterPushesDoNot) {
 
 TEST(OutboundQueue, TakenBytesCountUntilReleased) {
   OutboundQueue queue(10);
-  queue.push(make_shared_line("12345678\n"));
+  push_line(queue, "12345678\n");
   std::vector<SharedLine> taken;
   queue.take_all(taken);
   EXPECT_EQ(queue.bytes(), 9U);
-  EXPECT_EQ(queue.push(make_shared_line("xy\n")), OutboundQueue::PushResult::overflow);
+  EXPECT_EQ(push_line(queue, "xy\n"), OutboundQueue::PushResult::overflow);
   EXPECT_TRUE(queue.overflowed());
 }
 
 TEST(OutboundQueue, OverflowIsStickySoNoLaterLineSneaksIn) {
   OutboundQueue queue(4);
-  EXPECT_EQ(queue.push(make_shared_line("too long\n")), OutboundQueue::PushResult::overflow);
-  EXPECT_EQ(queue.push(make_shared_line("a\n")), OutboundQueue::PushResult::overflow);
+  EXPECT_EQ(push_line(queue, "too long\n"), OutboundQueue::PushResult::overflow);
+  EXPECT_EQ(push_line(queue, "a\n"), OutboundQueue::PushResult::overflow);
   EXPECT_TRUE(queue.empty());
 }
 
 TEST(OutboundQueue, ReleaseMakesRoomAgain) {
   OutboundQueue queue(4);
-  queue.push(make_shared_line("abc\n"));
+  push_line(queue, "abc\n");
   std::vector<SharedLine> taken;
   queue.take_all(taken);
   queue.release(4);
   EXPECT_EQ(queue.bytes(), 0U);
-  EXPECT_NE(queue.push(make_shared_line("def\n")), OutboundQueue::PushResult::overflow);
+  EXPECT_NE(push_line(queue, "def\n"), OutboundQueue::PushResult::overflow);
 }
 
 TEST(OutboundQueue, PushAllQueuesInOrderOrNothingAtAll) {
