@@ -6,9 +6,9 @@
 #include <cstdio>
 #include <string>
 
-#include "lochat/app_support.hpp"
+#include "app_support.hpp"
 #include "lochat/bench.hpp"
-#include "lochat/socket.hpp"
+#include "lochat/net/socket.hpp"
 
 namespace {
 

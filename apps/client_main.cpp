@@ -7,9 +7,10 @@
 #include <map>
 #include <string>
 
-#include "lochat/app_support.hpp"
-#include "lochat/console.hpp"
-#include "lochat/server_finder.hpp"
+#include "app_support.hpp"
+#include "lochat/client/console.hpp"
+#include "lochat/client/name_negotiation.hpp"
+#include "lochat/client/server_picker.hpp"
 
 namespace {
 
@@ -58,5 +59,5 @@ int main(int argc, char** argv) {
   }
   if (list_servers) return lochat::list_servers(config.port);
   if (config.host.empty() && !lochat::choose_server(config)) return 1;
-  return lochat::run_client(config);
+  return lochat::run_console(config);
 }

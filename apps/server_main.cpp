@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "lochat/app_support.hpp"
-#include "lochat/server.hpp"
+#include "app_support.hpp"
+#include "lochat/server/server.hpp"
 
 namespace {
 
@@ -67,7 +67,7 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
       ->transform(CLI::CheckedTransformer(levels, CLI::ignore_case))
       ->default_str("info");
   app.add_flag("--exit-when-empty", config.exit_when_empty, "Stop once the last client has left");
-  app.add_option("--history", config.history_lines,
+  app.add_option("--history", config.room.history_lines,
                  "Public messages replayed to newcomers (0 = off)")
       ->capture_default_str();
   app.add_option("--max-line", session.max_line, "Longest accepted line, in bytes")
@@ -96,7 +96,7 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
                  "Disconnect clients silent for this many seconds (0 = never)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--presence-limit", session.presence_limit,
+  app.add_option("--presence-limit", config.room.presence_limit,
                  "Join/leave notices only while at most this many are online (0 = always)")
       ->capture_default_str();
   app.add_option("--name", config.name, "Server name shown to clients that discover it")

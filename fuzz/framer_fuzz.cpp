@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lochat/framing.hpp"
+#include "lochat/wire/framing.hpp"
 
 namespace {
 

@@ -7,8 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "lochat/protocol.hpp"
-#include "lochat/text.hpp"
+#include "lochat/wire/protocol.hpp"
+#include "lochat/wire/server_line.hpp"
+#include "lochat/wire/text.hpp"
 
 namespace {
 
@@ -40,7 +41,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (lochat::text::fold_name(folded) != folded) std::abort();
   }
 
-  const auto server_line = lochat::protocol::parse_server_line(clean);
-  if (!inside(server_line.text, clean) || !inside(server_line.sender, clean)) std::abort();
+  const auto server_line = lochat::protocol::classify(clean);
+  if (!inside(server_line.text, clean) || !inside(server_line.sender, clean) ||
+      !inside(server_line.subject, clean) || !inside(server_line.detail, clean) ||
+      !inside(server_line.clock_time, clean)) {
+    std::abort();
+  }
   return 0;
 }

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lochat/socket.hpp"
+#include "lochat/net/socket.hpp"
 #include "test_support.hpp"
 
 namespace lochat::test {

@@ -22,8 +22,8 @@
 #include <string_view>
 #include <vector>
 
-#include "lochat/client_view.hpp"
-#include "lochat/socket.hpp"
+#include "lochat/client/view.hpp"
+#include "lochat/net/socket.hpp"
 #include "test_support.hpp"
 
 namespace lochat::test {

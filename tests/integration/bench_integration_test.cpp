@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "lochat/bench.hpp"
-#include "lochat/framing.hpp"
-#include "lochat/socket.hpp"
+#include "lochat/net/socket.hpp"
+#include "lochat/wire/framing.hpp"
 #include "test_support.hpp"
 
 namespace lochat::test {

@@ -1,5 +1,3 @@
-#include "lochat/client.hpp"
-
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -11,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "lochat/client/chat_client.hpp"
 #include "server_fixture.hpp"
 
 namespace lochat::test {

@@ -114,7 +114,7 @@ TEST_F(ConversationTest, LeavingIsAnnouncedWithTheReason) {
 // Above --presence-limit joins and departures pass silently; at or below, they are told.
 TEST_F(ConversationTest, PresenceNoticesStopAboveThePresenceLimit) {
   ServerConfig config;
-  config.session.presence_limit = 2;
+  config.room.presence_limit = 2;
   start(config);
   auto bob = join_as("bob");
   auto alice = join_as("alice");
@@ -206,7 +206,7 @@ TEST_F(ConversationTest, HelpListsEveryCommand) {
 
 TEST_F(ConversationTest, HistoryReplaysTheLastMessagesMarkedAndInOrder) {
   ServerConfig config;
-  config.history_lines = 3;
+  config.room.history_lines = 3;
   start(config);
   auto alice = join_as("alice");
   for (int i = 1; i <= 3; ++i) {
@@ -237,7 +237,7 @@ TEST_F(ConversationTest, HistoryReplaysTheLastMessagesMarkedAndInOrder) {
 
 TEST_F(ConversationTest, HistoryZeroReplaysNothing) {
   ServerConfig config;
-  config.history_lines = 0;
+  config.room.history_lines = 0;
   start(config);
   auto alice = join_as("alice");
   alice->send_line("forgotten");

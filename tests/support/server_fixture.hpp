@@ -5,7 +5,7 @@
 #include <memory>
 #include <thread>
 
-#include "lochat/server.hpp"
+#include "lochat/server/server.hpp"
 #include "test_support.hpp"
 
 namespace lochat::test {

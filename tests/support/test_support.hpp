@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "lochat/socket.hpp"
+#include "lochat/net/socket.hpp"
 
 // Helpers shared by the integration and end-to-end tests. Everything talks to
 // 127.0.0.1 only, and every wait has a deadline.

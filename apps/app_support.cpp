@@ -1,0 +1,65 @@
+#include "app_support.hpp"
+
+#include <malloc.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+namespace lochat::app {
+
+namespace {
+
+std::string config_file_in_use(const CLI::App& app) {
+  const CLI::Option* config = app.get_config_ptr();
+  if (config == nullptr) return "";
+  const std::string file =
+      config->count() > 0 ? config->as<std::string>() : config->get_default_str();
+  return file;
+}
+
+// CLI11 words unknown config keys as "INI was not able to parse KEY".
+std::string reword(const CLI::ParseError& error) {
+  const std::string message = error.what();
+  const std::string unknown = "INI was not able to parse ";
+  if (message.rfind(unknown, 0) == 0) return "unknown key '" + message.substr(unknown.size()) + "'";
+  return message;
+}
+
+}  // namespace
+
+void add_config_option(CLI::App& app, const std::string& default_file) {
+  app.set_config("--config", default_file, "Read options from this TOML/INI file")
+      ->capture_default_str();
+  app.allow_config_extras(false);
+}
+
+int parse_or_explain(CLI::App& app, int argc, char** argv, const std::string& program) {
+  try {
+    app.parse(argc, argv);
+    return -1;
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ConfigError& error) {
+    std::fprintf(stderr, "%s: %s: %s\n", program.c_str(), config_file_in_use(app).c_str(),
+                 reword(error).c_str());
+    return 2;
+  } catch (const CLI::ParseError& error) {
+    // A bad value may come from the file as well as from the command line.
+    const std::string file = config_file_in_use(app);
+    const bool file_read = !file.empty() && std::filesystem::exists(file);
+    std::fprintf(stderr, "%s: %s%s\n", program.c_str(), reword(error).c_str(),
+                 file_read ? (" (command line or " + file + ")").c_str() : "");
+    return 2;
+  }
+}
+
+void limit_malloc_arenas() {
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  ::mallopt(M_ARENA_MAX, static_cast<int>(std::max(4U, 2 * cores)));
+}
+
+}  // namespace lochat::app

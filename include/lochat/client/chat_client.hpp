@@ -1,0 +1,58 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "lochat/net/socket.hpp"
+
+namespace lochat {
+
+// The network half of the `lochat` client, with no terminal code: connects,
+// sends lines, and runs a receive thread that hands every whole line to a
+// callback. Callbacks run on the receive thread.
+class ChatClient {
+ public:
+  struct Callbacks {
+    std::function<void(std::string_view line)> on_line;
+    // Once, when the connection is over; by_server is false if we closed it.
+    std::function<void(bool by_server)> on_closed;
+  };
+
+  // Connects to host:port; a NetError says "cannot connect to HOST:PORT: reason".
+  ChatClient(const std::string& host, std::uint16_t port, Callbacks callbacks);
+  ~ChatClient();
+  ChatClient(const ChatClient&) = delete;
+  ChatClient& operator=(const ChatClient&) = delete;
+
+  // Sends one line (a "\n" is added); false once the connection is gone.
+  bool send_line(std::string_view text);
+  // Half-close: nothing more will be sent, but replies are still received
+  // until the server closes (so `echo hi | lochat` sees its acknowledgement).
+  void finish_sending();
+  // Waits until the receive thread has seen the end of the connection and
+  // has run on_closed.
+  bool wait_closed(std::chrono::milliseconds timeout);
+  // Closes now and joins the receive thread.
+  void close();
+
+ private:
+  void receive_loop();
+
+  FileDescriptor socket_;
+  Callbacks callbacks_;
+  std::mutex send_mutex_;  // serialises send_line and finish_sending
+  std::atomic<bool> closing_{false};
+  std::mutex closed_mutex_;  // guards closed_
+  std::condition_variable closed_changed_;
+  bool closed_ = false;
+  std::thread receiver_;
+};
+
+}  // namespace lochat

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+// How `lochat` takes its name at connect. Belongs to the client's input
+// thread alone; not thread-safe.
+namespace lochat::view {
+
+// Asks for `wanted` and, while the server says it is taken, for wanted_2,
+// wanted_3, ... (up to a bound).
+class NameNegotiation {
+ public:
+  explicit NameNegotiation(std::string wanted);
+  // The "/nick ..." line to send first.
+  [[nodiscard]] std::string first_request() const;
+  // Looks at one server line; returns the next "/nick ..." to send, if any.
+  std::optional<std::string> observe(std::string_view server_line);
+  [[nodiscard]] bool settled() const { return settled_; }
+  [[nodiscard]] const std::string& name() const { return current_; }
+
+ private:
+  std::string wanted_;
+  std::string current_;
+  int attempt_ = 1;
+  bool settled_ = false;
+};
+
+// A valid nickname made from a login name ("John Doe" -> "John_Doe").
+std::string name_from_login(std::string_view login);
+
+}  // namespace lochat::view

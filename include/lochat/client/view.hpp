@@ -1,0 +1,40 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+// How the `lochat` client shows server lines and its own, with no terminal
+// I/O: time stamps, name colours, private messages and actions marked,
+// history dimmed, peer text cleaned. Pure functions: any thread may call them
+// (the console calls them from its input thread).
+namespace lochat::view {
+
+enum class BellMode { all, mention, off };
+
+struct Style {
+  bool color = false;
+  BellMode bell = BellMode::mention;
+};
+
+struct Rendered {
+  std::string text;   // one line, no "\n", safe to print on a terminal
+  bool ring = false;  // the terminal bell should ring for it
+};
+
+// One server line as the user sees it: "HH:MM " first (the original time for
+// history), the sender's name in a colour of its own, private messages and
+// actions marked, history dimmed, and no control characters from the peer.
+Rendered render(std::string_view server_line, std::string_view clock_time, std::string_view my_name,
+                const Style& style);
+
+// How one of my own lines looks once the server has acknowledged it.
+std::string render_own(std::string_view sent_line, std::string_view clock_time,
+                       std::string_view my_name, const Style& style);
+
+// True if `text` mentions `name` as a whole word, ignoring case.
+bool mentions(std::string_view text, std::string_view name);
+
+// A colour (an SGR code) that is always the same for the same name.
+int name_color(std::string_view name);
+
+}  // namespace lochat::view

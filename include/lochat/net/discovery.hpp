@@ -1,0 +1,80 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "lochat/net/event_fd_wake.hpp"
+#include "lochat/net/socket.hpp"
+#include "lochat/net/token_bucket.hpp"
+
+// LAN discovery over UDP, as docs/PROTOCOL.md describes it: a client
+// broadcasts a probe, every server answers it with its name, TCP port and
+// number of users.
+namespace lochat::discovery {
+
+inline constexpr std::string_view kProbe = "LOCHAT-DISCOVER 1";
+inline constexpr std::size_t kMaxDatagram = 512;
+
+struct ServerInfo {
+  std::string name;
+  std::string address;  // as the client saw the reply come from
+  std::uint16_t port = 0;
+  std::size_t users = 0;
+};
+
+// "LOCHAT-SERVER 1 port=4444 users=3 name=Office chat"
+std::string format_reply(const ServerInfo& info);
+// nullopt for anything that is not a well-formed version-1 reply.
+std::optional<ServerInfo> parse_reply(std::string_view datagram);
+// True only for a version-1 probe (an optional trailing "\n" allowed).
+bool is_probe(std::string_view datagram);
+
+// One broadcast address per interface that is up, can broadcast and is not loopback.
+struct Interface {
+  std::string name;
+  std::string broadcast;
+};
+std::vector<Interface> broadcast_interfaces();
+
+// Broadcasts a probe on every such interface and collects the replies that
+// arrive within `wait`, one per server.
+std::vector<ServerInfo> discover(std::uint16_t port, std::chrono::milliseconds wait);
+
+// Answers probes on UDP `port` on its own thread until destroyed. Replies are
+// rate-limited (a global token bucket), so the responder cannot be used as a
+// traffic amplifier; malformed or oversized probes are ignored.
+class Responder {
+ public:
+  using UsersOnline = std::function<std::size_t()>;
+
+  Responder(const std::string& host, std::uint16_t port, std::string server_name,
+            std::uint16_t tcp_port, UsersOnline users_online);
+  ~Responder();
+  Responder(const Responder&) = delete;
+  Responder& operator=(const Responder&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+
+ private:
+  void serve();
+  void answer_one();
+
+  FileDescriptor socket_;
+  std::uint16_t port_ = 0;
+  const std::string server_name_;
+  const std::uint16_t tcp_port_;
+  UsersOnline users_online_;
+  EventFdWake wake_;
+  std::atomic<bool> stopping_{false};
+  TokenBucket replies_;  // responder thread only
+  std::thread thread_;
+};
+
+}  // namespace lochat::discovery

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lochat/wire/protocol.hpp"
+
+// What the server does for each command a client types, in the way ngircd
+// maps each command to its handler: one table row per command of the wire
+// table (wire/commands.hpp), one handler each. To add a command, see
+// docs/ARCHITECTURE.md. Handlers run on the typing client's session thread
+// and touch the session only through CommandContext.
+namespace lochat::commands {
+
+// What a command may do to the session that typed it. Session implements it;
+// the unit tests of the commands use their own, without a socket.
+class CommandContext {
+ public:
+  enum class Rename { done, unchanged, taken };
+
+  virtual ~CommandContext() = default;
+  [[nodiscard]] virtual const std::string& name() const = 0;
+  // A line to this client alone.
+  virtual void reply(std::string line) = 0;
+  // A public line: to everyone else, and into the history.
+  virtual void publish(std::string line) = 0;
+  // The client has spoken: others hear that it joined, if they have not yet.
+  virtual void announce() = 0;
+  // Takes a name that name_problem() accepts; others hear of the change.
+  virtual Rename rename(const std::string& name) = 0;
+  // A line for the member called `recipient` alone; false if nobody is called that.
+  virtual bool send_private(std::string_view recipient, std::string line) = 0;
+  [[nodiscard]] virtual std::vector<protocol::OnlineEntry> online() const = 0;
+  // Leaves after this line, telling the others `reason`.
+  virtual void quit(std::string_view reason) = 0;
+};
+
+// Runs "/command argument" (`command` without "/"): its handler, or one
+// error line for an unknown command. Every command but /nick first announces
+// the client (a client that names itself joins under its name).
+void dispatch(CommandContext& context, std::string_view command, std::string_view argument);
+
+}  // namespace lochat::commands

@@ -1,0 +1,141 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lochat/net/signal_wake.hpp"
+#include "lochat/net/socket.hpp"
+#include "lochat/server/outbound_queue.hpp"
+#include "lochat/server/participant.hpp"
+
+namespace lochat {
+
+// How long a connection may hold back a delivery to gather it with others
+// into one write: 0.5, 1, 2 and 4 ms were measured; 2 ms gave the most
+// deliveries/s at 50 and 200 clients without a longer p99 (docs/BENCHMARKS.md).
+inline constexpr std::chrono::microseconds kCoalesceWindow{2000};
+
+// Everything that writes to one client's socket: its bounded outbound queue,
+// the writer and the coalescing of deliveries. It is the Participant the room
+// delivers to; the Session that owns it reads the same socket.
+//
+// Threads: deliver() and flush_held() come from other clients' threads,
+// queue_own_line() from the owner or the server's thread; everything else
+// belongs to the owner, the session's thread. The queue has its own mutex;
+// write_mutex_ guards the writer's state (writing_, writing_front_,
+// written_of_front_) and the socket's send side and closing; the rest shared
+// between threads is atomic.
+//
+// The steps of writing, each with one name:
+//   deliver()        queue lines from another sender; write them at once
+//                    (write_now_or_hand_over) unless held back to coalesce
+//   flush_held()     the sender's payment for lines held back: write them now
+//   write_now_or_hand_over()  from a thread that is not the owner: write
+//                    without waiting for the lock; whatever the socket does
+//                    not take, the owner's thread is woken to write
+//   write_due()      the owner's turn: write what is queued, unless its own
+//                    lines wait out a running coalescing window
+//   write_queue()    take the lock (or give up if busy), write; repeat while
+//                    others keep adding, for a bounded number of rounds
+//   write_taken_locked()  under the lock: sendmsg() all taken lines
+//
+// Whichever thread holds write_mutex_ writes everything queued. A sender
+// delivering a line writes it to an idle recipient's socket itself
+// (non-blocking), so a delivery costs no wake-up and no context switch; only
+// when the socket is full does the owner's thread take over, waiting for
+// POLLOUT. A thread that finds the lock taken leaves its line queued: the
+// holder looks at the queue again after unlocking, so no line is stranded.
+//
+// Coalescing: a delivery from a different sender than the last one, within
+// kCoalesceWindow of the last write to this client, is held back, to go out
+// in one write with everything else that arrives meanwhile (unless 32 KiB
+// are queued already: that is one large write as it is). The sender owes the
+// recipient a flush_held() at the end of the window (PendingFlushes), which
+// it pays from its own loop; whichever write comes first takes all that is
+// queued. The owner's own lines wait out a running window the same way. With
+// many talkers a client gets one TCP segment per window instead of one per
+// sender, as Nagle's algorithm gives ncat, without its 40 ms stall behind a
+// delayed ACK; a client hearing a single talker gets each of its reads at once.
+class Connection final : public Participant {
+ public:
+  enum class Health { open, failed, overflowed };
+
+  // `owner_wake` wakes the session's thread when the socket needs it.
+  Connection(FileDescriptor socket, std::size_t sendq_bytes, SignalWake& owner_wake);
+
+  // Owner, once before anything else: non-blocking, timeouts, no Nagle,
+  // keepalive, and a modest kernel send buffer.
+  void prepare_socket(std::chrono::milliseconds io_timeout, int send_buffer_bytes);
+  [[nodiscard]] const FileDescriptor& socket() const { return socket_; }
+
+  Delivery deliver(std::span<const SharedLine> lines, const Participant* from) override;
+  void flush_held() override;
+
+  // A line for this client alone (the greeting, a reply, the history, the
+  // shutdown notice), queued whatever the queue's limit. Any thread.
+  void queue_own_line(SharedLine line);
+  void queue_own_line(std::string line);
+
+  // Owner: writes what is due now; open, or why the connection must close.
+  Health write_due();
+  // Owner: the socket is full and queued lines wait for POLLOUT.
+  [[nodiscard]] bool waits_for_socket() const;
+  // Owner: when the owner's own lines may be written (the end of a running
+  // coalescing window), if they are waiting for one.
+  [[nodiscard]] std::optional<std::chrono::steady_clock::time_point> own_lines_due() const;
+  [[nodiscard]] bool has_queued() const { return queue_.bytes() > 0; }
+
+  // Owner: from here on nothing waits for a window.
+  void start_closing() { closing_ = true; }
+  // Owner: writes until the queue is empty or `deadline`, half-closes, and
+  // discards (a bounded amount of) unread input, so the close sends no reset
+  // that could make the client lose the lines just written. Returns why
+  // writing stopped early, if it did.
+  Health drain_and_half_close(std::chrono::steady_clock::time_point deadline);
+  // Owner: a client that stopped reading is closed with a reset, so its
+  // backlog does not linger in the kernel, retransmitted with back-off.
+  void reset_on_close() { set_reset_on_close(socket_); }
+  // Owner: closes the socket (under the write lock: no sender is writing to it).
+  void close();
+
+ private:
+  enum class Flush { done, pending, failed };
+  enum class WriterWait { wait, skip_if_busy };
+
+  void write_now_or_hand_over();
+  Flush write_queue(WriterWait wait);
+  Flush write_taken_locked();
+  void advance_written(std::size_t bytes);
+  [[nodiscard]] bool written_lately(std::chrono::steady_clock::time_point now) const;
+  bool own_lines_wait();
+
+  FileDescriptor socket_;
+  OutboundQueue queue_;
+  SignalWake& owner_wake_;
+
+  // Set by a writer that found the socket full (cleared by the owner's thread
+  // once it looks again) or broken: deliveries then only queue.
+  std::atomic<bool> output_blocked_{false};
+  std::atomic<bool> output_failed_{false};
+  // Coalescing: when the socket was last written (steady clock), and who delivered last.
+  std::atomic<std::chrono::steady_clock::duration> last_write_{};
+  std::atomic<const Participant*> last_sender_{nullptr};
+
+  std::mutex write_mutex_;  // guards the three below, the send side and closing
+  // Taken from queue_; writing_[writing_front_] is the first not fully written.
+  std::vector<SharedLine> writing_;
+  std::size_t writing_front_ = 0;
+  std::size_t written_of_front_ = 0;
+
+  // Owner's thread only.
+  bool closing_ = false;
+  std::chrono::steady_clock::time_point own_lines_due_{};  // {} = not waiting for a window
+};
+
+}  // namespace lochat

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "lochat/net/token_bucket.hpp"
+
+namespace lochat {
+
+// Flood control for one client's lines: `rate` lines a second after a burst
+// of `burst`. Lines beyond that are delayed, not dropped, and let through as
+// the rate allows; a client with more than `max_delayed_lines` (or
+// kMaxDelayedBytes) waiting is flooding. A rate of 0 lets everything through.
+// Time is passed in, so it is testable without a clock. Owned by one
+// session's thread; not thread-safe.
+class FloodGate {
+ public:
+  using Clock = std::chrono::steady_clock;
+  enum class Verdict { pass, delayed, flooding };
+
+  FloodGate(double rate, std::size_t burst, std::size_t max_delayed_lines, Clock::time_point now);
+
+  // pass: handle `line` now. delayed: kept, to come out of next_due().
+  // flooding: kept too, but the client should be disconnected.
+  Verdict offer(std::string_view line, Clock::time_point now);
+  // The oldest delayed line, once its turn has come.
+  std::optional<std::string> next_due(Clock::time_point now);
+  // How long until the next delayed line is due; nullopt when none waits.
+  [[nodiscard]] std::optional<std::chrono::milliseconds> wait_for_next(Clock::time_point now) const;
+  // Forgets every delayed line (the client is being disconnected).
+  void clear();
+
+ private:
+  TokenBucket bucket_;
+  const std::size_t max_delayed_lines_;
+  // A list, not a deque: a client that never floods allocates nothing for it.
+  std::list<std::string> delayed_;
+  std::size_t delayed_bytes_ = 0;
+};
+
+inline constexpr std::size_t kMaxDelayedBytes = 64 * 1024;
+
+}  // namespace lochat

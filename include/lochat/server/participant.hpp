@@ -1,0 +1,25 @@
+#pragma once
+
+#include <span>
+
+#include "lochat/wire/shared_line.hpp"
+
+namespace lochat {
+
+// Anyone the room can hand lines to: in the server, each client's Connection.
+// deliver() and flush_held() are called from other clients' threads, so an
+// implementation must be thread-safe and must never block on the network.
+class Participant {
+ public:
+  enum class Delivery { done, held_back };
+  virtual ~Participant() = default;
+  // `lines` arrive in order, all or none (none if they overflow the recipient).
+  // `from` is the participant who sent them. held_back: queued to share a
+  // later write with others' lines; the sender then owes this participant a
+  // flush_held() call (see PendingFlushes) once its coalescing window has passed.
+  virtual Delivery deliver(std::span<const SharedLine> lines, const Participant* from) = 0;
+  // Writes what deliver() held back, if nothing else has written it yet.
+  virtual void flush_held() = 0;
+};
+
+}  // namespace lochat

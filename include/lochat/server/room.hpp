@@ -1,0 +1,80 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lochat/server/history.hpp"
+#include "lochat/server/participant.hpp"
+#include "lochat/server/pending_flushes.hpp"
+#include "lochat/wire/protocol.hpp"
+#include "lochat/wire/shared_line.hpp"
+
+namespace lochat {
+
+struct RoomConfig {
+  std::size_t history_lines = 20;  // public lines replayed to newcomers; 0 = none
+  // Join, leave and disconnect notices go out only while at most this many are
+  // online (0 = always): in a crowd they are noise, and their cost grows with
+  // the square of the crowd (Twitch's chat draws the same line at 1,000).
+  std::size_t presence_limit = 200;
+};
+
+// The one chat room: who is online under which name, fan-out to them, the
+// history for newcomers, and whether presence notices go out.
+//
+// Threads: every session thread calls it at once. The member list is an
+// immutable vector replaced on every join, leave and rename, so a broadcast
+// copies one pointer under mutex_ and delivers outside it: no delivery or
+// socket I/O ever runs under the lock. Names are unique after folding
+// (text::fold_name); rename() checks and changes under one lock, so of two
+// clients racing for one name exactly one gets it. The history has its own lock.
+class Room {
+ public:
+  explicit Room(RoomConfig config);
+
+  // `name` is a stand-in (the address) that no valid nickname can equal.
+  void join(std::shared_ptr<Participant> participant, std::string name);
+  void leave(const Participant* participant);
+  // False if another member already has a name that folds like `name`.
+  bool rename(const Participant* participant, const std::string& name);
+
+  // A batch of public lines: recorded for newcomers, delivered to every member
+  // but `from`. Recipients that held them back go into `owed`.
+  void publish(const SharedLine& batch, const Participant* from, PendingFlushes& owed);
+  // A line for every member but `from`, not recorded (a rename notice).
+  void broadcast(const SharedLine& line, const Participant* from, PendingFlushes& owed) const;
+  // A join or leave notice: like broadcast(), unless more than the presence
+  // limit are online.
+  void announce_presence(const SharedLine& notice, const Participant* from,
+                         PendingFlushes& owed) const;
+
+  // The member called `name` (compared folded), or nullptr.
+  [[nodiscard]] std::shared_ptr<Participant> find(std::string_view name) const;
+  // Who is online, in the order they joined, and for how long.
+  [[nodiscard]] std::vector<protocol::OnlineEntry> online() const;
+  [[nodiscard]] std::vector<SharedLine> recent_history() const { return history_.recent(); }
+  [[nodiscard]] std::size_t size() const;
+
+ private:
+  struct Member {
+    std::shared_ptr<Participant> participant;
+    std::string name;
+    std::string folded_name;
+    std::chrono::steady_clock::time_point joined;
+  };
+  using Members = std::vector<Member>;
+  [[nodiscard]] std::shared_ptr<const Members> snapshot() const;
+
+  const RoomConfig config_;
+  History history_;
+  mutable std::mutex mutex_;                // guards members_ (the pointer only)
+  std::shared_ptr<const Members> members_;  // never modified once published
+};
+
+}  // namespace lochat

@@ -1,0 +1,90 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "lochat/net/discovery.hpp"
+#include "lochat/net/event_fd_wake.hpp"
+#include "lochat/net/socket.hpp"
+#include "lochat/server/room.hpp"
+#include "lochat/server/session.hpp"
+
+namespace lochat {
+
+struct ServerConfig {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 4444;
+  bool exit_when_empty = false;  // the original behaviour: stop once the last client left
+  std::size_t max_clients = 1024;
+  std::size_t max_per_ip = 0;  // 0 = no limit
+  bool discovery = true;       // answer LAN discovery probes on UDP
+  std::string name;            // shown to users who discover the server; empty = host name
+  RoomConfig room;             // history and presence notices
+  SessionConfig session;       // each client's limits
+};
+
+// The accept loop and the owner of every session thread.
+//
+// Threads: run() is the accept loop and is the only thread that starts or
+// joins session threads; stop() may be called from any thread (e.g. the
+// signal-handling one).
+class Server {
+ public:
+  // Binds and listens at once, so a port in use fails here with a NetError.
+  explicit Server(ServerConfig config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  // Accepts and serves until stop() (or, with exit_when_empty, until the last
+  // client has left); then notifies every client, closes all and joins every thread.
+  void run();
+  void stop();
+
+  [[nodiscard]] std::size_t online() const { return room_.size(); }
+  // Session threads started and not yet joined.
+  [[nodiscard]] std::size_t session_threads() const;
+
+ private:
+  struct Running {
+    std::shared_ptr<Session> session;
+    std::thread thread;
+  };
+
+  void start_discovery();
+  void accept_pending();
+  // Why a newcomer from `address` cannot be served now, or "" if it can.
+  [[nodiscard]] std::string refusal_reason(const std::string& address) const;
+  void refuse(FileDescriptor socket, const std::string& reason);
+  void start_session(FileDescriptor socket, Endpoint peer);
+  void reap_finished();
+  void stop_all_sessions();
+  [[nodiscard]] bool should_exit_when_empty() const;
+
+  const ServerConfig config_;
+  FileDescriptor listener_;
+  std::uint16_t port_ = 0;
+  Room room_;
+  std::unique_ptr<discovery::Responder> discovery_;  // set by the constructor, reset by run()
+  EventFdWake wake_;
+  std::atomic<bool> stop_requested_{false};
+  // Accept thread only.
+  std::chrono::steady_clock::time_point accept_paused_until_{};
+  bool warned_out_of_fds_ = false;
+
+  mutable std::mutex sessions_mutex_;  // guards sessions_, clients_per_ip_ and served_anyone_
+  std::list<Running> sessions_;
+  std::map<std::string, std::size_t> clients_per_ip_;
+  bool served_anyone_ = false;
+};
+
+}  // namespace lochat

@@ -1,0 +1,125 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lochat/net/signal_wake.hpp"
+#include "lochat/net/socket.hpp"
+#include "lochat/server/commands.hpp"
+#include "lochat/server/connection.hpp"
+#include "lochat/server/flood_gate.hpp"
+#include "lochat/server/pending_flushes.hpp"
+#include "lochat/server/room.hpp"
+#include "lochat/wire/framing.hpp"
+
+namespace lochat {
+
+struct SessionConfig {
+  std::size_t max_line = kDefaultMaxLine;
+  std::size_t sendq_bytes = 256 * 1024;
+  // Kernel send buffer per client: kept modest so a stalled reader's bytes
+  // pile up in the bounded queue, where they are counted, not in the kernel.
+  int socket_send_buffer = 64 * 1024;
+  // SO_RCVTIMEO/SO_SNDTIMEO on the socket: a blocked call returns this often.
+  std::chrono::milliseconds io_timeout{1000};
+  // How long a newcomer stays unannounced unless it names itself or speaks
+  // first, so others hear it joined under its name, not its address.
+  std::chrono::milliseconds announce_delay{1000};
+  // How long a closing session keeps trying to flush what is queued.
+  std::chrono::milliseconds linger{500};
+  // Flood control (FloodGate): lines a second, and how many may come at once
+  // (a paste); 0 turns it off. More than flood_lines waiting is flooding.
+  double rate = 10.0;
+  std::size_t burst = 30;
+  std::size_t flood_lines = 200;
+  // Disconnect clients silent for this long; 0 = never.
+  std::chrono::milliseconds idle_timeout{0};
+};
+
+// One connected client, on a thread of its own: run() greets it, reads and
+// frames its lines, lets them through the flood gate, dispatches commands,
+// keeps its name and presence, and has its Connection write what is due.
+//
+// Threads: run() and everything it calls belong to the session's own thread.
+// request_stop() may be called from the server's thread; the Connection's
+// deliver() and flush_held() from other clients' threads (see connection.hpp
+// for its locks). Shared with other threads here: the wake-up (its own
+// mutex) and the atomics; every other member is the session thread's alone.
+class Session final : public std::enable_shared_from_this<Session>,
+                      private commands::CommandContext {
+ public:
+  using FinishedHandler = std::function<void()>;
+
+  Session(FileDescriptor socket, Endpoint peer, Room& room, SessionConfig config,
+          FinishedHandler on_finished);
+
+  void run();
+  // Queues the shutdown notice and makes run() flush what is queued (until
+  // `flush_until` at the latest) and return.
+  void request_stop(std::chrono::steady_clock::time_point flush_until);
+
+  [[nodiscard]] bool finished() const { return finished_.load(); }
+  [[nodiscard]] const Endpoint& peer() const { return peer_; }
+
+ private:
+  enum class Step { keep_going, close };
+
+  void greet();
+  void serve();
+  Step read_available();
+  void offer_line(std::string_view line);
+  void handle_due_lines();
+  void handle_line(std::string_view line);
+  [[nodiscard]] std::chrono::nanoseconds poll_timeout() const;
+  [[nodiscard]] bool idle_too_long() const;
+  void disconnect_for(std::string reason);
+  void add_to_batch(std::string line);
+  void publish_batch();
+  void announce_departure();
+  void announce_presence(std::string notice);
+  Step write_due();
+  void note_overflow();
+  void flush_before_close();
+
+  // commands::CommandContext
+  [[nodiscard]] const std::string& name() const override { return name_; }
+  void reply(std::string line) override;
+  void publish(std::string line) override;
+  void announce() override;
+  Rename rename(const std::string& name) override;
+  bool send_private(std::string_view recipient, std::string line) override;
+  [[nodiscard]] std::vector<protocol::OnlineEntry> online() const override;
+  void quit(std::string_view reason) override;
+
+  const Endpoint peer_;
+  Room& room_;
+  const SessionConfig config_;
+  FinishedHandler on_finished_;
+
+  SignalWake wake_;  // wakes this thread: deliveries that need it, and shutdown
+  Connection connection_;
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<std::chrono::steady_clock::time_point> stop_flush_until_{};  // set before the flag
+  std::atomic<bool> finished_{false};
+
+  // Owned by the session's thread alone.
+  LineFramer framer_;
+  std::string batch_;    // this read's public lines, published together
+  PendingFlushes owed_;  // recipients holding back this session's lines
+  std::string name_;     // the room holds the same name for others to look up
+  bool announced_ = false;
+  std::chrono::steady_clock::time_point announce_by_{};
+  FloodGate flood_gate_;
+  std::chrono::steady_clock::time_point last_input_{};
+  bool quit_requested_ = false;
+  std::string departure_reason_;  // from /quit
+  std::string kick_reason_;       // why the server disconnected the client, if it did
+};
+
+}  // namespace lochat

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// The wire protocol, as docs/PROTOCOL.md describes it: UTF-8 lines ending in
+// "\n". Every line the server sends is built here, by one function per kind
+// of line; the client reads them back with classify() (server_line.hpp),
+// which matches the same words. Pure functions: any thread may call them.
+namespace lochat::protocol {
+
+inline constexpr std::string_view kWelcome = "Welcome to LoChat!";
+inline constexpr std::string_view kAck = "Message Received";
+inline constexpr std::string_view kRelayPrefix = "From ";
+inline constexpr std::string_view kNoticePrefix = "*** ";
+inline constexpr std::string_view kErrorPrefix = "Error: ";
+inline constexpr char kCommandPrefix = '/';
+inline constexpr std::string_view kPrivatePrefix = "Private from ";
+inline constexpr std::string_view kActionPrefix = "* ";
+inline constexpr std::string_view kHistoryPrefix = "History ";
+inline constexpr std::string_view kShutdownNotice = "Server is shutting down";
+// The words of the notices and errors the client recognises (see classify()).
+inline constexpr std::string_view kJoined = " joined (";
+inline constexpr std::string_view kLeft = " left (";
+inline constexpr std::string_view kWasDisconnected = " was disconnected: ";
+inline constexpr std::string_view kRenamed = " is now known as ";
+inline constexpr std::string_view kYouAreNow = "You are now known as ";
+inline constexpr std::string_view kOnline = "Online (";
+inline constexpr std::string_view kNameTaken = "the name ";
+inline constexpr std::string_view kNameTakenEnd = " is already taken";
+inline constexpr std::string_view kInvalidName = "invalid name '";
+inline constexpr std::string_view kLineTooLong = "line too long (more than ";
+inline constexpr std::string_view kUsage = "usage: ";
+inline constexpr std::string_view kNobodyCalled = "nobody called ";
+
+// --- Server-to-client lines, each with its trailing "\n" ---------------------------------
+
+std::string welcome();
+std::string ack();
+std::string relay(std::string_view sender, std::string_view text);
+std::string private_message(std::string_view sender, std::string_view text);
+std::string action(std::string_view sender, std::string_view text);
+// "HH:MM" in local time: the stamp of history lines, and of lines on the client's screen.
+std::string clock_time_now();
+// A public line replayed to a newcomer: "History HH:MM " + the line as first sent.
+std::string history(std::string_view clock_time, std::string_view original_line);
+
+// Notices ("*** ...").
+std::string joined(std::string_view name, std::size_t online);
+std::string left(std::string_view name, std::size_t online, std::string_view reason);
+std::string disconnected(std::string_view name, std::string_view reason, std::size_t online);
+std::string renamed(std::string_view old_name, std::string_view new_name);
+std::string you_are_now(std::string_view name);
+std::string goodbye(std::string_view reason);
+std::string shutting_down();
+std::string help(std::string_view help_line);
+struct OnlineEntry {
+  std::string name;
+  std::chrono::seconds connected;
+};
+// "*** Online (2): alice (5m), bob (12s)"; past kMaxListed names, "… and N more",
+// so the line stays short however many are online.
+inline constexpr std::size_t kMaxListed = 100;
+std::string online_list(const std::vector<OnlineEntry>& entries);
+// "12s", "5m", "2h 3m": how long someone has been connected.
+std::string short_duration(std::chrono::seconds duration);
+
+// Errors ("Error: ..."): each answers one line of the client's, or ends its connection.
+std::string error(std::string_view text);
+std::string line_too_long(std::size_t max_line);
+std::string unknown_command(std::string_view command);
+std::string usage(std::string_view usage_text);
+std::string invalid_name(std::string_view name, std::string_view problem);
+std::string name_taken(std::string_view name);
+std::string nobody_called(std::string_view name);
+std::string disconnecting(std::string_view reason);
+
+// --- Client-to-server lines -----------------------------------------------------------------
+
+// What a client typed, once the server has read it.
+struct ClientLine {
+  enum class Kind { empty, chat, command };
+  Kind kind = Kind::empty;
+  std::string_view text;      // chat: the message ("//x" unescaped to "/x")
+  std::string_view command;   // command: its name without "/", e.g. "quit"
+  std::string_view argument;  // command: the rest, leading blanks trimmed
+};
+ClientLine parse_client_line(std::string_view line);
+// "/nick NAME": how the client asks for a name.
+std::string nick_request(std::string_view name);
+
+}  // namespace lochat::protocol

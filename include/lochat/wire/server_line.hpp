@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string_view>
+
+// The client's one classifier of server lines: every line `lochat` receives
+// goes through classify() once, and nothing else in the client looks at a
+// line's words. It reads back what protocol.hpp builds. Pure: any thread.
+namespace lochat::protocol {
+
+struct ServerLine {
+  enum class Kind { welcome, ack, relay, private_message, action, notice, error, other };
+  // What a notice or error says, where the client acts on it.
+  enum class Topic {
+    none,
+    joined,         // subject joined
+    left,           // subject left
+    disconnected,   // subject was disconnected by the server
+    renamed,        // subject is now known as detail
+    you_are_now,    // our name is now subject
+    online,         // detail is the list "alice (5m), bob (12s)"
+    name_taken,     // subject is taken
+    invalid_name,   // subject is not a valid name
+    line_too_long,  // a line we sent was refused
+    usage,          // a command we sent was malformed
+    nobody_called,  // a /msg we sent had no recipient
+  };
+  Kind kind = Kind::other;
+  Topic topic = Topic::none;
+  std::string_view sender;      // relay, private_message, action
+  std::string_view text;        // the part after the prefix and sender; other: the whole line
+  std::string_view subject;     // see Topic
+  std::string_view detail;      // see Topic
+  bool replayed = false;        // a "History" line: kind and fields describe the line inside
+  std::string_view clock_time;  // replayed only: "HH:MM" when it was first sent
+};
+
+// `line` without its "\n".
+ServerLine classify(std::string_view line);
+
+// True for an error that the server sends instead of "Message Received" for
+// the line it answers, so the client stops waiting for that line's confirmation.
+bool answers_instead_of_ack(const ServerLine& line);
+
+}  // namespace lochat::protocol

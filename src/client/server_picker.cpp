@@ -1,0 +1,87 @@
+#include "lochat/client/server_picker.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "lochat/net/discovery.hpp"
+
+namespace lochat {
+
+namespace {
+
+constexpr std::chrono::milliseconds kListenForReplies{1000};
+
+std::string describe(const discovery::ServerInfo& server) {
+  return server.name + "\t" + server.address + ":" + std::to_string(server.port) + "\t" +
+         std::to_string(server.users) + " online";
+}
+
+std::vector<discovery::ServerInfo> find_servers(std::uint16_t port) {
+  try {
+    return discovery::discover(port, kListenForReplies);
+  } catch (const NetError& error) {
+    std::fprintf(stderr, "lochat: %s\n", error.what());
+    return {};
+  }
+}
+
+// Asks which server to use; nullopt when the answer is not one of them.
+std::optional<std::size_t> ask_which(const std::vector<discovery::ServerInfo>& servers) {
+  std::printf("Several LoChat servers answered:\n");
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    std::printf("  %zu) %s\n", i + 1, describe(servers[i]).c_str());
+  }
+  std::printf("Which one? ");
+  std::fflush(stdout);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return std::nullopt;
+  try {
+    const auto choice = std::stoul(answer);
+    if (choice >= 1 && choice <= servers.size()) return choice - 1;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int list_servers(std::uint16_t port) {
+  const auto servers = find_servers(port);
+  for (const auto& server : servers) std::printf("%s\n", describe(server).c_str());
+  if (servers.empty()) {
+    std::fprintf(stderr, "lochat: no LoChat server answered on UDP port %u\n", port);
+    return 1;
+  }
+  return 0;
+}
+
+bool choose_server(ClientConfig& config) {
+  const auto servers = find_servers(config.port);
+  if (servers.empty()) {
+    std::fprintf(stderr,
+                 "lochat: no LoChat server answered on the local network; "
+                 "give its address with --host ADDRESS\n");
+    return false;
+  }
+  std::size_t chosen = 0;
+  if (servers.size() > 1) {
+    const auto answer = ::isatty(STDIN_FILENO) != 0 ? ask_which(servers) : std::nullopt;
+    if (!answer) {
+      std::fprintf(stderr, "lochat: %zu servers answered; choose one with --host ADDRESS\n",
+                   servers.size());
+      return false;
+    }
+    chosen = *answer;
+  }
+  config.host = servers[chosen].address;
+  config.port = servers[chosen].port;
+  std::fprintf(stderr, "lochat: connecting to %s at %s:%u\n", servers[chosen].name.c_str(),
+               config.host.c_str(), config.port);
+  return true;
+}
+
+}  // namespace lochat

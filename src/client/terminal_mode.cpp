@@ -1,0 +1,209 @@
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "front_end.hpp"
+#include "lochat/client/roster.hpp"
+#include "lochat/wire/commands.hpp"
+#include "lochat/wire/protocol.hpp"
+#include "lochat/wire/server_line.hpp"
+
+namespace lochat::front_end {
+
+namespace {
+
+class TerminalMode;
+// Readline calls back through plain C function pointers, so they find the
+// terminal mode here. Only the input thread runs readline.
+TerminalMode* active_console = nullptr;
+
+// A terminal with GNU readline: a prompt with line editing and history;
+// lines that arrive are printed above it, and own lines once confirmed.
+class TerminalMode {
+ public:
+  TerminalMode(ChatClient& client, Mailbox& mailbox, std::optional<view::NameNegotiation> names,
+               view::Style style)
+      : client_(client), mailbox_(mailbox), names_(std::move(names)), style_(style) {}
+
+  Ending run() {
+    active_console = this;
+    rl_catch_signals = 0;  // Ctrl-C comes to on_interrupt: quit cleanly, terminal restored
+    rl_attempted_completion_function = complete;
+    rl_callback_handler_install(std::string(kPrompt).c_str(), on_line);
+    const Ending ending = loop();
+    rl_callback_handler_remove();
+    active_console = nullptr;
+    return ending;
+  }
+
+  [[nodiscard]] std::string name() const { return my_name(); }
+
+ private:
+  Ending loop() {
+    while (!quit_) {
+      const auto [input_ready, mail_ready] = wait_for_activity(true, mailbox_.fd(), 500);
+      if (interrupted != 0) break;
+      if (mail_ready) show_mail();
+      if (const auto by_server = mailbox_.closed_by_server()) {
+        report_unconfirmed();
+        if (*by_server) {
+          print_above("*** The server closed the connection");
+          return Ending::server_closed;
+        }
+        return Ending::user_quit;
+      }
+      if (input_ready) rl_callback_read_char();
+    }
+    std::fputc('\n', stdout);
+    await_last_acknowledgements();
+    client_.close();
+    return Ending::user_quit;
+  }
+
+  // Quitting with lines not yet confirmed: stop sending, give the server a
+  // moment to confirm them, and mark any it did not.
+  void await_last_acknowledgements() {
+    if (awaiting_ack_.empty()) return;
+    client_.finish_sending();
+    const auto deadline = std::chrono::steady_clock::now() + kDrainAfterInputEnds;
+    while (!awaiting_ack_.empty() && !mailbox_.closed_by_server()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      if (wait_for_activity(false, mailbox_.fd(), static_cast<int>(left.count())).second) {
+        show_mail();
+      }
+    }
+    report_unconfirmed();
+  }
+
+  void show_mail() {
+    for (const auto& line : mailbox_.take()) {
+      roster_.observe(line);
+      if (names_) {
+        if (const auto retry = names_->observe(line)) client_.send_line(*retry);
+      }
+      const auto classified = protocol::classify(line);
+      if (classified.kind == protocol::ServerLine::Kind::ack) {
+        confirm_oldest();
+        continue;
+      }
+      if (protocol::answers_instead_of_ack(classified) && !awaiting_ack_.empty()) {
+        awaiting_ack_.pop_front();
+      }
+      const auto rendered = view::render(line, protocol::clock_time_now(), my_name(), style_);
+      print_above(rendered.text);
+      if (rendered.ring) std::fputc('\a', stdout);
+    }
+    std::fflush(stdout);
+  }
+
+  void confirm_oldest() {
+    if (awaiting_ack_.empty()) return;
+    print_above(
+        view::render_own(awaiting_ack_.front(), protocol::clock_time_now(), my_name(), style_));
+    awaiting_ack_.pop_front();
+  }
+
+  void report_unconfirmed() {
+    for (const auto& line : awaiting_ack_) print_above("! not confirmed by the server: " + line);
+    awaiting_ack_.clear();
+  }
+
+  [[nodiscard]] std::string my_name() const { return names_ ? names_->name() : std::string(); }
+
+  // Prints above the prompt, then redraws the prompt with what was being typed
+  // and the cursor where it was.
+  static void print_above(const std::string& text) {
+    rl_clear_visible_line();
+    std::fputs(text.c_str(), stdout);
+    std::fputc('\n', stdout);
+    rl_on_new_line();
+    rl_redisplay();
+  }
+
+  // Readline has echoed the submitted line; it is shown again, marked, once
+  // confirmed, so the echo (one or more screen rows) is wiped.
+  static void erase_echo(std::string_view line) {
+    int rows = 0;
+    int columns = 0;
+    rl_get_screen_size(&rows, &columns);
+    std::size_t characters = kPrompt.size();
+    for (const char byte : line) characters += (static_cast<unsigned char>(byte) & 0xC0) != 0x80;
+    const std::size_t echo_rows =
+        columns > 0 ? characters / static_cast<std::size_t>(columns) + 1 : 1;
+    for (std::size_t row = 0; row < echo_rows; ++row) std::fputs("\x1b[1A\x1b[2K", stdout);
+  }
+
+  void submit(std::string line) {
+    if (line == kQuit) {
+      quit_ = true;
+      return;
+    }
+    if (line.find_first_not_of(" \t") == std::string::npos) return;
+    add_history(line.c_str());
+    erase_echo(line);
+    if (!client_.send_line(line)) return;
+    const auto parsed = protocol::parse_client_line(line);
+    const auto* command = parsed.kind == protocol::ClientLine::Kind::command
+                              ? commands::find(parsed.command)
+                              : nullptr;
+    const bool acknowledged = parsed.kind == protocol::ClientLine::Kind::chat ||
+                              (command != nullptr && command->acknowledged);
+    if (acknowledged) {
+      awaiting_ack_.push_back(std::move(line));
+    } else {
+      print_above(style_.color ? "\x1b[2m" + line + "\x1b[0m" : line);
+    }
+  }
+
+  static void on_line(char* raw) {
+    if (raw == nullptr) {  // Ctrl-D
+      active_console->quit_ = true;
+      return;
+    }
+    std::string line(raw);
+    std::free(raw);
+    active_console->submit(std::move(line));
+  }
+
+  static char* completion_candidate(const char* text, int state) {
+    static std::vector<std::string> matches;
+    static std::size_t next = 0;
+    if (state == 0) {
+      const auto found = view::completions(text, active_console->roster_);
+      matches.assign(found.begin(), found.end());
+      next = 0;
+    }
+    return next < matches.size() ? strdup(matches[next++].c_str()) : nullptr;
+  }
+
+  static char** complete(const char* text, int /*start*/, int /*end*/) {
+    rl_attempted_completion_over = 1;  // never fall back to file names
+    return rl_completion_matches(text, completion_candidate);
+  }
+
+  ChatClient& client_;
+  Mailbox& mailbox_;
+  std::optional<view::NameNegotiation> names_;
+  view::Style style_;
+  view::Roster roster_;
+  std::deque<std::string> awaiting_ack_;  // sent lines the server has not confirmed yet
+  bool quit_ = false;
+};
+
+}  // namespace
+
+Ending run_terminal_mode(ChatClient& client, Mailbox& mailbox,
+                         std::optional<view::NameNegotiation> names, view::Style style,
+                         std::string& name) {
+  TerminalMode mode(client, mailbox, std::move(names), style);
+  const Ending ending = mode.run();
+  if (!mode.name().empty()) name = mode.name();
+  return ending;
+}
+
+}  // namespace lochat::front_end

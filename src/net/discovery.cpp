@@ -1,0 +1,200 @@
+#include "lochat/net/discovery.hpp"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <set>
+#include <utility>
+
+namespace lochat::discovery {
+
+namespace {
+
+constexpr std::string_view kReplyPrefix = "LOCHAT-SERVER 1 ";
+// Replies a second, whoever asks: far below anything useful for amplification.
+constexpr double kRepliesPerSecond = 20;
+constexpr double kReplyBurst = 20;
+constexpr std::size_t kMaxNameLength = 64;
+
+std::string_view trim_newline(std::string_view text) {
+  if (text.ends_with('\n')) text.remove_suffix(1);
+  return text;
+}
+
+// Reads "key=value " at the front of `text`; the value runs to the next blank.
+std::optional<std::string_view> take_field(std::string_view& text, std::string_view key) {
+  if (!text.starts_with(key) || text.size() <= key.size() || text[key.size()] != '=') {
+    return std::nullopt;
+  }
+  text.remove_prefix(key.size() + 1);
+  const auto end = text.find(' ');
+  const auto value = text.substr(0, end);
+  text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+  return value;
+}
+
+template <typename Number>
+std::optional<Number> to_number(std::string_view text) {
+  Number value{};
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+sockaddr_in ipv4_address(const std::string& address, std::uint16_t port) {
+  sockaddr_in socket_address{};
+  socket_address.sin_family = AF_INET;
+  socket_address.sin_port = htons(port);
+  ::inet_pton(AF_INET, address.c_str(), &socket_address.sin_addr);
+  return socket_address;
+}
+
+std::string address_text(const sockaddr_in& address) {
+  std::array<char, INET_ADDRSTRLEN> text{};
+  ::inet_ntop(AF_INET, &address.sin_addr, text.data(), text.size());
+  return text.data();
+}
+
+FileDescriptor udp_socket() {
+  FileDescriptor socket(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!socket.valid())
+    throw NetError(std::string("cannot open a UDP socket: ") + std::strerror(errno));
+  return socket;
+}
+
+// Receives one datagram within `timeout`; nullopt when none came.
+std::optional<std::pair<std::string, sockaddr_in>> receive_datagram(const FileDescriptor& socket,
+                                                                    int timeout_ms) {
+  pollfd readable{socket.get(), POLLIN, 0};
+  if (::poll(&readable, 1, timeout_ms) <= 0) return std::nullopt;
+  std::array<char, kMaxDatagram + 1> buffer{};
+  sockaddr_in from{};
+  socklen_t from_length = sizeof from;
+  const auto received = ::recvfrom(socket.get(), buffer.data(), buffer.size(), MSG_DONTWAIT,
+                                   reinterpret_cast<sockaddr*>(&from), &from_length);
+  if (received < 0) return std::pair<std::string, sockaddr_in>{};
+  return std::pair{std::string(buffer.data(), static_cast<std::size_t>(received)), from};
+}
+
+}  // namespace
+
+std::string format_reply(const ServerInfo& info) {
+  return std::string(kReplyPrefix) + "port=" + std::to_string(info.port) +
+         " users=" + std::to_string(info.users) + " name=" + info.name.substr(0, kMaxNameLength) +
+         "\n";
+}
+
+std::optional<ServerInfo> parse_reply(std::string_view datagram) {
+  if (datagram.size() > kMaxDatagram || !datagram.starts_with(kReplyPrefix)) return std::nullopt;
+  std::string_view rest = trim_newline(datagram.substr(kReplyPrefix.size()));
+  const auto port = take_field(rest, "port");
+  const auto users = take_field(rest, "users");
+  if (!port || !users || !rest.starts_with("name=")) return std::nullopt;
+  ServerInfo info;
+  const auto port_number = to_number<std::uint16_t>(*port);
+  const auto user_count = to_number<std::size_t>(*users);
+  if (!port_number || *port_number == 0 || !user_count) return std::nullopt;
+  info.port = *port_number;
+  info.users = *user_count;
+  info.name = std::string(rest.substr(5, kMaxNameLength));
+  return info;
+}
+
+bool is_probe(std::string_view datagram) {
+  return trim_newline(datagram) == kProbe;
+}
+
+std::vector<Interface> broadcast_interfaces() {
+  std::vector<Interface> found;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return found;
+  for (const ifaddrs* entry = list; entry != nullptr; entry = entry->ifa_next) {
+    const unsigned flags = entry->ifa_flags;
+    if (entry->ifa_addr == nullptr || entry->ifa_addr->sa_family != AF_INET ||
+        (flags & IFF_UP) == 0 || (flags & IFF_BROADCAST) == 0 || (flags & IFF_LOOPBACK) != 0 ||
+        entry->ifa_broadaddr == nullptr) {
+      continue;
+    }
+    found.push_back({entry->ifa_name,
+                     address_text(*reinterpret_cast<const sockaddr_in*>(entry->ifa_broadaddr))});
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
+std::vector<ServerInfo> discover(std::uint16_t port, std::chrono::milliseconds wait) {
+  const auto socket = udp_socket();
+  const int enable = 1;
+  ::setsockopt(socket.get(), SOL_SOCKET, SO_BROADCAST, &enable, sizeof enable);
+  for (const auto& interface : broadcast_interfaces()) {
+    const auto target = ipv4_address(interface.broadcast, port);
+    ::sendto(socket.get(), kProbe.data(), kProbe.size(), 0,
+             reinterpret_cast<const sockaddr*>(&target), sizeof target);
+  }
+  std::vector<ServerInfo> servers;
+  std::set<std::pair<std::string, std::uint16_t>> seen;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    const auto datagram = receive_datagram(socket, static_cast<int>(left.count()));
+    if (!datagram) break;
+    auto info = parse_reply(datagram->first);
+    if (!info) continue;
+    info->address = address_text(datagram->second);
+    if (seen.emplace(info->address, info->port).second) servers.push_back(std::move(*info));
+  }
+  return servers;
+}
+
+Responder::Responder(const std::string& host, std::uint16_t port, std::string server_name,
+                     std::uint16_t tcp_port, UsersOnline users_online)
+    : socket_(udp_socket()),
+      server_name_(std::move(server_name)),
+      tcp_port_(tcp_port),
+      users_online_(std::move(users_online)),
+      replies_(kRepliesPerSecond, kReplyBurst, std::chrono::steady_clock::now()) {
+  const int enable = 1;
+  ::setsockopt(socket_.get(), SOL_SOCKET, SO_REUSEADDR, &enable, sizeof enable);
+  const auto address = ipv4_address(host, port);
+  if (::bind(socket_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    throw NetError("cannot answer discovery on UDP " + host + ":" + std::to_string(port) + ": " +
+                   std::strerror(errno));
+  }
+  port_ = local_port(socket_);
+  thread_ = std::thread([this] { serve(); });
+}
+
+Responder::~Responder() {
+  stopping_.store(true);
+  wake_.notify();
+  thread_.join();
+}
+
+void Responder::serve() {
+  while (!stopping_.load()) {
+    std::array<pollfd, 2> watched{{{socket_.get(), POLLIN, 0}, {wake_.fd(), POLLIN, 0}}};
+    if (::poll(watched.data(), watched.size(), -1) < 0 && errno != EINTR) return;
+    if ((watched[0].revents & POLLIN) != 0) answer_one();
+  }
+}
+
+void Responder::answer_one() {
+  const auto datagram = receive_datagram(socket_, 0);
+  if (!datagram || !is_probe(datagram->first)) return;
+  if (!replies_.try_take(std::chrono::steady_clock::now())) return;
+  const std::string reply = format_reply({server_name_, {}, tcp_port_, users_online_()});
+  ::sendto(socket_.get(), reply.data(), reply.size(), 0,
+           reinterpret_cast<const sockaddr*>(&datagram->second), sizeof datagram->second);
+}
+
+}  // namespace lochat::discovery

@@ -1,0 +1,97 @@
+#include "lochat/server/commands.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "lochat/wire/commands.hpp"
+#include "lochat/wire/text.hpp"
+
+namespace lochat::commands {
+
+namespace {
+
+std::pair<std::string_view, std::string_view> split_first_word(std::string_view text) {
+  const auto end = text.find_first_of(" \t");
+  if (end == std::string_view::npos) return {text, {}};
+  auto rest = text.substr(end);
+  rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
+  return {text.substr(0, end), rest};
+}
+
+void nick(CommandContext& context, std::string_view argument) {
+  const std::string name(split_first_word(argument).first);
+  if (auto problem = text::name_problem(name)) {
+    context.reply(protocol::invalid_name(name, *problem));
+    return;
+  }
+  if (context.rename(name) == CommandContext::Rename::taken) {
+    context.reply(protocol::name_taken(name));
+    return;
+  }
+  context.reply(protocol::you_are_now(name));
+}
+
+void who(CommandContext& context, std::string_view /*argument*/) {
+  context.reply(protocol::online_list(context.online()));
+}
+
+void msg(CommandContext& context, std::string_view argument) {
+  const auto [recipient, message] = split_first_word(argument);
+  if (recipient.empty() || message.empty()) {
+    context.reply(protocol::usage(find("msg")->usage));
+    return;
+  }
+  const std::string line = protocol::private_message(context.name(), message);
+  if (!context.send_private(recipient, line)) {
+    context.reply(protocol::nobody_called(recipient));
+    return;
+  }
+  context.reply(protocol::ack());
+}
+
+void me(CommandContext& context, std::string_view text) {
+  if (text.empty()) {
+    context.reply(protocol::usage(find("me")->usage));
+    return;
+  }
+  context.reply(protocol::ack());
+  context.publish(protocol::action(context.name(), text));
+}
+
+void help(CommandContext& context, std::string_view /*argument*/) {
+  for (const auto& command : all()) context.reply(protocol::help(help_line(command)));
+  context.reply(protocol::help(kEscapeHelp));
+}
+
+void quit(CommandContext& context, std::string_view reason) {
+  context.reply(protocol::goodbye(reason));
+  context.quit(reason);
+}
+
+// One row per command of the wire table.
+struct Handler {
+  std::string_view name;
+  void (*run)(CommandContext& context, std::string_view argument);
+  bool announces_first;
+};
+
+constexpr std::array kHandlers{
+    Handler{"nick", nick, false}, Handler{"who", who, true},   Handler{"msg", msg, true},
+    Handler{"me", me, true},      Handler{"help", help, true}, Handler{"quit", quit, true},
+};
+
+}  // namespace
+
+void dispatch(CommandContext& context, std::string_view command, std::string_view argument) {
+  const auto handler = std::find_if(kHandlers.begin(), kHandlers.end(),
+                                    [command](const Handler& row) { return row.name == command; });
+  if (handler == kHandlers.end() || find(command) == nullptr) {
+    context.reply(protocol::unknown_command(command));
+    return;
+  }
+  if (handler->announces_first) context.announce();
+  handler->run(context, argument);
+}
+
+}  // namespace lochat::commands

@@ -1,0 +1,209 @@
+#include "lochat/server/connection.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <utility>
+
+namespace lochat {
+
+namespace {
+
+constexpr std::size_t kMaxIovecs = 64;
+// Times a delivering thread writes again for lines others queued meanwhile,
+// before it hands the rest to the owner's thread.
+constexpr int kFlushRounds = 4;
+// Queued bytes from which a delivery is written at once, window or not.
+constexpr std::size_t kCoalesceBytes = 32 * 1024;
+// Line slots kept for the next burst; more are released once written.
+constexpr std::size_t kKeptLineSlots = 256;
+// Reads of input discarded before closing, bounded so a flooding client cannot stall its own close.
+constexpr int kDiscardReadsBeforeClose = 16;
+
+}  // namespace
+
+Connection::Connection(FileDescriptor socket, std::size_t sendq_bytes, SignalWake& owner_wake)
+    : socket_(std::move(socket)), queue_(sendq_bytes), owner_wake_(owner_wake) {}
+
+void Connection::prepare_socket(std::chrono::milliseconds io_timeout, int send_buffer_bytes) {
+  set_nonblocking(socket_);
+  set_io_timeouts(socket_, io_timeout);
+  set_no_delay(socket_);
+  set_keepalive(socket_);
+  set_send_buffer(socket_, send_buffer_bytes);
+}
+
+Participant::Delivery Connection::deliver(std::span<const SharedLine> lines,
+                                          const Participant* from) {
+  if (queue_.push_all(lines) == OutboundQueue::PushResult::overflow) {
+    owner_wake_.notify();  // the owner's thread disconnects the client
+    return Delivery::done;
+  }
+  // A full socket is the owner's to drain (it waits for POLLOUT).
+  if (output_blocked_.load()) return Delivery::done;
+  // Lines from the sender just written to gain nothing by waiting: its
+  // lines of one read already go out together.
+  const bool other_sender = last_sender_.exchange(from) != from;
+  // A queue this full already makes one large write: holding it longer only adds latency.
+  const bool worth_holding = queue_.bytes() < kCoalesceBytes;
+  if (other_sender && worth_holding && written_lately(std::chrono::steady_clock::now())) {
+    return Delivery::held_back;
+  }
+  write_now_or_hand_over();
+  return Delivery::done;
+}
+
+void Connection::flush_held() {
+  if (!output_blocked_.load() && !queue_.empty()) write_now_or_hand_over();
+}
+
+void Connection::queue_own_line(SharedLine line) {
+  // Lines for the client alone are never dropped: their volume is bounded by
+  // what the client itself sends and reads.
+  queue_.push_unbounded(std::move(line));
+}
+
+void Connection::queue_own_line(std::string line) {
+  queue_own_line(make_shared_line(std::move(line)));
+}
+
+void Connection::write_now_or_hand_over() {
+  if (write_queue(WriterWait::skip_if_busy) != Flush::done) owner_wake_.notify();
+}
+
+Connection::Health Connection::write_due() {
+  if (!own_lines_wait()) {
+    own_lines_due_ = {};
+    output_blocked_.store(false);  // this thread looks for itself whether the socket takes more
+    if (write_queue(WriterWait::wait) == Flush::failed) return Health::failed;
+  }
+  if (output_failed_.load()) return Health::failed;
+  if (queue_.overflowed()) return Health::overflowed;
+  return Health::open;
+}
+
+bool Connection::waits_for_socket() const {
+  return has_queued() && own_lines_due_ == std::chrono::steady_clock::time_point{};
+}
+
+std::optional<std::chrono::steady_clock::time_point> Connection::own_lines_due() const {
+  if (own_lines_due_ == std::chrono::steady_clock::time_point{}) return std::nullopt;
+  return own_lines_due_;
+}
+
+bool Connection::written_lately(std::chrono::steady_clock::time_point now) const {
+  return now.time_since_epoch() - last_write_.load() < kCoalesceWindow;
+}
+
+// The owner's own lines (replies, and what others queued) also wait for the
+// end of a running coalescing window, unless the socket is full or closing.
+bool Connection::own_lines_wait() {
+  if (closing_ || output_blocked_.load() || queue_.empty()) return false;
+  const std::chrono::steady_clock::time_point window_end(last_write_.load() + kCoalesceWindow);
+  if (std::chrono::steady_clock::now() >= window_end) return false;
+  own_lines_due_ = window_end;
+  return true;
+}
+
+Connection::Flush Connection::write_queue(WriterWait wait) {
+  for (int round = 0; round < kFlushRounds; ++round) {
+    std::unique_lock lock(write_mutex_, std::defer_lock);
+    if (wait == WriterWait::wait) {
+      lock.lock();
+    } else if (!lock.try_lock()) {
+      return Flush::done;  // the holder looks at the queue again after unlocking
+    }
+    const Flush result = write_taken_locked();
+    lock.unlock();
+    // Lines pushed while the lock was held may have found it taken.
+    if (result != Flush::done || queue_.empty()) return result;
+  }
+  return Flush::pending;  // others keep adding: the owner's thread takes over
+}
+
+Connection::Flush Connection::write_taken_locked() {
+  if (!socket_.valid()) return Flush::failed;
+  queue_.take_all(writing_);
+  while (writing_front_ < writing_.size()) {
+    std::array<iovec, kMaxIovecs> pieces{};
+    std::size_t count = 0;
+    for (std::size_t index = writing_front_; index < writing_.size() && count < pieces.size();
+         ++index) {
+      const auto& line = writing_[index];
+      const std::size_t skip = count == 0 ? written_of_front_ : 0;
+      pieces[count++] = {const_cast<char*>(line->data() + skip), line->size() - skip};
+    }
+    msghdr message{};
+    message.msg_iov = pieces.data();
+    message.msg_iovlen = count;
+    const auto sent = ::sendmsg(socket_.get(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        output_blocked_.store(true);
+        return Flush::pending;
+      }
+      output_failed_.store(true);
+      return Flush::failed;
+    }
+    last_write_.store(std::chrono::steady_clock::now().time_since_epoch());
+    queue_.release(static_cast<std::size_t>(sent));
+    advance_written(static_cast<std::size_t>(sent));
+  }
+  // All written: start over, and after a burst give its slots back rather
+  // than hold them while idle.
+  if (writing_.capacity() > kKeptLineSlots) {
+    writing_ = {};
+  } else {
+    writing_.clear();
+  }
+  writing_front_ = 0;
+  return Flush::done;
+}
+
+// Drops fully written lines (and the SharedLine references) from the front.
+void Connection::advance_written(std::size_t bytes) {
+  while (bytes > 0) {
+    auto& front = writing_[writing_front_];
+    const std::size_t used = std::min(front->size() - written_of_front_, bytes);
+    bytes -= used;
+    written_of_front_ += used;
+    if (written_of_front_ == front->size()) {
+      front.reset();
+      ++writing_front_;
+      written_of_front_ = 0;
+    }
+  }
+}
+
+Connection::Health Connection::drain_and_half_close(
+    std::chrono::steady_clock::time_point deadline) {
+  Health health = Health::open;
+  while ((health = write_due()) == Health::open && has_queued()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd writable{socket_.get(), POLLOUT, 0};
+    if (::poll(&writable, 1, static_cast<int>(left.count())) <= 0) break;
+  }
+  // Half-close, then discard unread input: closing with unread bytes would
+  // send a reset, and the client could lose the lines we just flushed.
+  ::shutdown(socket_.get(), SHUT_WR);
+  std::array<char, 4096> discard;
+  for (int read = 0; read < kDiscardReadsBeforeClose &&
+                     receive_some(socket_, discard).status == ReadResult::Status::data;
+       ++read) {
+  }
+  return health;
+}
+
+void Connection::close() {
+  const std::lock_guard lock(write_mutex_);
+  socket_.reset();
+}
+
+}  // namespace lochat

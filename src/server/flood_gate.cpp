@@ -1,0 +1,39 @@
+#include "lochat/server/flood_gate.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace lochat {
+
+FloodGate::FloodGate(double rate, std::size_t burst, std::size_t max_delayed_lines,
+                     Clock::time_point now)
+    : bucket_(rate, static_cast<double>(burst), now), max_delayed_lines_(max_delayed_lines) {}
+
+FloodGate::Verdict FloodGate::offer(std::string_view line, Clock::time_point now) {
+  if (delayed_.empty() && bucket_.try_take(now)) return Verdict::pass;
+  delayed_.emplace_back(line);
+  delayed_bytes_ += line.size();
+  const bool flooding = delayed_.size() > max_delayed_lines_ || delayed_bytes_ > kMaxDelayedBytes;
+  return flooding ? Verdict::flooding : Verdict::delayed;
+}
+
+std::optional<std::string> FloodGate::next_due(Clock::time_point now) {
+  if (delayed_.empty() || !bucket_.try_take(now)) return std::nullopt;
+  std::string line = std::move(delayed_.front());
+  delayed_.pop_front();
+  delayed_bytes_ -= line.size();
+  return line;
+}
+
+std::optional<std::chrono::milliseconds> FloodGate::wait_for_next(Clock::time_point now) const {
+  if (delayed_.empty()) return std::nullopt;
+  // At least 1 ms: a wait of zero would spin until the token's arithmetic catches up.
+  return std::max(bucket_.wait_for_token(now), std::chrono::milliseconds(1));
+}
+
+void FloodGate::clear() {
+  delayed_.clear();
+  delayed_bytes_ = 0;
+}
+
+}  // namespace lochat

@@ -1,0 +1,103 @@
+#include "lochat/server/room.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "lochat/wire/text.hpp"
+
+namespace lochat {
+
+Room::Room(RoomConfig config)
+    : config_(config),
+      history_(config.history_lines),
+      members_(std::make_shared<const Members>()) {}
+
+void Room::join(std::shared_ptr<Participant> participant, std::string name) {
+  Member member{std::move(participant), name, text::fold_name(name),
+                std::chrono::steady_clock::now()};
+  std::lock_guard lock(mutex_);
+  auto next = std::make_shared<Members>(*members_);
+  next->push_back(std::move(member));
+  members_ = std::move(next);
+}
+
+void Room::leave(const Participant* participant) {
+  std::lock_guard lock(mutex_);
+  auto next = std::make_shared<Members>(*members_);
+  std::erase_if(*next, [participant](const Member& member) {
+    return member.participant.get() == participant;
+  });
+  members_ = std::move(next);
+}
+
+bool Room::rename(const Participant* participant, const std::string& name) {
+  const std::string folded = text::fold_name(name);
+  std::lock_guard lock(mutex_);
+  const bool taken = std::any_of(members_->begin(), members_->end(), [&](const Member& member) {
+    return member.folded_name == folded && member.participant.get() != participant;
+  });
+  if (taken) return false;
+  auto next = std::make_shared<Members>(*members_);
+  for (auto& member : *next) {
+    if (member.participant.get() == participant) {
+      member.name = name;
+      member.folded_name = folded;
+    }
+  }
+  members_ = std::move(next);
+  return true;
+}
+
+void Room::publish(const SharedLine& batch, const Participant* from, PendingFlushes& owed) {
+  history_.record(*batch);
+  broadcast(batch, from, owed);
+}
+
+void Room::broadcast(const SharedLine& line, const Participant* from, PendingFlushes& owed) const {
+  const auto members = snapshot();
+  for (const auto& member : *members) {
+    if (member.participant.get() == from) continue;
+    if (member.participant->deliver(std::span(&line, 1), from) ==
+        Participant::Delivery::held_back) {
+      owed.owe(member.participant);
+    }
+  }
+}
+
+void Room::announce_presence(const SharedLine& notice, const Participant* from,
+                             PendingFlushes& owed) const {
+  if (config_.presence_limit != 0 && size() > config_.presence_limit) return;
+  broadcast(notice, from, owed);
+}
+
+std::shared_ptr<Participant> Room::find(std::string_view name) const {
+  const std::string folded = text::fold_name(name);
+  const auto members = snapshot();
+  const auto found = std::find_if(members->begin(), members->end(), [&](const Member& member) {
+    return member.folded_name == folded;
+  });
+  return found == members->end() ? nullptr : found->participant;
+}
+
+std::vector<protocol::OnlineEntry> Room::online() const {
+  const auto members = snapshot();
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<protocol::OnlineEntry> entries;
+  entries.reserve(members->size());
+  for (const auto& member : *members) {
+    entries.push_back(
+        {member.name, std::chrono::duration_cast<std::chrono::seconds>(now - member.joined)});
+  }
+  return entries;
+}
+
+std::size_t Room::size() const {
+  return snapshot()->size();
+}
+
+std::shared_ptr<const Room::Members> Room::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return members_;
+}
+
+}  // namespace lochat

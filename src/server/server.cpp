@@ -1,0 +1,193 @@
+#include "lochat/server/server.hpp"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+#include <utility>
+
+#include "lochat/wire/protocol.hpp"
+
+namespace lochat {
+
+namespace {
+
+// Connections taken per wake-up, so a connect storm cannot starve reaping and shutdown.
+constexpr int kAcceptsPerWake = 64;
+constexpr int kListenBacklog = 1024;
+// After EMFILE/ENFILE the listener is left alone this long, instead of spinning on it.
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
+constexpr std::chrono::milliseconds kAcceptLoopTimeout{1000};
+
+}  // namespace
+
+Server::Server(ServerConfig config)
+    : config_(std::move(config)),
+      listener_(listen_tcp(config_.host, config_.port, kListenBacklog)),
+      room_(config_.room) {
+  set_nonblocking(listener_);
+  port_ = local_port(listener_);
+  // Started here rather than in run(), so a constructed server holds all its
+  // long-lived resources and run() only adds sessions.
+  start_discovery();
+}
+
+Server::~Server() {
+  stop();
+  stop_all_sessions();
+}
+
+void Server::run() {
+  spdlog::info("Listening on {}", Endpoint{config_.host, port_}.to_string());
+  while (!stop_requested_.load()) {
+    const bool backing_off = std::chrono::steady_clock::now() < accept_paused_until_;
+    std::array<pollfd, 2> watched{{
+        {backing_off ? -1 : listener_.get(), POLLIN, 0},
+        {wake_.fd(), POLLIN, 0},
+    }};
+    const auto timeout = backing_off ? kAcceptBackoff : kAcceptLoopTimeout;
+    ::poll(watched.data(), watched.size(), static_cast<int>(timeout.count()));
+    if (watched[1].revents != 0) wake_.drain();
+    reap_finished();
+    if (should_exit_when_empty()) {
+      spdlog::info("The last client has left; exiting (--exit-when-empty)");
+      break;
+    }
+    if ((watched[0].revents & POLLIN) != 0) accept_pending();
+  }
+  discovery_.reset();
+  listener_.reset();
+  stop_all_sessions();
+}
+
+// Discovery is a convenience: if its UDP port is taken, the chat still runs.
+void Server::start_discovery() {
+  if (!config_.discovery) return;
+  std::string name = config_.name;
+  if (name.empty()) {
+    std::array<char, 256> host{};
+    ::gethostname(host.data(), host.size() - 1);
+    name = host.data();
+  }
+  try {
+    discovery_ = std::make_unique<discovery::Responder>(config_.host, port_, name, port_,
+                                                        [this] { return room_.size(); });
+    spdlog::info("Answering discovery on UDP port {} as \"{}\"", discovery_->port(), name);
+  } catch (const NetError& error) {
+    spdlog::warn("{}; clients must be given --host", error.what());
+  }
+}
+
+void Server::stop() {
+  stop_requested_.store(true);
+  wake_.notify();
+}
+
+std::size_t Server::session_threads() const {
+  std::lock_guard lock(sessions_mutex_);
+  return sessions_.size();
+}
+
+void Server::accept_pending() {
+  for (int accepted = 0; accepted < kAcceptsPerWake; ++accepted) {
+    FileDescriptor socket(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (socket.valid()) {
+      auto peer = peer_endpoint(socket);
+      if (const auto reason = refusal_reason(peer.address); !reason.empty()) {
+        refuse(std::move(socket), reason);
+      } else {
+        start_session(std::move(socket), std::move(peer));
+      }
+      continue;
+    }
+    if (errno == EMFILE || errno == ENFILE) {
+      if (!warned_out_of_fds_) {
+        spdlog::warn("Cannot accept more connections: {}; retrying", std::strerror(errno));
+        warned_out_of_fds_ = true;
+      }
+      accept_paused_until_ = std::chrono::steady_clock::now() + kAcceptBackoff;
+    }
+    return;
+  }
+}
+
+std::string Server::refusal_reason(const std::string& address) const {
+  std::lock_guard lock(sessions_mutex_);
+  if (sessions_.size() >= config_.max_clients) {
+    return "server full (" + std::to_string(config_.max_clients) + " clients), try again later";
+  }
+  const auto same_ip = clients_per_ip_.find(address);
+  if (config_.max_per_ip > 0 && same_ip != clients_per_ip_.end() &&
+      same_ip->second >= config_.max_per_ip) {
+    return "too many connections from " + address + " (limit " +
+           std::to_string(config_.max_per_ip) + ")";
+  }
+  return "";
+}
+
+// The refused client reads one line saying why. The socket is fresh, so the
+// line fits its send buffer and the non-blocking send never stalls the accept loop.
+void Server::refuse(FileDescriptor socket, const std::string& reason) {
+  spdlog::warn("Refused {}: {}", peer_endpoint(socket).to_string(), reason);
+  const std::string line = protocol::error(reason);
+  ::send(socket.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::shutdown(socket.get(), SHUT_WR);
+}
+
+void Server::start_session(FileDescriptor socket, Endpoint peer) {
+  const std::string address = peer.address;
+  auto session = std::make_shared<Session>(std::move(socket), std::move(peer), room_,
+                                           config_.session, [this] { wake_.notify(); });
+  std::lock_guard lock(sessions_mutex_);
+  try {
+    sessions_.push_back(Running{session, std::thread([session] { session->run(); })});
+    ++clients_per_ip_[address];
+    served_anyone_ = true;
+    warned_out_of_fds_ = false;
+  } catch (const std::system_error& error) {
+    spdlog::error("Cannot start a thread for {}: {}", session->peer().to_string(), error.what());
+  }
+}
+
+void Server::reap_finished() {
+  std::list<Running> done;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      auto next = std::next(it);
+      if (it->session->finished()) {
+        const auto same_ip = clients_per_ip_.find(it->session->peer().address);
+        if (--same_ip->second == 0) clients_per_ip_.erase(same_ip);
+        done.splice(done.end(), sessions_, it);
+      }
+      it = next;
+    }
+  }
+  for (auto& running : done) running.thread.join();
+}
+
+void Server::stop_all_sessions() {
+  std::list<Running> all;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    all.swap(sessions_);
+    clients_per_ip_.clear();
+  }
+  const auto flush_until = std::chrono::steady_clock::now() + config_.session.linger;
+  for (auto& running : all) running.session->request_stop(flush_until);
+  for (auto& running : all) {
+    if (running.thread.joinable()) running.thread.join();
+  }
+}
+
+bool Server::should_exit_when_empty() const {
+  std::lock_guard lock(sessions_mutex_);
+  return config_.exit_when_empty && served_anyone_ && sessions_.empty();
+}
+
+}  // namespace lochat

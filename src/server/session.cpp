@@ -1,0 +1,312 @@
+#include "lochat/server/session.hpp"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <utility>
+
+#include "lochat/wire/protocol.hpp"
+#include "lochat/wire/text.hpp"
+
+namespace lochat {
+
+namespace {
+
+// Small enough that ten thousand idle threads stay cheap, large enough to take
+// a pasted paragraph in one read.
+constexpr std::size_t kReadChunk = 16 * 1024;
+// Reads per wake-up before the session writes again, so one flooding client
+// cannot starve its own outbound queue.
+constexpr int kReadsPerWake = 4;
+// Deliveries and shutdown wake the thread at once (SignalWake), so once the
+// join is announced nothing needs a periodic look: an idle client's thread
+// then sleeps this long, which keeps a server of idle clients idle.
+constexpr std::chrono::milliseconds kQuietWait{5000};
+
+std::chrono::nanoseconds until(std::chrono::steady_clock::time_point deadline,
+                               std::chrono::steady_clock::time_point now) {
+  return std::max<std::chrono::nanoseconds>(deadline - now, std::chrono::nanoseconds(0));
+}
+
+}  // namespace
+
+Session::Session(FileDescriptor socket, Endpoint peer, Room& room, SessionConfig config,
+                 FinishedHandler on_finished)
+    : peer_(std::move(peer)),
+      room_(room),
+      config_(config),
+      on_finished_(std::move(on_finished)),
+      connection_(std::move(socket), config.sendq_bytes, wake_),
+      framer_(config.max_line),
+      owed_(kCoalesceWindow),
+      name_(peer_.to_string()),
+      flood_gate_(config.rate, config.burst, config.flood_lines, std::chrono::steady_clock::now()),
+      last_input_(std::chrono::steady_clock::now()) {}
+
+void Session::run() {
+  wake_.attach();
+  connection_.prepare_socket(config_.io_timeout, config_.socket_send_buffer);
+  greet();
+  // The room delivers to the connection, which lives as long as this session.
+  room_.join(std::shared_ptr<Participant>(shared_from_this(), &connection_), name_);
+  announce_by_ = std::chrono::steady_clock::now() + config_.announce_delay;
+  spdlog::info("Connected to: {}, {} ({} online)", peer_.address, peer_.port, room_.size());
+
+  serve();
+
+  room_.leave(&connection_);
+  if (!stop_requested_.load()) announce_departure();
+  owed_.settle_all();
+  connection_.close();
+  spdlog::info("Disconnected: {}, {} ({} online)", peer_.address, peer_.port, room_.size());
+  wake_.detach();
+  finished_.store(true);
+  on_finished_();
+}
+
+// Everything here is queued before the session joins the room, so the greeting
+// comes first and the replay holds only messages older than the newcomer.
+void Session::greet() {
+  reply(protocol::welcome());
+  auto online = room_.online();
+  online.push_back({name_, std::chrono::seconds(0)});
+  reply(protocol::online_list(online));
+  for (auto& line : room_.recent_history()) connection_.queue_own_line(std::move(line));
+}
+
+void Session::request_stop(std::chrono::steady_clock::time_point flush_until) {
+  connection_.queue_own_line(protocol::shutting_down());
+  stop_flush_until_.store(flush_until);
+  stop_requested_.store(true);
+  wake_.notify();
+}
+
+void Session::serve() {
+  while (!stop_requested_.load()) {
+    const short events = POLLIN | (connection_.waits_for_socket() ? POLLOUT : 0);
+    std::array<pollfd, 1> watched{{{connection_.socket().get(), events, 0}}};
+    if (wake_.wait(watched, poll_timeout()) < 0 && errno != EINTR) return;
+    const bool peer_gone =
+        (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 && read_available() == Step::close;
+    handle_due_lines();
+    publish_batch();
+    owed_.settle_if_due(std::chrono::steady_clock::now());
+    if (peer_gone) {
+      flush_before_close();
+      return;
+    }
+    if (!announced_ && std::chrono::steady_clock::now() >= announce_by_) announce();
+    if (idle_too_long()) {
+      disconnect_for("idle for more than " +
+                     protocol::short_duration(
+                         std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout)));
+    }
+    if (write_due() == Step::close) return;
+    if (quit_requested_) {
+      flush_before_close();
+      return;
+    }
+  }
+  flush_before_close();
+}
+
+std::chrono::nanoseconds Session::poll_timeout() const {
+  const auto now = std::chrono::steady_clock::now();
+  std::chrono::nanoseconds timeout = announced_ ? kQuietWait : until(announce_by_, now);
+  if (const auto due = connection_.own_lines_due()) timeout = std::min(timeout, until(*due, now));
+  if (!owed_.empty()) timeout = std::min(timeout, until(owed_.due(), now));
+  if (const auto next = flood_gate_.wait_for_next(now)) {
+    timeout = std::min<std::chrono::nanoseconds>(timeout, *next);
+  }
+  if (config_.idle_timeout.count() > 0) {
+    const auto idle_left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        last_input_ + config_.idle_timeout - now);
+    timeout = std::min<std::chrono::nanoseconds>(timeout,
+                                                 std::max(idle_left, std::chrono::milliseconds(1)));
+  }
+  return timeout;
+}
+
+bool Session::idle_too_long() const {
+  return config_.idle_timeout.count() > 0 && !quit_requested_ &&
+         std::chrono::steady_clock::now() - last_input_ >= config_.idle_timeout;
+}
+
+// The client hears why in one error line; the others in one notice when it has gone.
+void Session::disconnect_for(std::string reason) {
+  spdlog::warn("Disconnecting {}: {}", name_, reason);
+  reply(protocol::disconnecting(reason));
+  kick_reason_ = std::move(reason);
+  quit_requested_ = true;
+  flood_gate_.clear();
+}
+
+Session::Step Session::read_available() {
+  std::array<char, kReadChunk> buffer;
+  for (int read = 0; read < kReadsPerWake && !quit_requested_ && !stop_requested_.load(); ++read) {
+    const auto result = receive_some(connection_.socket(), buffer);
+    if (result.status == ReadResult::Status::would_block) return Step::keep_going;
+    if (result.status == ReadResult::Status::closed) return Step::close;
+    last_input_ = std::chrono::steady_clock::now();
+    framer_.feed(
+        std::string_view(buffer.data(), result.bytes),
+        [this](std::string_view line) {
+          // At shutdown the rest of a large read is left unhandled, so stop is prompt.
+          if (!quit_requested_ && !stop_requested_.load()) offer_line(line);
+        },
+        [this] { reply(protocol::line_too_long(framer_.max_line())); });
+    publish_batch();
+  }
+  return Step::keep_going;
+}
+
+// Lines within the flood allowance are handled at once; the rest wait their turn.
+void Session::offer_line(std::string_view line) {
+  switch (flood_gate_.offer(line, std::chrono::steady_clock::now())) {
+    case FloodGate::Verdict::pass:
+      handle_line(line);
+      return;
+    case FloodGate::Verdict::delayed:
+      return;
+    case FloodGate::Verdict::flooding:
+      disconnect_for("flooding (more than " + std::to_string(config_.flood_lines) +
+                     " lines waiting)");
+      return;
+  }
+}
+
+void Session::handle_due_lines() {
+  while (!quit_requested_) {
+    const auto line = flood_gate_.next_due(std::chrono::steady_clock::now());
+    if (!line) return;
+    handle_line(*line);
+  }
+}
+
+void Session::handle_line(std::string_view raw_line) {
+  const std::string line = text::sanitize(raw_line);
+  const auto parsed = protocol::parse_client_line(line);
+  switch (parsed.kind) {
+    case protocol::ClientLine::Kind::empty:
+      return;
+    case protocol::ClientLine::Kind::command:
+      publish_batch();  // what was said before the command goes out before its effects
+      commands::dispatch(*this, parsed.command, parsed.argument);
+      return;
+    case protocol::ClientLine::Kind::chat:
+      announce();
+      spdlog::debug("{}: {}", name_, parsed.text);
+      reply(protocol::ack());
+      add_to_batch(protocol::relay(name_, parsed.text));
+      return;
+  }
+}
+
+// A public line waits for the rest of this read, so one read's lines go to
+// each recipient as one write.
+void Session::add_to_batch(std::string line) {
+  batch_.append(line);
+}
+
+// Anything else this session tells others goes after what it has batched.
+void Session::publish_batch() {
+  if (batch_.empty()) return;
+  // One shared buffer for the whole batch: one reference count and one
+  // write piece per recipient, however many lines it holds.
+  room_.publish(make_shared_line(std::exchange(batch_, {})), &connection_, owed_);
+}
+
+void Session::announce_departure() {
+  if (!announced_) return;
+  const std::size_t online = room_.size();
+  announce_presence(kick_reason_.empty() ? protocol::left(name_, online, departure_reason_)
+                                         : protocol::disconnected(name_, kick_reason_, online));
+}
+
+void Session::announce_presence(std::string notice) {
+  publish_batch();
+  room_.announce_presence(make_shared_line(std::move(notice)), &connection_, owed_);
+}
+
+Session::Step Session::write_due() {
+  switch (connection_.write_due()) {
+    case Connection::Health::open:
+      return Step::keep_going;
+    case Connection::Health::failed:
+      return Step::close;
+    case Connection::Health::overflowed:
+      note_overflow();
+      return Step::close;
+  }
+  return Step::close;
+}
+
+void Session::note_overflow() {
+  spdlog::warn("Disconnecting {}: send queue full (over {} bytes unread)", name_,
+               config_.sendq_bytes);
+  kick_reason_ = "not reading fast enough";
+  connection_.reset_on_close();
+}
+
+void Session::flush_before_close() {
+  connection_.start_closing();
+  // What others hold of this session's last lines must not wait for its linger.
+  owed_.settle_all();
+  // At shutdown every session shares one deadline, however late its thread ran.
+  const auto deadline = stop_requested_.load() ? stop_flush_until_.load()
+                                               : std::chrono::steady_clock::now() + config_.linger;
+  if (connection_.drain_and_half_close(deadline) == Connection::Health::overflowed) {
+    note_overflow();
+  }
+}
+
+void Session::reply(std::string line) {
+  connection_.queue_own_line(std::move(line));
+}
+
+void Session::publish(std::string line) {
+  add_to_batch(std::move(line));
+}
+
+void Session::announce() {
+  if (announced_) return;
+  announced_ = true;
+  announce_presence(protocol::joined(name_, room_.size()));
+}
+
+commands::CommandContext::Rename Session::rename(const std::string& name) {
+  if (!room_.rename(&connection_, name)) return Rename::taken;
+  const std::string old_name = std::exchange(name_, name);
+  if (old_name == name_) return Rename::unchanged;
+  if (announced_) {
+    publish_batch();
+    room_.broadcast(make_shared_line(protocol::renamed(old_name, name_)), &connection_, owed_);
+  } else {
+    announce();
+  }
+  return Rename::done;
+}
+
+bool Session::send_private(std::string_view recipient_name, std::string line) {
+  const auto recipient = room_.find(recipient_name);
+  if (!recipient) return false;
+  const auto shared = make_shared_line(std::move(line));
+  if (recipient->deliver(std::span(&shared, 1), &connection_) == Participant::Delivery::held_back) {
+    owed_.owe(recipient);
+  }
+  return true;
+}
+
+std::vector<protocol::OnlineEntry> Session::online() const {
+  return room_.online();
+}
+
+void Session::quit(std::string_view reason) {
+  departure_reason_ = reason;
+  quit_requested_ = true;
+}
+
+}  // namespace lochat

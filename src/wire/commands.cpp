@@ -1,0 +1,31 @@
+#include "lochat/wire/commands.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace lochat::commands {
+
+std::span<const CommandInfo> all() {
+  static constexpr std::array kCommands{
+      CommandInfo{"nick", "/nick NAME", "change your name", false},
+      CommandInfo{"who", "/who", "who is online, and for how long", false},
+      CommandInfo{"msg", "/msg NAME text", "a private message to NAME only", true},
+      CommandInfo{"me", "/me text", "an action, shown as \"* you text\"", true},
+      CommandInfo{"help", "/help", "list the commands", false},
+      CommandInfo{"quit", "/quit [reason]", "leave the chat", false},
+  };
+  return kCommands;
+}
+
+const CommandInfo* find(std::string_view name) {
+  const auto table = all();
+  const auto found = std::find_if(table.begin(), table.end(),
+                                  [name](const CommandInfo& known) { return known.name == name; });
+  return found == table.end() ? nullptr : &*found;
+}
+
+std::string help_line(const CommandInfo& command) {
+  return std::string(command.usage) + " - " + std::string(command.help);
+}
+
+}  // namespace lochat::commands

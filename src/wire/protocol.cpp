@@ -1,0 +1,187 @@
+#include "lochat/wire/protocol.hpp"
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+#include <string>
+
+namespace lochat::protocol {
+
+namespace {
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+std::string_view trim_leading_blanks(std::string_view text) {
+  while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);
+  return text;
+}
+
+std::string line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 1);
+  out.append(text);
+  out.push_back('\n');
+  return out;
+}
+
+std::string notice(std::string_view text) {
+  return line(std::string(kNoticePrefix).append(text));
+}
+
+}  // namespace
+
+std::string welcome() {
+  return line(kWelcome);
+}
+
+std::string ack() {
+  return line(kAck);
+}
+
+std::string relay(std::string_view sender, std::string_view text) {
+  std::string out;
+  out.reserve(kRelayPrefix.size() + sender.size() + 2 + text.size() + 1);
+  out.append(kRelayPrefix).append(sender).append(": ").append(text).push_back('\n');
+  return out;
+}
+
+std::string private_message(std::string_view sender, std::string_view text) {
+  return line(std::string(kPrivatePrefix).append(sender).append(": ").append(text));
+}
+
+std::string action(std::string_view sender, std::string_view text) {
+  return line(std::string(kActionPrefix).append(sender).append(" ").append(text));
+}
+
+std::string clock_time_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  std::array<char, 8> text{};
+  std::strftime(text.data(), text.size(), "%H:%M", &local);
+  return text.data();
+}
+
+std::string history(std::string_view clock_time, std::string_view original_line) {
+  if (original_line.ends_with('\n')) original_line.remove_suffix(1);
+  return line(std::string(kHistoryPrefix).append(clock_time).append(" ").append(original_line));
+}
+
+std::string joined(std::string_view name, std::size_t online) {
+  return notice(std::string(name) + std::string(kJoined) + std::to_string(online) + " online)");
+}
+
+std::string left(std::string_view name, std::size_t online, std::string_view reason) {
+  std::string text = std::string(name) + std::string(kLeft) + std::to_string(online) + " online)";
+  if (!reason.empty()) text.append(": ").append(reason);
+  return notice(text);
+}
+
+std::string disconnected(std::string_view name, std::string_view reason, std::size_t online) {
+  return notice(std::string(name) + std::string(kWasDisconnected) + std::string(reason) + " (" +
+                std::to_string(online) + " online)");
+}
+
+std::string renamed(std::string_view old_name, std::string_view new_name) {
+  return notice(std::string(old_name) + std::string(kRenamed) + std::string(new_name));
+}
+
+std::string you_are_now(std::string_view name) {
+  return notice(std::string(kYouAreNow) + std::string(name));
+}
+
+std::string goodbye(std::string_view reason) {
+  return notice("Goodbye (" + std::string(reason.empty() ? "Bye" : reason) + ")");
+}
+
+std::string shutting_down() {
+  return notice(kShutdownNotice);
+}
+
+std::string help(std::string_view help_line) {
+  return notice(help_line);
+}
+
+std::string online_list(const std::vector<OnlineEntry>& entries) {
+  std::string text = std::string(kOnline) + std::to_string(entries.size()) + "):";
+  const char* separator = " ";
+  const std::size_t listed = std::min(entries.size(), kMaxListed);
+  for (std::size_t i = 0; i < listed; ++i) {
+    text.append(separator).append(entries[i].name).append(" (");
+    text.append(short_duration(entries[i].connected)).append(")");
+    separator = ", ";
+  }
+  if (listed < entries.size()) {
+    text.append(" and ").append(std::to_string(entries.size() - listed)).append(" more");
+  }
+  return notice(text);
+}
+
+std::string short_duration(std::chrono::seconds duration) {
+  const auto total = duration.count();
+  if (total < 60) return std::to_string(total) + "s";
+  if (total < 3600) return std::to_string(total / 60) + "m";
+  return std::to_string(total / 3600) + "h " + std::to_string(total % 3600 / 60) + "m";
+}
+
+std::string error(std::string_view text) {
+  return line(std::string(kErrorPrefix).append(text));
+}
+
+std::string line_too_long(std::size_t max_line) {
+  return error(std::string(kLineTooLong) + std::to_string(max_line) + " bytes), not sent");
+}
+
+std::string unknown_command(std::string_view command) {
+  return error("unknown command /" + std::string(command) + " (try /help)");
+}
+
+std::string usage(std::string_view usage_text) {
+  return error(std::string(kUsage).append(usage_text));
+}
+
+std::string invalid_name(std::string_view name, std::string_view problem) {
+  return error(std::string(kInvalidName) + std::string(name) + "': " + std::string(problem));
+}
+
+std::string name_taken(std::string_view name) {
+  return error(std::string(kNameTaken) + std::string(name) + std::string(kNameTakenEnd));
+}
+
+std::string nobody_called(std::string_view name) {
+  return error(std::string(kNobodyCalled) + std::string(name) + " is online");
+}
+
+std::string disconnecting(std::string_view reason) {
+  return error("disconnected: " + std::string(reason));
+}
+
+ClientLine parse_client_line(std::string_view text) {
+  ClientLine parsed;
+  if (text.find_first_not_of(" \t") == std::string_view::npos) return parsed;
+  if (text.front() != kCommandPrefix) {
+    parsed.kind = ClientLine::Kind::chat;
+    parsed.text = text;
+    return parsed;
+  }
+  if (text.size() > 1 && text[1] == kCommandPrefix) {
+    parsed.kind = ClientLine::Kind::chat;
+    parsed.text = text.substr(1);
+    return parsed;
+  }
+  text.remove_prefix(1);
+  const auto name_end = text.find_first_of(" \t");
+  parsed.kind = ClientLine::Kind::command;
+  parsed.command = text.substr(0, name_end);
+  parsed.argument = name_end == std::string_view::npos ? std::string_view{}
+                                                       : trim_leading_blanks(text.substr(name_end));
+  return parsed;
+}
+
+std::string nick_request(std::string_view name) {
+  return std::string(1, kCommandPrefix) + "nick " + std::string(name);
+}
+
+}  // namespace lochat::protocol

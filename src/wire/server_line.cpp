@@ -1,0 +1,134 @@
+#include "lochat/wire/server_line.hpp"
+
+#include "lochat/wire/commands.hpp"
+#include "lochat/wire/protocol.hpp"
+
+namespace lochat::protocol {
+
+namespace {
+
+constexpr std::size_t kClockTimeLength = 5;  // "HH:MM"
+
+bool consume_prefix(std::string_view& text, std::string_view prefix) {
+  if (!text.starts_with(prefix)) return false;
+  text.remove_prefix(prefix.size());
+  return true;
+}
+
+// "<sender><separator><text>", the sender being everything before the first separator.
+bool split_sender(std::string_view rest, std::string_view separator, ServerLine& parsed) {
+  const auto end = rest.find(separator);
+  if (end == std::string_view::npos || end == 0) return false;
+  parsed.sender = rest.substr(0, end);
+  parsed.text = rest.substr(end + separator.size());
+  return true;
+}
+
+// "NAME<phrase>...": a name (no blank) followed by one of the notice phrases.
+bool name_then(std::string_view text, std::string_view phrase, std::string_view& name,
+               std::string_view& rest) {
+  const auto blank = text.find(' ');
+  if (blank == std::string_view::npos || blank == 0) return false;
+  rest = text.substr(blank);
+  if (!consume_prefix(rest, phrase)) return false;
+  name = text.substr(0, blank);
+  return true;
+}
+
+void classify_notice(ServerLine& parsed) {
+  std::string_view text = parsed.text;
+  std::string_view rest;
+  using Topic = ServerLine::Topic;
+  if (consume_prefix(text, kOnline)) {
+    const auto colon = text.find("): ");
+    parsed.topic = Topic::online;
+    parsed.detail = colon == std::string_view::npos ? std::string_view{} : text.substr(colon + 3);
+  } else if (consume_prefix(text, kYouAreNow)) {
+    parsed.topic = Topic::you_are_now;
+    parsed.subject = text;
+  } else if (name_then(text, kJoined, parsed.subject, rest)) {
+    parsed.topic = Topic::joined;
+  } else if (name_then(text, kLeft, parsed.subject, rest)) {
+    parsed.topic = Topic::left;
+  } else if (name_then(text, kWasDisconnected, parsed.subject, rest)) {
+    parsed.topic = Topic::disconnected;
+  } else if (name_then(text, kRenamed, parsed.subject, rest)) {
+    parsed.topic = Topic::renamed;
+    parsed.detail = rest;
+  }
+}
+
+void classify_error(ServerLine& parsed) {
+  std::string_view text = parsed.text;
+  using Topic = ServerLine::Topic;
+  if (consume_prefix(text, kNameTaken) && text.ends_with(kNameTakenEnd)) {
+    parsed.topic = Topic::name_taken;
+    parsed.subject = text.substr(0, text.size() - kNameTakenEnd.size());
+  } else if (text = parsed.text; consume_prefix(text, kInvalidName)) {
+    parsed.topic = Topic::invalid_name;
+    parsed.subject = text.substr(0, text.find("': "));
+  } else if (text.starts_with(kLineTooLong)) {
+    parsed.topic = Topic::line_too_long;
+  } else if (consume_prefix(text, kUsage)) {
+    parsed.topic = Topic::usage;
+    parsed.detail = text;
+  } else if (consume_prefix(text, kNobodyCalled)) {
+    parsed.topic = Topic::nobody_called;
+    parsed.subject = text.substr(0, text.find(' '));
+  }
+}
+
+ServerLine classify_live(std::string_view text) {
+  ServerLine parsed;
+  parsed.text = text;
+  std::string_view rest = text;
+  if (text == kWelcome) {
+    parsed.kind = ServerLine::Kind::welcome;
+  } else if (text == kAck) {
+    parsed.kind = ServerLine::Kind::ack;
+  } else if (consume_prefix(rest, kRelayPrefix)) {
+    if (split_sender(rest, ": ", parsed)) parsed.kind = ServerLine::Kind::relay;
+  } else if (consume_prefix(rest, kPrivatePrefix)) {
+    if (split_sender(rest, ": ", parsed)) parsed.kind = ServerLine::Kind::private_message;
+  } else if (consume_prefix(rest, kNoticePrefix)) {
+    parsed.kind = ServerLine::Kind::notice;
+    parsed.text = rest;
+    classify_notice(parsed);
+  } else if (consume_prefix(rest, kErrorPrefix)) {
+    parsed.kind = ServerLine::Kind::error;
+    parsed.text = rest;
+    classify_error(parsed);
+  } else if (consume_prefix(rest, kActionPrefix)) {
+    if (split_sender(rest, " ", parsed)) parsed.kind = ServerLine::Kind::action;
+  }
+  return parsed;
+}
+
+}  // namespace
+
+ServerLine classify(std::string_view line) {
+  if (std::string_view rest = line; consume_prefix(rest, kHistoryPrefix) &&
+                                    rest.size() > kClockTimeLength &&
+                                    rest[kClockTimeLength] == ' ') {
+    ServerLine inner = classify_live(rest.substr(kClockTimeLength + 1));
+    inner.replayed = true;
+    inner.clock_time = rest.substr(0, kClockTimeLength);
+    return inner;
+  }
+  return classify_live(line);
+}
+
+bool answers_instead_of_ack(const ServerLine& line) {
+  using Topic = ServerLine::Topic;
+  if (line.kind != ServerLine::Kind::error || line.replayed) return false;
+  if (line.topic == Topic::usage) {
+    // "usage: /msg NAME text": only an acknowledged command's usage stands for its ack.
+    std::string_view usage = line.detail;
+    if (!consume_prefix(usage, std::string_view(&kCommandPrefix, 1))) return false;
+    const auto* command = commands::find(usage.substr(0, usage.find(' ')));
+    return command != nullptr && command->acknowledged;
+  }
+  return line.topic == Topic::line_too_long || line.topic == Topic::nobody_called;
+}
+
+}  // namespace lochat::protocol

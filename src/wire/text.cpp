@@ -1,0 +1,147 @@
+#include "lochat/wire/text.hpp"
+
+#include <locale.h>
+#include <wctype.h>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace lochat::text {
+
+namespace {
+
+constexpr char32_t kReplacement = 0xFFFD;
+
+struct Decoded {
+  char32_t code_point = kReplacement;
+  std::size_t length = 1;  // bytes consumed; an invalid byte is consumed alone
+  bool valid = false;
+};
+
+bool is_printable_ascii(char byte) {
+  return byte >= ' ' && byte <= '~';
+}
+
+// Decodes one UTF-8 sequence, rejecting overlong forms, surrogates and values past U+10FFFF.
+Decoded decode(std::string_view bytes) {
+  const auto lead = static_cast<unsigned char>(bytes[0]);
+  if (lead < 0x80) return {lead, 1, true};
+  std::size_t length = 0;
+  char32_t minimum = 0;
+  char32_t value = 0;
+  if ((lead & 0xE0) == 0xC0) {
+    length = 2, minimum = 0x80, value = lead & 0x1F;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3, minimum = 0x800, value = lead & 0x0F;
+  } else if ((lead & 0xF8) == 0xF0) {
+    length = 4, minimum = 0x10000, value = lead & 0x07;
+  } else {
+    return {};
+  }
+  if (bytes.size() < length) return {};
+  for (std::size_t i = 1; i < length; ++i) {
+    const auto continuation = static_cast<unsigned char>(bytes[i]);
+    if ((continuation & 0xC0) != 0x80) return {};
+    value = (value << 6) | (continuation & 0x3F);
+  }
+  if (value < minimum || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) return {};
+  return {value, length, true};
+}
+
+void encode(char32_t code_point, std::string& out) {
+  if (code_point < 0x80) {
+    out.push_back(static_cast<char>(code_point));
+  } else if (code_point < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (code_point >> 6)));
+    out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
+  } else if (code_point < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (code_point >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (code_point >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
+  }
+}
+
+bool is_control(char32_t code_point) {
+  return (code_point < 0x20 && code_point != '\t') || code_point == 0x7F ||
+         (code_point >= 0x80 && code_point <= 0x9F);
+}
+
+// Unicode classification without touching the process-wide locale.
+locale_t unicode_locale() {
+  static const locale_t locale =
+      newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  return locale;
+}
+
+bool is_name_character(char32_t code_point) {
+  if (code_point < 0x80) {
+    const auto c = static_cast<char>(code_point);
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  }
+  const locale_t locale = unicode_locale();
+  return locale != nullptr && iswalpha_l(static_cast<wint_t>(code_point), locale) != 0;
+}
+
+char32_t fold(char32_t code_point) {
+  if (code_point < 0x80) {
+    return code_point >= 'A' && code_point <= 'Z' ? code_point + ('a' - 'A') : code_point;
+  }
+  const locale_t locale = unicode_locale();
+  if (locale == nullptr) return code_point;
+  return static_cast<char32_t>(towlower_l(static_cast<wint_t>(code_point), locale));
+}
+
+}  // namespace
+
+std::string sanitize(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  while (!bytes.empty()) {
+    // Printable ASCII, most of any chat line, passes as it is, a run at a time.
+    const auto plain = static_cast<std::size_t>(
+        std::find_if_not(bytes.begin(), bytes.end(), is_printable_ascii) - bytes.begin());
+    out.append(bytes.substr(0, plain));
+    bytes.remove_prefix(plain);
+    if (bytes.empty()) break;
+    const auto decoded = decode(bytes);
+    bytes.remove_prefix(decoded.length);
+    if (decoded.valid && is_control(decoded.code_point)) continue;
+    encode(decoded.code_point, out);
+  }
+  return out;
+}
+
+std::optional<std::string> name_problem(std::string_view name) {
+  if (name.empty()) return "a name needs at least one character";
+  std::size_t characters = 0;
+  while (!name.empty()) {
+    const auto decoded = decode(name);
+    if (!decoded.valid) return "a name must be valid UTF-8";
+    if (!is_name_character(decoded.code_point)) {
+      return "a name may only hold letters, digits, '_', '-' and '.'";
+    }
+    name.remove_prefix(decoded.length);
+    ++characters;
+  }
+  if (characters > kMaxNameLength) return "a name may be at most 32 characters long";
+  return std::nullopt;
+}
+
+std::string fold_name(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  while (!name.empty()) {
+    const auto decoded = decode(name);
+    name.remove_prefix(decoded.length);
+    encode(decoded.valid ? fold(decoded.code_point) : kReplacement, out);
+  }
+  return out;
+}
+
+}  // namespace lochat::text

@@ -1,0 +1,91 @@
+#include "lochat/net/discovery.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+
+namespace lochat::discovery {
+namespace {
+
+TEST(DiscoveryMessages, ReplyRoundTrips) {
+  const std::string wire = format_reply({"Office chat", "", 4444, 3});
+  EXPECT_EQ(wire, "LOCHAT-SERVER 1 port=4444 users=3 name=Office chat\n");
+  const auto parsed = parse_reply(wire);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->name, "Office chat");
+  EXPECT_EQ(parsed->port, 4444);
+  EXPECT_EQ(parsed->users, 3U);
+}
+
+TEST(DiscoveryMessages, MalformedRepliesAreRejected) {
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 2 port=4444 users=3 name=x"));
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 port=0 users=3 name=x"));
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 port=70000 users=3 name=x"));
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 port=44a users=3 name=x"));
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 users=3 port=4444 name=x"));
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 port=4444 users=3"));
+  EXPECT_FALSE(parse_reply(std::string(600, 'x')));
+}
+
+TEST(DiscoveryMessages, OnlyAVersionOneProbeIsAProbe) {
+  EXPECT_TRUE(is_probe("LOCHAT-DISCOVER 1"));
+  EXPECT_TRUE(is_probe("LOCHAT-DISCOVER 1\n"));
+  EXPECT_FALSE(is_probe("LOCHAT-DISCOVER 2"));
+  EXPECT_FALSE(is_probe("LOCHAT-DISCOVER 1 and more"));
+  EXPECT_FALSE(is_probe(""));
+}
+
+TEST(DiscoveryInterfaces, NeverListsLoopbackAndEveryEntryHasABroadcastAddress) {
+  for (const auto& interface : broadcast_interfaces()) {
+    EXPECT_NE(interface.name, "lo");
+    in_addr parsed{};
+    EXPECT_EQ(::inet_pton(AF_INET, interface.broadcast.c_str(), &parsed), 1) << interface.broadcast;
+    EXPECT_NE(interface.broadcast.rfind("127.", 0), 0U);
+  }
+}
+
+// Probes go to 127.0.0.1 here (unicast); broadcast is tested between network namespaces.
+class ResponderTest : public ::testing::Test {
+ protected:
+  std::optional<std::string> ask(std::string_view datagram) {
+    FileDescriptor socket(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_in target{};
+    target.sin_family = AF_INET;
+    target.sin_port = htons(responder_.port());
+    target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::sendto(socket.get(), datagram.data(), datagram.size(), 0,
+             reinterpret_cast<const sockaddr*>(&target), sizeof target);
+    set_io_timeouts(socket, std::chrono::milliseconds(300));
+    std::array<char, 600> buffer{};
+    const auto received = ::recv(socket.get(), buffer.data(), buffer.size(), 0);
+    if (received <= 0) return std::nullopt;
+    return std::string(buffer.data(), static_cast<std::size_t>(received));
+  }
+
+  Responder responder_{"127.0.0.1", 0, "test server", 4321, [] { return std::size_t{7}; }};
+};
+
+TEST_F(ResponderTest, AnswersAProbeWithNamePortAndUsers) {
+  EXPECT_EQ(ask("LOCHAT-DISCOVER 1\n"), "LOCHAT-SERVER 1 port=4321 users=7 name=test server\n");
+}
+
+TEST_F(ResponderTest, IgnoresMalformedAndOversizedProbes) {
+  EXPECT_EQ(ask("hello?"), std::nullopt);
+  EXPECT_EQ(ask(std::string(2000, 'L')), std::nullopt);
+  EXPECT_TRUE(ask("LOCHAT-DISCOVER 1"));
+}
+
+TEST_F(ResponderTest, RateLimitsReplies) {
+  int answered = 0;
+  for (int i = 0; i < 40; ++i) {
+    if (ask("LOCHAT-DISCOVER 1")) ++answered;
+  }
+  EXPECT_GE(answered, 20);
+  EXPECT_LT(answered, 40);
+}
+
+}  // namespace
+}  // namespace lochat::discovery

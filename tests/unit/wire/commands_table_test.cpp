@@ -1,0 +1,49 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "lochat/wire/commands.hpp"
+
+namespace lochat::commands {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+TEST(CommandsTable, FindsEachCommandByItsNameWithoutTheSlash) {
+  for (const auto& command : all()) {
+    ASSERT_NE(find(command.name), nullptr);
+    EXPECT_EQ(find(command.name)->usage, command.usage);
+    EXPECT_TRUE(command.usage.starts_with("/" + std::string(command.name))) << command.usage;
+  }
+  EXPECT_EQ(find("/nick"), nullptr);
+  EXPECT_EQ(find("dance"), nullptr);
+}
+
+TEST(CommandsTable, OnlyMsgAndMeAreAcknowledged) {
+  for (const auto& command : all()) {
+    EXPECT_EQ(command.acknowledged, command.name == "msg" || command.name == "me") << command.name;
+  }
+}
+
+TEST(CommandsTable, AHelpLineIsTheUsageThenWhatItDoes) {
+  EXPECT_EQ(help_line(*find("msg")), "/msg NAME text - a private message to NAME only");
+}
+
+TEST(CommandsTable, ProtocolDocumentListsEveryCommandWithItsUsage) {
+  const std::string protocol = read_file(std::string(LOCHAT_SOURCE_DIR) + "/docs/PROTOCOL.md");
+  ASSERT_FALSE(protocol.empty());
+  for (const auto& command : all()) {
+    EXPECT_NE(protocol.find("| `" + std::string(command.usage) + "` |"), std::string::npos)
+        << "docs/PROTOCOL.md has no row for " << command.usage;
+  }
+}
+
+}  // namespace
+}  // namespace lochat::commands

@@ -1,0 +1,93 @@
+#include "lochat/wire/server_line.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "lochat/wire/protocol.hpp"
+
+namespace lochat::protocol {
+namespace {
+
+using Topic = ServerLine::Topic;
+
+// What the server builds, without its "\n", as the client receives it.
+std::string received(std::string built) {
+  built.pop_back();
+  return built;
+}
+
+TEST(ServerLine, EveryPresenceNoticeIsReadBackWithItsName) {
+  const auto joined_line = received(joined("alice", 3));
+  EXPECT_EQ(classify(joined_line).topic, Topic::joined);
+  EXPECT_EQ(classify(joined_line).subject, "alice");
+  const auto left_line = received(left("bob", 2, "lunch: back at 2"));
+  EXPECT_EQ(classify(left_line).topic, Topic::left);
+  EXPECT_EQ(classify(left_line).subject, "bob");
+  const auto kicked = received(disconnected("carol", "flooding", 1));
+  EXPECT_EQ(classify(kicked).topic, Topic::disconnected);
+  EXPECT_EQ(classify(kicked).subject, "carol");
+  const auto rename_line = received(renamed("dave", "david"));
+  EXPECT_EQ(classify(rename_line).topic, Topic::renamed);
+  EXPECT_EQ(classify(rename_line).subject, "dave");
+  EXPECT_EQ(classify(rename_line).detail, "david");
+}
+
+TEST(ServerLine, OurOwnNameAndTheRosterAreReadBack) {
+  const auto mine = received(you_are_now("alice"));
+  EXPECT_EQ(classify(mine).topic, Topic::you_are_now);
+  EXPECT_EQ(classify(mine).subject, "alice");
+  const auto roster = received(online_list({{"alice", std::chrono::seconds(5)}}));
+  EXPECT_EQ(classify(roster).topic, Topic::online);
+  EXPECT_EQ(classify(roster).detail, "alice (5s)");
+}
+
+TEST(ServerLine, ErrorsAboutNamesAreReadBackWithTheName) {
+  const auto taken = received(name_taken("bob"));
+  EXPECT_EQ(classify(taken).kind, ServerLine::Kind::error);
+  EXPECT_EQ(classify(taken).topic, Topic::name_taken);
+  EXPECT_EQ(classify(taken).subject, "bob");
+  const auto invalid = received(invalid_name("b!ob", "only letters, digits and _-."));
+  EXPECT_EQ(classify(invalid).topic, Topic::invalid_name);
+  EXPECT_EQ(classify(invalid).subject, "b!ob");
+  EXPECT_EQ(classify(received(nobody_called("zed"))).subject, "zed");
+}
+
+TEST(ServerLine, OnlyErrorsThatAnswerAnAcknowledgedLineStandForItsAck) {
+  EXPECT_TRUE(answers_instead_of_ack(classify(received(line_too_long(4096)))));
+  EXPECT_TRUE(answers_instead_of_ack(classify(received(usage("/msg NAME text")))));
+  EXPECT_TRUE(answers_instead_of_ack(classify(received(usage("/me text")))));
+  EXPECT_TRUE(answers_instead_of_ack(classify(received(nobody_called("zed")))));
+  EXPECT_FALSE(answers_instead_of_ack(classify(received(usage("/nick NAME")))));
+  EXPECT_FALSE(answers_instead_of_ack(classify(received(name_taken("bob")))));
+  EXPECT_FALSE(answers_instead_of_ack(classify(received(unknown_command("x")))));
+  EXPECT_FALSE(answers_instead_of_ack(classify("Error: disconnected: flooding")));
+}
+
+TEST(ServerLine, PeerTextThatLooksLikeANoticeStaysPeerText) {
+  const auto wire = received(relay("mallory", "*** alice left (1 online)"));
+  const auto relayed = classify(wire);
+  EXPECT_EQ(relayed.kind, ServerLine::Kind::relay);
+  EXPECT_EQ(relayed.topic, Topic::none);
+  EXPECT_EQ(relayed.sender, "mallory");
+}
+
+TEST(ServerLine, AReplayedLineIsClassifiedAsTheLineInside) {
+  const auto wire = received(history("09:15", relay("bob", "old news")));
+  const auto replayed = classify(wire);
+  EXPECT_TRUE(replayed.replayed);
+  EXPECT_EQ(replayed.clock_time, "09:15");
+  EXPECT_EQ(replayed.kind, ServerLine::Kind::relay);
+  EXPECT_EQ(replayed.text, "old news");
+}
+
+TEST(ServerLine, ANoticeOfNoKnownTopicIsStillANotice) {
+  const auto wire = received(shutting_down());
+  const auto shutdown = classify(wire);
+  EXPECT_EQ(shutdown.kind, ServerLine::Kind::notice);
+  EXPECT_EQ(shutdown.topic, Topic::none);
+  EXPECT_EQ(shutdown.text, kShutdownNotice);
+}
+
+}  // namespace
+}  // namespace lochat::protocol

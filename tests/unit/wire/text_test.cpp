@@ -1,0 +1,67 @@
+#include "lochat/wire/text.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace lochat::text {
+namespace {
+
+const std::string kReplacement = "\xEF\xBF\xBD";
+
+TEST(Sanitize, PrintableUtf8PassesUnchanged) {
+  EXPECT_EQ(sanitize("héllo wörld\tこんにちは 🎉"), "héllo wörld\tこんにちは 🎉");
+}
+
+TEST(Sanitize, InvalidBytesBecomeReplacementCharacters) {
+  EXPECT_EQ(sanitize("a\xFF"
+                     "b"),
+            "a" + kReplacement + "b");
+  EXPECT_EQ(sanitize("\xC3"), kReplacement);                     // truncated sequence
+  EXPECT_EQ(sanitize("\xC0\xAF"), kReplacement + kReplacement);  // overlong '/'
+  EXPECT_EQ(sanitize("\xED\xA0\x80"), kReplacement + kReplacement + kReplacement);  // surrogate
+  EXPECT_EQ(sanitize("\xF4\x90\x80\x80"),                                           // past U+10FFFF
+            kReplacement + kReplacement + kReplacement + kReplacement);
+}
+
+TEST(Sanitize, ControlCharactersAndEscapeSequencesAreDefused) {
+  EXPECT_EQ(sanitize("\x1b[2J\x1b]0;pwned\x07ok"), "[2J]0;pwnedok");
+  EXPECT_EQ(sanitize(std::string("nul\0byte\r\x7f", 10)), "nulbyte");
+  EXPECT_EQ(sanitize("c1\xC2\x9B"
+                     "31m"),
+            "c131m");
+}
+
+TEST(Names, AcceptsLettersDigitsAndFewSymbolsInAnyScript) {
+  EXPECT_EQ(name_problem("alice"), std::nullopt);
+  EXPECT_EQ(name_problem("Bob_2-x.y"), std::nullopt);
+  EXPECT_EQ(name_problem("Zoë"), std::nullopt);
+  EXPECT_EQ(name_problem("Дмитрий"), std::nullopt);
+  EXPECT_EQ(name_problem(std::string(32, 'a')), std::nullopt);
+}
+
+TEST(Names, RejectsEmptyLongAndOddCharacters) {
+  EXPECT_NE(name_problem(""), std::nullopt);
+  EXPECT_NE(name_problem(std::string(33, 'a')), std::nullopt);
+  EXPECT_NE(name_problem("two words"), std::nullopt);
+  EXPECT_NE(name_problem("colon:"), std::nullopt);
+  EXPECT_NE(name_problem("star*"), std::nullopt);
+  EXPECT_NE(name_problem("bad\xFF"), std::nullopt);
+  EXPECT_NE(name_problem("🎉"), std::nullopt);
+}
+
+TEST(Names, ThirtyTwoCharactersMeansCharactersNotBytes) {
+  std::string thirty_two_letters;
+  for (int i = 0; i < 32; ++i) thirty_two_letters += "é";
+  EXPECT_EQ(name_problem(thirty_two_letters), std::nullopt);
+  EXPECT_NE(name_problem(thirty_two_letters + "é"), std::nullopt);
+}
+
+TEST(Names, FoldingIgnoresCase) {
+  EXPECT_EQ(fold_name("Alice"), fold_name("aLICE"));
+  EXPECT_EQ(fold_name("ZOË"), fold_name("zoë"));
+  EXPECT_NE(fold_name("alice"), fold_name("alicf"));
+}
+
+}  // namespace
+}  // namespace lochat::text
