@@ -6,25 +6,7 @@
 
 namespace lochat::view {
 
-namespace {
-
 using protocol::ServerLine;
-
-// The name before " (" in a "/who" entry such as "alice (5m)".
-std::string_view name_of_entry(std::string_view entry) {
-  return entry.substr(0, entry.rfind(" ("));
-}
-
-void replace_all_names(std::set<std::string>& names, std::string_view list) {
-  names.clear();
-  while (!list.empty()) {
-    const auto comma = list.find(", ");
-    names.emplace(name_of_entry(list.substr(0, comma)));
-    list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 2);
-  }
-}
-
-}  // namespace
 
 void Roster::observe(std::string_view server_line) {
   const ServerLine line = protocol::classify(server_line);
@@ -42,7 +24,9 @@ void Roster::observe(std::string_view server_line) {
   }
   switch (line.topic) {
     case ServerLine::Topic::online:
-      if (!line.detail.empty()) replace_all_names(names_, line.detail);
+      if (line.detail.empty()) return;
+      names_.clear();
+      for (const auto name : protocol::names_in_online_list(line.detail)) names_.emplace(name);
       return;
     case ServerLine::Topic::joined:
       names_.emplace(line.subject);

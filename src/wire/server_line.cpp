@@ -118,6 +118,17 @@ ServerLine classify(std::string_view line) {
   return classify_live(line);
 }
 
+std::vector<std::string_view> names_in_online_list(std::string_view detail) {
+  std::vector<std::string_view> names;
+  while (!detail.empty()) {
+    const auto comma = detail.find(", ");
+    const auto entry = detail.substr(0, comma);
+    names.push_back(entry.substr(0, entry.rfind(" (")));  // "alice (5m)" -> "alice"
+    detail.remove_prefix(comma == std::string_view::npos ? detail.size() : comma + 2);
+  }
+  return names;
+}
+
 bool answers_instead_of_ack(const ServerLine& line) {
   using Topic = ServerLine::Topic;
   if (line.kind != ServerLine::Kind::error || line.replayed) return false;

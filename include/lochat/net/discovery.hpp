@@ -14,6 +14,9 @@
 #include "lochat/net/socket.hpp"
 #include "lochat/net/token_bucket.hpp"
 
+// Threads: discover() blocks its caller for the wait it is given; a Responder
+// answers on a thread of its own, stopped and joined by its destructor; the
+// pure functions (format_reply, parse_reply, is_probe) may run anywhere.
 // LAN discovery over UDP, as docs/PROTOCOL.md describes it: a client
 // broadcasts a probe, every server answers it with its name, TCP port and
 // number of users.

@@ -7,6 +7,10 @@
 #include <string>
 #include <string_view>
 
+// Sockets as LoChat uses them: owned descriptors, TCP listen and connect,
+// the socket options of a server thread per client, and reads and writes
+// that never raise SIGPIPE. Free functions on one descriptor; any thread may
+// call them on a socket it owns. No locks.
 namespace lochat {
 
 // A network failure worded for a person: one line, naming host, port and reason.

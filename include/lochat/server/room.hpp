@@ -15,6 +15,8 @@
 #include "lochat/wire/protocol.hpp"
 #include "lochat/wire/shared_line.hpp"
 
+// The chat room of the server: members, fan-out, history and presence
+// notices, shared by every session thread (see Room below for its locks).
 namespace lochat {
 
 struct RoomConfig {

@@ -17,6 +17,8 @@
 #include "lochat/server/room.hpp"
 #include "lochat/server/session.hpp"
 
+// The server: its configuration, the listening socket, the accept loop and
+// the session threads it starts and joins (see Server below for threads and locks).
 namespace lochat {
 
 struct ServerConfig {

@@ -18,6 +18,8 @@
 #include "lochat/server/room.hpp"
 #include "lochat/wire/framing.hpp"
 
+// One client's session: the thread that reads its lines and acts on them, and
+// the limits it applies (SessionConfig). See Session below for who calls what.
 namespace lochat {
 
 struct SessionConfig {

@@ -5,6 +5,9 @@
 #include <string>
 #include <string_view>
 
+// Framing: where one line of the byte stream ends. Used by the server's
+// sessions, the client's receive thread and the bench, each with its own
+// LineFramer (not thread-safe); no locks.
 namespace lochat {
 
 inline constexpr std::size_t kDefaultMaxLine = 4096;

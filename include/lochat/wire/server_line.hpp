@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 // The client's one classifier of server lines: every line `lochat` receives
 // goes through classify() once, and nothing else in the client looks at a
@@ -36,6 +37,9 @@ struct ServerLine {
 
 // `line` without its "\n".
 ServerLine classify(std::string_view line);
+
+// The names in an online list's detail ("alice (5m), bob (12s)"), in order.
+std::vector<std::string_view> names_in_online_list(std::string_view detail);
 
 // True for an error that the server sends instead of "Message Received" for
 // the line it answers, so the client stops waiting for that line's confirmation.

@@ -5,7 +5,8 @@
 #include <string>
 #include <string_view>
 
-// Text rules shared by server and client: what may reach a terminal, and what is a name.
+// Text rules shared by server and client: what may reach a terminal, and
+// what is a name. Pure functions: any thread may call them.
 namespace lochat::text {
 
 // Valid, printable UTF-8: each invalid byte becomes U+FFFD, and control
