@@ -70,6 +70,22 @@ std::chrono::milliseconds to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<long>(seconds * 1000));
 }
 
+// One line on the terminal, rewritten in place, and wiped when the run ends.
+void show_progress(const lochat::bench::BenchProgress& progress) {
+  if (progress.finished) {
+    std::fputs("\r\033[K", stderr);
+    return;
+  }
+  const double elapsed = std::chrono::duration<double>(progress.elapsed).count();
+  std::fprintf(stderr, "\rlochat-bench: %llu/%llu deliveries (%.0f%%), %.0f/s, %.1f s\033[K",
+               static_cast<unsigned long long>(progress.delivered),
+               static_cast<unsigned long long>(progress.expected),
+               100.0 * static_cast<double>(progress.delivered) /
+                   static_cast<double>(progress.expected),
+               static_cast<double>(progress.delivered) / elapsed, elapsed);
+  std::fflush(stderr);
+}
+
 void apply(const RawFlags& raw, lochat::bench::BenchConfig& config) {
   config.greeting_timeout = to_ms(raw.greeting_timeout_s);
   config.stall_timeout = to_ms(raw.stall_timeout_s);
@@ -77,7 +93,7 @@ void apply(const RawFlags& raw, lochat::bench::BenchConfig& config) {
   config.hold = to_ms(raw.hold_s);
   config.expect_greeting = !raw.no_greeting;
   if (raw.server_pid > 0) config.server_pid = raw.server_pid;
-  config.progress = ::isatty(STDERR_FILENO) != 0;
+  if (::isatty(STDERR_FILENO) != 0) config.on_progress = show_progress;
 }
 
 // Prints the report; the exit code is 0 only if the run passed.

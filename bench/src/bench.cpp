@@ -187,23 +187,19 @@ class MessageRun {
       window_moved_ = false;
       show_progress(Clock::now());
     }
-    if (progress_shown_) std::fputs("\r\033[K", stderr);
+    if (progress_shown_) config_.on_progress({.finished = true});
   }
 
   void show_progress(Clock::time_point now) {
-    if (!config_.progress || now - start_ < kQuietProgressFor ||
+    if (!config_.on_progress || now - start_ < kQuietProgressFor ||
         now - last_progress_ < kProgressEvery) {
       return;
     }
     last_progress_ = now;
     progress_shown_ = true;
-    const auto delivered = checker_.counts().delivered;
-    const auto expected = checker_.expected_total();
-    fmt::print(stderr, "\rlochat-bench: {}/{} deliveries ({:.0f}%), {:.0f}/s, {:.1f} s\033[K",
-               delivered, expected,
-               100.0 * static_cast<double>(delivered) / static_cast<double>(expected),
-               static_cast<double>(delivered) / seconds(now - start_), seconds(now - start_));
-    std::fflush(stderr);
+    config_.on_progress({.delivered = checker_.counts().delivered,
+                         .expected = checker_.expected_total(),
+                         .elapsed = now - start_});
   }
 
   void fill(BenchReport& report) {

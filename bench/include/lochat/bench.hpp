@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -17,6 +18,14 @@
 // server (lochat-server, `ncat --chat`, ...): many clients send numbered,
 // timestamped lines and every delivery to every peer is checked.
 namespace lochat::bench {
+
+// How far a long run has come, for a progress line.
+struct BenchProgress {
+  std::uint64_t delivered = 0;
+  std::uint64_t expected = 0;
+  std::chrono::nanoseconds elapsed{0};
+  bool finished = false;
+};
 
 struct BenchConfig {
   std::string host = "127.0.0.1";
@@ -34,8 +43,11 @@ struct BenchConfig {
   std::optional<pid_t> server_pid;                // to read the server's CPU time and memory
   std::size_t connect_only = 0;                   // > 0: only open this many connections
   std::chrono::milliseconds hold{0};              // connect-only: keep them open this long
-  bool progress = false;                          // a progress line on stderr for long runs
+  // Called from the receiving thread every second or so of a long run, and
+  // once more with `finished` set if it was called at all; empty = never.
+  std::function<void(const BenchProgress&)> on_progress;
 };
+
 
 inline constexpr std::size_t kMinMessageSize = 64;      // room for the token's fields
 inline constexpr std::size_t kMaxConnections = 100000;  // for --connect-only
