@@ -86,6 +86,7 @@ int run_console(const ClientConfig& config) {
   while (true) {
     const auto ending = converse(config, name);
     if (ending == Ending::user_quit) return 0;
+    if (ending == Ending::lines_unconfirmed) return 1;
     // Without --reconnect, or when the very first attempt fails, the user hears why and we stop.
     if (!config.reconnect || (!ending && !ever_connected)) {
       if (ending) say_server_closed();

@@ -26,6 +26,7 @@
 // everything else here runs on the input thread.
 namespace lochat::front_end {
 
+// After the user is done: how long to wait for the server's next confirmation.
 inline constexpr std::chrono::seconds kDrainAfterInputEnds{3};
 inline constexpr std::chrono::seconds kWaitForName{2};
 inline constexpr std::size_t kMaxInputLine = 64 * 1024;
@@ -91,7 +92,8 @@ class Mailbox {
 std::pair<bool, bool> wait_for_activity(bool watch_input, int mailbox_fd, int timeout_ms);
 
 // How one connection ended.
-enum class Ending { user_quit, server_closed };
+// lines_unconfirmed: input ended, and the server did not confirm every line we sent.
+enum class Ending { user_quit, server_closed, lines_unconfirmed };
 
 // Set by SIGINT, SIGTERM and SIGHUP on a terminal: quit as :q does.
 extern volatile std::sig_atomic_t interrupted;

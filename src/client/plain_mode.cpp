@@ -3,7 +3,10 @@
 #include <cstdio>
 
 #include "front_end.hpp"
+#include "lochat/wire/commands.hpp"
 #include "lochat/wire/framing.hpp"
+#include "lochat/wire/protocol.hpp"
+#include "lochat/wire/server_line.hpp"
 #include "lochat/wire/text.hpp"
 
 namespace lochat::front_end {
@@ -23,16 +26,21 @@ class PlainMode {
       const auto now = std::chrono::steady_clock::now();
       // Lines typed ahead wait until our name is settled, so they go out under it.
       const bool name_pending = names_ && !names_->settled() && now < name_deadline;
-      const int timeout = input_open_ ? (name_pending ? 50 : -1) : millis_until(drain_deadline_);
+      const int timeout = input_open_ ? (name_pending ? 50 : -1) : millis_until(give_up_at_);
       const auto [input_ready, mail_ready] =
           wait_for_activity(input_open_ && !name_pending, mailbox_.fd(), timeout);
       if (mail_ready) print_mail();
       if (const auto by_server = mailbox_.closed_by_server()) {
-        return *by_server && input_open_ ? Ending::server_closed : Ending::user_quit;
+        if (*by_server && input_open_) return Ending::server_closed;
+        return report_unconfirmed();
       }
       if (input_ready && read_input() == Outcome::quit) return Ending::user_quit;
-      if (!input_open_ && std::chrono::steady_clock::now() >= drain_deadline_) {
-        return Ending::user_quit;
+      // Once input has ended, wait while the server confirms what we sent (a
+      // long paste comes through flood control at its pace), and give up only
+      // when confirmations stop coming.
+      if (!input_open_ &&
+          (awaiting_acks_ == 0 || std::chrono::steady_clock::now() >= give_up_at_)) {
+        return report_unconfirmed();
       }
     }
   }
@@ -48,11 +56,31 @@ class PlainMode {
     return left.count() > 0 ? static_cast<int>(left.count()) : 0;
   }
 
+  // Lines we sent that the server did not confirm, said in one line; an
+  // acknowledging server that left some unconfirmed makes the exit code 1.
+  Ending report_unconfirmed() const {
+    if (awaiting_acks_ == 0 || !server_acknowledges_) return Ending::user_quit;
+    std::fprintf(stderr, "lochat: %zu of %zu lines were not confirmed by the server\n",
+                 awaiting_acks_, sent_for_ack_);
+    return Ending::lines_unconfirmed;
+  }
+
+  void note_confirmations(std::string_view line) {
+    const auto classified = protocol::classify(line);
+    if (classified.kind == protocol::ServerLine::Kind::welcome) server_acknowledges_ = true;
+    const bool confirms = classified.kind == protocol::ServerLine::Kind::ack ||
+                          protocol::answers_instead_of_ack(classified);
+    if (!confirms || awaiting_acks_ == 0) return;
+    --awaiting_acks_;
+    give_up_at_ = std::chrono::steady_clock::now() + kDrainAfterInputEnds;
+  }
+
   void print_mail() {
     for (const auto& line : mailbox_.take()) {
       if (names_) {
         if (const auto retry = names_->observe(line)) client_.send_line(*retry);
       }
+      note_confirmations(line);
       std::printf("%s\n", text::sanitize(line).c_str());
     }
     std::fflush(stdout);
@@ -68,7 +96,10 @@ class PlainMode {
         quit = true;
         return;
       }
-      client_.send_line(line);
+      if (client_.send_line(line) && commands::expects_ack(line)) {
+        ++awaiting_acks_;
+        ++sent_for_ack_;
+      }
     };
     const auto too_long = [] { std::fputs("lochat: input line too long, not sent\n", stderr); };
     if (got > 0) {
@@ -78,7 +109,7 @@ class PlainMode {
       // Half-close: the server still answers what we sent, then closes.
       client_.finish_sending();
       input_open_ = false;
-      drain_deadline_ = std::chrono::steady_clock::now() + kDrainAfterInputEnds;
+      give_up_at_ = std::chrono::steady_clock::now() + kDrainAfterInputEnds;
     }
     if (quit) client_.close();
     return quit ? Outcome::quit : Outcome::go_on;
@@ -89,7 +120,11 @@ class PlainMode {
   std::optional<view::NameNegotiation> names_;
   LineFramer framer_;
   bool input_open_ = true;
-  std::chrono::steady_clock::time_point drain_deadline_{};
+  // Input has ended: we give up waiting for confirmations this long after the last one.
+  std::chrono::steady_clock::time_point give_up_at_{};
+  std::size_t awaiting_acks_ = 0;  // sent lines the server has not confirmed yet
+  std::size_t sent_for_ack_ = 0;
+  bool server_acknowledges_ = false;  // it greeted as lochat-server does
 };
 
 }  // namespace

@@ -68,13 +68,19 @@ class TerminalMode {
   void await_last_acknowledgements() {
     if (awaiting_ack_.empty()) return;
     client_.finish_sending();
-    const auto deadline = std::chrono::steady_clock::now() + kDrainAfterInputEnds;
+    // A long paste comes through flood control at its pace: wait while
+    // confirmations keep coming, and give up only when they stop.
+    auto deadline = std::chrono::steady_clock::now() + kDrainAfterInputEnds;
     while (!awaiting_ack_.empty() && !mailbox_.closed_by_server()) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;
+      const std::size_t waiting = awaiting_ack_.size();
       if (wait_for_activity(false, mailbox_.fd(), static_cast<int>(left.count())).second) {
         show_mail();
+      }
+      if (awaiting_ack_.size() < waiting) {
+        deadline = std::chrono::steady_clock::now() + kDrainAfterInputEnds;
       }
     }
     report_unconfirmed();
@@ -147,12 +153,7 @@ class TerminalMode {
     add_history(line.c_str());
     erase_echo(line);
     if (!client_.send_line(line)) return;
-    const auto parsed = protocol::parse_client_line(line);
-    const auto* command = parsed.kind == protocol::ClientLine::Kind::command
-                              ? commands::find(parsed.command)
-                              : nullptr;
-    const bool acknowledged = parsed.kind == protocol::ClientLine::Kind::chat ||
-                              (command != nullptr && command->acknowledged);
+    const bool acknowledged = commands::expects_ack(line);
     if (acknowledged) {
       awaiting_ack_.push_back(std::move(line));
     } else {

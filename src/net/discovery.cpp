@@ -14,6 +14,8 @@
 #include <set>
 #include <utility>
 
+#include "lochat/wire/text.hpp"
+
 namespace lochat::discovery {
 
 namespace {
@@ -104,7 +106,8 @@ std::optional<ServerInfo> parse_reply(std::string_view datagram) {
   if (!port_number || *port_number == 0 || !user_count) return std::nullopt;
   info.port = *port_number;
   info.users = *user_count;
-  info.name = std::string(rest.substr(5, kMaxNameLength));
+  // Any host on the LAN can answer a probe: its name reaches a terminal only cleaned.
+  info.name = text::sanitize(rest.substr(5, kMaxNameLength));
   return info;
 }
 

@@ -29,4 +29,8 @@ std::chrono::milliseconds TokenBucket::wait_for_token(Clock::time_point now) con
   return std::chrono::milliseconds(static_cast<long>(std::ceil(missing / rate_ * 1000.0)));
 }
 
+bool TokenBucket::full(Clock::time_point now) const {
+  return rate_ <= 0 || tokens_at(now) >= burst_;
+}
+
 }  // namespace lochat

@@ -62,9 +62,11 @@ void Connection::flush_held() {
 }
 
 void Connection::queue_own_line(SharedLine line) {
-  // Lines for the client alone are never dropped: their volume is bounded by
-  // what the client itself sends and reads.
-  queue_.push_unbounded(std::move(line));
+  // These count against the limit like everything else: a client that sends
+  // and never reads its answers fills its own queue and is disconnected.
+  if (queue_.push_all(std::span(&line, 1)) == OutboundQueue::PushResult::overflow) {
+    owner_wake_.notify();
+  }
 }
 
 void Connection::queue_own_line(std::string line) {

@@ -6,11 +6,20 @@
 namespace lochat {
 
 FloodGate::FloodGate(double rate, std::size_t burst, std::size_t max_delayed_lines,
-                     Clock::time_point now)
-    : bucket_(rate, static_cast<double>(burst), now), max_delayed_lines_(max_delayed_lines) {}
+                     Clock::time_point now, std::shared_ptr<AddressBudget> address)
+    : bucket_(rate, static_cast<double>(burst), now),
+      address_(std::move(address)),
+      max_delayed_lines_(max_delayed_lines) {}
+
+// A token from this connection's bucket and one from its address's, or neither.
+bool FloodGate::take_token(Clock::time_point now) {
+  if (bucket_.wait_for_token(now).count() > 0) return false;
+  if (address_ && !address_->try_take_line(now)) return false;
+  return bucket_.try_take(now);
+}
 
 FloodGate::Verdict FloodGate::offer(std::string_view line, Clock::time_point now) {
-  if (delayed_.empty() && bucket_.try_take(now)) return Verdict::pass;
+  if (delayed_.empty() && take_token(now)) return Verdict::pass;
   delayed_.emplace_back(line);
   delayed_bytes_ += line.size();
   const bool flooding = delayed_.size() > max_delayed_lines_ || delayed_bytes_ > kMaxDelayedBytes;
@@ -18,7 +27,7 @@ FloodGate::Verdict FloodGate::offer(std::string_view line, Clock::time_point now
 }
 
 std::optional<std::string> FloodGate::next_due(Clock::time_point now) {
-  if (delayed_.empty() || !bucket_.try_take(now)) return std::nullopt;
+  if (delayed_.empty() || !take_token(now)) return std::nullopt;
   std::string line = std::move(delayed_.front());
   delayed_.pop_front();
   delayed_bytes_ -= line.size();
@@ -28,7 +37,9 @@ std::optional<std::string> FloodGate::next_due(Clock::time_point now) {
 std::optional<std::chrono::milliseconds> FloodGate::wait_for_next(Clock::time_point now) const {
   if (delayed_.empty()) return std::nullopt;
   // At least 1 ms: a wait of zero would spin until the token's arithmetic catches up.
-  return std::max(bucket_.wait_for_token(now), std::chrono::milliseconds(1));
+  auto wait = bucket_.wait_for_token(now);
+  if (address_) wait = std::max(wait, address_->wait_for_line(now));
+  return std::max(wait, std::chrono::milliseconds(1));
 }
 
 void FloodGate::clear() {

@@ -21,14 +21,6 @@ OutboundQueue::PushResult OutboundQueue::push_all(std::span<const SharedLine> li
   return was_idle ? PushResult::queued_was_idle : PushResult::queued;
 }
 
-OutboundQueue::PushResult OutboundQueue::push_unbounded(SharedLine line) {
-  std::lock_guard lock(mutex_);
-  const bool was_idle = lines_.empty();
-  bytes_ += line->size();
-  lines_.push_back(std::move(line));
-  return was_idle ? PushResult::queued_was_idle : PushResult::queued;
-}
-
 void OutboundQueue::take_all(std::vector<SharedLine>& out) {
   std::lock_guard lock(mutex_);
   if (out.empty()) {

@@ -79,16 +79,18 @@ std::shared_ptr<Participant> Room::find(std::string_view name) const {
   return found == members->end() ? nullptr : found->participant;
 }
 
-std::vector<protocol::OnlineEntry> Room::online() const {
+protocol::OnlineList Room::online() const {
   const auto members = snapshot();
   const auto now = std::chrono::steady_clock::now();
-  std::vector<protocol::OnlineEntry> entries;
-  entries.reserve(members->size());
-  for (const auto& member : *members) {
-    entries.push_back(
+  protocol::OnlineList online{{}, members->size()};
+  const std::size_t listed = std::min(members->size(), protocol::kMaxListed);
+  online.listed.reserve(listed);
+  for (std::size_t i = 0; i < listed; ++i) {
+    const auto& member = (*members)[i];
+    online.listed.push_back(
         {member.name, std::chrono::duration_cast<std::chrono::seconds>(now - member.joined)});
   }
-  return entries;
+  return online;
 }
 
 std::size_t Room::size() const {

@@ -1,5 +1,6 @@
 #include "lochat/server/server.hpp"
 
+#include <malloc.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -23,13 +24,17 @@ constexpr int kListenBacklog = 1024;
 // After EMFILE/ENFILE the listener is left alone this long, instead of spinning on it.
 constexpr std::chrono::milliseconds kAcceptBackoff{100};
 constexpr std::chrono::milliseconds kAcceptLoopTimeout{1000};
+// How often, at most, memory that departed clients freed is handed back to
+// the system (malloc_trim walks every arena, so not at every departure).
+constexpr std::chrono::seconds kTrimEvery{1};
 
 }  // namespace
 
 Server::Server(ServerConfig config)
     : config_(std::move(config)),
       listener_(listen_tcp(config_.host, config_.port, kListenBacklog)),
-      room_(config_.room) {
+      room_(config_.room),
+      address_limits_(config_.session.rate, config_.session.burst) {
   set_nonblocking(listener_);
   port_ = local_port(listener_);
   // Started here rather than in run(), so a constructed server holds all its
@@ -98,6 +103,8 @@ void Server::accept_pending() {
     FileDescriptor socket(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (socket.valid()) {
       auto peer = peer_endpoint(socket);
+      // Reset before we took it: nobody is there to serve, greet or log.
+      if (peer.address.empty()) continue;
       if (const auto reason = refusal_reason(peer.address); !reason.empty()) {
         refuse(std::move(socket), reason);
       } else {
@@ -141,8 +148,9 @@ void Server::refuse(FileDescriptor socket, const std::string& reason) {
 
 void Server::start_session(FileDescriptor socket, Endpoint peer) {
   const std::string address = peer.address;
-  auto session = std::make_shared<Session>(std::move(socket), std::move(peer), room_,
-                                           config_.session, [this] { wake_.notify(); });
+  auto session =
+      std::make_shared<Session>(std::move(socket), std::move(peer), room_, config_.session,
+                                address_limits_.budget_for(address), [this] { wake_.notify(); });
   std::lock_guard lock(sessions_mutex_);
   try {
     sessions_.push_back(Running{session, std::thread([session] { session->run(); })});
@@ -169,6 +177,13 @@ void Server::reap_finished() {
     }
   }
   for (auto& running : done) running.thread.join();
+  if (done.empty()) return;
+  // glibc keeps freed memory in its arenas: without this, what a client's
+  // queue once held stays in the server's RSS after it has gone.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_trim_ < kTrimEvery) return;
+  last_trim_ = now;
+  ::malloc_trim(0);
 }
 
 void Server::stop_all_sessions() {

@@ -25,6 +25,16 @@ constexpr int kReadsPerWake = 4;
 // join is announced nothing needs a periodic look: an idle client's thread
 // then sleeps this long, which keeps a server of idle clients idle.
 constexpr std::chrono::milliseconds kQuietWait{5000};
+// Stands in the flood gate for a line that was too long to keep: a framed line
+// never holds "\n", so no client line can look like it. It goes through flood
+// control like any line, so a stream of overlong lines is paced, and its
+// error replies with it.
+constexpr std::string_view kOverlongLine = "\n";
+// The original LoChat client sends each message without a newline, at least
+// 0.5 s apart. From a client that has never sent a newline, bytes followed by
+// this much silence are one message; a line that TCP splits into segments
+// arrives well within it. Clients that end lines with "\n" never wait on it.
+constexpr std::chrono::milliseconds kUnterminatedPause{300};
 
 std::chrono::nanoseconds until(std::chrono::steady_clock::time_point deadline,
                                std::chrono::steady_clock::time_point now) {
@@ -34,7 +44,7 @@ std::chrono::nanoseconds until(std::chrono::steady_clock::time_point deadline,
 }  // namespace
 
 Session::Session(FileDescriptor socket, Endpoint peer, Room& room, SessionConfig config,
-                 FinishedHandler on_finished)
+                 std::shared_ptr<AddressBudget> address, FinishedHandler on_finished)
     : peer_(std::move(peer)),
       room_(room),
       config_(config),
@@ -43,7 +53,9 @@ Session::Session(FileDescriptor socket, Endpoint peer, Room& room, SessionConfig
       framer_(config.max_line),
       owed_(kCoalesceWindow),
       name_(peer_.to_string()),
-      flood_gate_(config.rate, config.burst, config.flood_lines, std::chrono::steady_clock::now()),
+      address_(std::move(address)),
+      flood_gate_(config.rate, config.burst, config.flood_lines, std::chrono::steady_clock::now(),
+                  address_),
       last_input_(std::chrono::steady_clock::now()) {}
 
 void Session::run() {
@@ -72,7 +84,10 @@ void Session::run() {
 void Session::greet() {
   reply(protocol::welcome());
   auto online = room_.online();
-  online.push_back({name_, std::chrono::seconds(0)});
+  ++online.total;  // the newcomer, listed last, joins right after this
+  if (online.listed.size() < protocol::kMaxListed) {
+    online.listed.push_back({name_, std::chrono::seconds(0)});
+  }
   reply(protocol::online_list(online));
   for (auto& line : room_.recent_history()) connection_.queue_own_line(std::move(line));
 }
@@ -86,15 +101,27 @@ void Session::request_stop(std::chrono::steady_clock::time_point flush_until) {
 
 void Session::serve() {
   while (!stop_requested_.load()) {
-    const short events = POLLIN | (connection_.waits_for_socket() ? POLLOUT : 0);
-    std::array<pollfd, 1> watched{{{connection_.socket().get(), events, 0}}};
+    // Once the client has stopped sending, its socket only matters for writing:
+    // its end of input (or hang-up) would otherwise wake every poll at once.
+    const bool watch = !input_ended_ || connection_.waits_for_socket();
+    const short events = static_cast<short>((input_ended_ ? 0 : POLLIN) |
+                                            (connection_.waits_for_socket() ? POLLOUT : 0));
+    std::array<pollfd, 1> watched{{{watch ? connection_.socket().get() : -1, events, 0}}};
     if (wake_.wait(watched, poll_timeout()) < 0 && errno != EINTR) return;
-    const bool peer_gone =
-        (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 && read_available() == Step::close;
+    if (!input_ended_ && (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 &&
+        read_available() == Step::close) {
+      input_ended_ = true;
+    }
+    if (unterminated_due_ != std::chrono::steady_clock::time_point{} &&
+        std::chrono::steady_clock::now() >= unterminated_due_) {
+      frame_unterminated();
+    }
     handle_due_lines();
     publish_batch();
     owed_.settle_if_due(std::chrono::steady_clock::now());
-    if (peer_gone) {
+    // Lines still waiting for the flood gate are the client's too: they are
+    // handled, paced as usual, before the session closes.
+    if (input_ended_ && !flood_gate_.has_delayed()) {
       flush_before_close();
       return;
     }
@@ -118,6 +145,9 @@ std::chrono::nanoseconds Session::poll_timeout() const {
   std::chrono::nanoseconds timeout = announced_ ? kQuietWait : until(announce_by_, now);
   if (const auto due = connection_.own_lines_due()) timeout = std::min(timeout, until(*due, now));
   if (!owed_.empty()) timeout = std::min(timeout, until(owed_.due(), now));
+  if (unterminated_due_ != std::chrono::steady_clock::time_point{}) {
+    timeout = std::min(timeout, until(unterminated_due_, now));
+  }
   if (const auto next = flood_gate_.wait_for_next(now)) {
     timeout = std::min<std::chrono::nanoseconds>(timeout, *next);
   }
@@ -131,7 +161,7 @@ std::chrono::nanoseconds Session::poll_timeout() const {
 }
 
 bool Session::idle_too_long() const {
-  return config_.idle_timeout.count() > 0 && !quit_requested_ &&
+  return config_.idle_timeout.count() > 0 && !quit_requested_ && !input_ended_ &&
          std::chrono::steady_clock::now() - last_input_ >= config_.idle_timeout;
 }
 
@@ -148,19 +178,35 @@ Session::Step Session::read_available() {
   std::array<char, kReadChunk> buffer;
   for (int read = 0; read < kReadsPerWake && !quit_requested_ && !stop_requested_.load(); ++read) {
     const auto result = receive_some(connection_.socket(), buffer);
-    if (result.status == ReadResult::Status::would_block) return Step::keep_going;
-    if (result.status == ReadResult::Status::closed) return Step::close;
+    if (result.status == ReadResult::Status::would_block) break;
+    if (result.status == ReadResult::Status::closed) {
+      // A client that never sends newlines ends its last message by closing.
+      if (!sent_newline_) frame_unterminated();
+      return Step::close;
+    }
     last_input_ = std::chrono::steady_clock::now();
+    const std::string_view bytes(buffer.data(), result.bytes);
+    sent_newline_ = sent_newline_ || bytes.find('\n') != std::string_view::npos;
     framer_.feed(
-        std::string_view(buffer.data(), result.bytes),
-        [this](std::string_view line) {
-          // At shutdown the rest of a large read is left unhandled, so stop is prompt.
-          if (!quit_requested_ && !stop_requested_.load()) offer_line(line);
-        },
-        [this] { reply(protocol::line_too_long(framer_.max_line())); });
+        bytes, [this](std::string_view line) { take_line(line); },
+        [this] { take_line(kOverlongLine); });
     publish_batch();
   }
+  unterminated_due_ = !sent_newline_ && framer_.has_unfinished()
+                          ? last_input_ + kUnterminatedPause
+                          : std::chrono::steady_clock::time_point{};
   return Step::keep_going;
+}
+
+void Session::take_line(std::string_view line) {
+  // At shutdown the rest of a large read is left unhandled, so stop is prompt.
+  if (!quit_requested_ && !stop_requested_.load()) offer_line(line);
+}
+
+void Session::frame_unterminated() {
+  unterminated_due_ = {};
+  framer_.finish([this](std::string_view line) { take_line(line); },
+                 [this] { take_line(kOverlongLine); });
 }
 
 // Lines within the flood allowance are handled at once; the rest wait their turn.
@@ -187,7 +233,13 @@ void Session::handle_due_lines() {
 }
 
 void Session::handle_line(std::string_view raw_line) {
-  const std::string line = text::sanitize(raw_line);
+  const std::string line = raw_line == kOverlongLine ? std::string() : text::sanitize(raw_line);
+  // Cleaning turns each invalid byte into U+FFFD (three bytes): the limit
+  // holds for what is relayed, not only for what was read.
+  if (raw_line == kOverlongLine || line.size() > config_.max_line) {
+    reply(protocol::line_too_long(config_.max_line));
+    return;
+  }
   const auto parsed = protocol::parse_client_line(line);
   switch (parsed.kind) {
     case protocol::ClientLine::Kind::empty:
@@ -220,7 +272,7 @@ void Session::publish_batch() {
 }
 
 void Session::announce_departure() {
-  if (!announced_) return;
+  if (!presence_told_) return;
   const std::size_t online = room_.size();
   announce_presence(kick_reason_.empty() ? protocol::left(name_, online, departure_reason_)
                                          : protocol::disconnected(name_, kick_reason_, online));
@@ -274,7 +326,9 @@ void Session::publish(std::string line) {
 void Session::announce() {
   if (announced_) return;
   announced_ = true;
-  announce_presence(protocol::joined(name_, room_.size()));
+  // An address that keeps reconnecting is not announced each time.
+  presence_told_ = !address_ || address_->try_take_presence(std::chrono::steady_clock::now());
+  if (presence_told_) announce_presence(protocol::joined(name_, room_.size()));
 }
 
 commands::CommandContext::Rename Session::rename(const std::string& name) {
@@ -300,7 +354,7 @@ bool Session::send_private(std::string_view recipient_name, std::string line) {
   return true;
 }
 
-std::vector<protocol::OnlineEntry> Session::online() const {
+protocol::OnlineList Session::online() const {
   return room_.online();
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "lochat/wire/protocol.hpp"
+
 namespace lochat::commands {
 
 std::span<const CommandInfo> all() {
@@ -26,6 +28,14 @@ const CommandInfo* find(std::string_view name) {
 
 std::string help_line(const CommandInfo& command) {
   return std::string(command.usage) + " - " + std::string(command.help);
+}
+
+bool expects_ack(std::string_view client_line) {
+  const auto parsed = protocol::parse_client_line(client_line);
+  if (parsed.kind == protocol::ClientLine::Kind::chat) return true;
+  if (parsed.kind != protocol::ClientLine::Kind::command) return false;
+  const auto* command = find(parsed.command);
+  return command != nullptr && command->acknowledged;
 }
 
 }  // namespace lochat::commands

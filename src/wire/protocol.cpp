@@ -104,19 +104,23 @@ std::string help(std::string_view help_line) {
   return notice(help_line);
 }
 
-std::string online_list(const std::vector<OnlineEntry>& entries) {
-  std::string text = std::string(kOnline) + std::to_string(entries.size()) + "):";
+std::string online_list(const OnlineList& online) {
+  std::string text = std::string(kOnline) + std::to_string(online.total) + "):";
   const char* separator = " ";
-  const std::size_t listed = std::min(entries.size(), kMaxListed);
+  const std::size_t listed = std::min({online.listed.size(), kMaxListed, online.total});
   for (std::size_t i = 0; i < listed; ++i) {
-    text.append(separator).append(entries[i].name).append(" (");
-    text.append(short_duration(entries[i].connected)).append(")");
+    text.append(separator).append(online.listed[i].name).append(" (");
+    text.append(short_duration(online.listed[i].connected)).append(")");
     separator = ", ";
   }
-  if (listed < entries.size()) {
-    text.append(" and ").append(std::to_string(entries.size() - listed)).append(" more");
+  if (listed < online.total) {
+    text.append(" and ").append(std::to_string(online.total - listed)).append(" more");
   }
   return notice(text);
+}
+
+std::string online_list(const std::vector<OnlineEntry>& entries) {
+  return online_list(OnlineList{entries, entries.size()});
 }
 
 std::string short_duration(std::chrono::seconds duration) {

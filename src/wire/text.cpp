@@ -71,6 +71,14 @@ bool is_control(char32_t code_point) {
          (code_point >= 0x80 && code_point <= 0x9F);
 }
 
+// Marks that reorder how a terminal shows the text around them (U+202E turns
+// "alice: hi" into "ih :ecila"): peer text could pose as something else.
+bool is_bidi_control(char32_t code_point) {
+  return code_point == 0x061C || code_point == 0x200E || code_point == 0x200F ||
+         (code_point >= 0x202A && code_point <= 0x202E) ||
+         (code_point >= 0x2066 && code_point <= 0x2069);
+}
+
 // Unicode classification without touching the process-wide locale.
 locale_t unicode_locale() {
   static const locale_t locale =
@@ -111,7 +119,9 @@ std::string sanitize(std::string_view bytes) {
     if (bytes.empty()) break;
     const auto decoded = decode(bytes);
     bytes.remove_prefix(decoded.length);
-    if (decoded.valid && is_control(decoded.code_point)) continue;
+    if (decoded.valid && (is_control(decoded.code_point) || is_bidi_control(decoded.code_point))) {
+      continue;
+    }
     encode(decoded.code_point, out);
   }
   return out;

@@ -97,12 +97,16 @@ TEST_F(LimitsTest, AbruptDisconnectMidLineRelaysNothingPartial) {
   auto bob = join();
   {
     auto quitter = join();
+    // Both end their lines with newlines (a client that never does is the
+    // original LoChat client, whose unterminated messages are relayed).
+    quitter->send_line("/nick quitter");
     quitter->send_raw("half a mess");
     const linger reset_on_close{1, 0};
     ::setsockopt(quitter->fd(), SOL_SOCKET, SO_LINGER, &reset_on_close, sizeof reset_on_close);
     quitter->close();  // RST, not FIN
   }
   auto half_closer = join();
+  half_closer->send_line("/nick closer");
   half_closer->send_raw("no newline here");
   ::shutdown(half_closer->fd(), SHUT_WR);
   EXPECT_TRUE(half_closer->wait_closed());

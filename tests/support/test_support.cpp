@@ -103,6 +103,10 @@ void LineClient::send_raw(std::string_view bytes) {
   }
 }
 
+bool LineClient::try_send_raw(std::string_view bytes, Clock::time_point deadline) {
+  return send_all(socket_, bytes, deadline);
+}
+
 void LineClient::send_line(std::string_view text) {
   send_raw(std::string(text) + "\n");
 }

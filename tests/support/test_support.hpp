@@ -34,6 +34,9 @@ class LineClient {
   static LineClient staller(std::uint16_t port);
 
   void send_raw(std::string_view bytes);
+  // Like send_raw, but false (no exception) when the server stops taking
+  // bytes before `deadline`, or closes the connection.
+  bool try_send_raw(std::string_view bytes, std::chrono::steady_clock::time_point deadline);
   void send_line(std::string_view text);
   // The next whole line without its "\n"; nullopt on timeout or end of stream.
   std::optional<std::string> read_line(std::chrono::milliseconds timeout = kPatience);

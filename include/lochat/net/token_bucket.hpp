@@ -16,6 +16,8 @@ class TokenBucket {
   bool try_take(Clock::time_point now);
   // How long until a token is available (zero if one is now).
   [[nodiscard]] std::chrono::milliseconds wait_for_token(Clock::time_point now) const;
+  // True when the bucket has filled up again: forgetting it would change nothing.
+  [[nodiscard]] bool full(Clock::time_point now) const;
 
  private:
   [[nodiscard]] double tokens_at(Clock::time_point now) const;

@@ -31,7 +31,7 @@ class CommandContext {
   virtual Rename rename(const std::string& name) = 0;
   // A line for the member called `recipient` alone; false if nobody is called that.
   virtual bool send_private(std::string_view recipient, std::string line) = 0;
-  [[nodiscard]] virtual std::vector<protocol::OnlineEntry> online() const = 0;
+  [[nodiscard]] virtual protocol::OnlineList online() const = 0;
   // Leaves after this line, telling the others `reason`.
   virtual void quit(std::string_view reason) = 0;
 };

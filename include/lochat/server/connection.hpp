@@ -78,7 +78,8 @@ class Connection final : public Participant {
   void flush_held() override;
 
   // A line for this client alone (the greeting, a reply, the history, the
-  // shutdown notice), queued whatever the queue's limit. Any thread.
+  // shutdown notice). It counts against the queue's limit like any delivery:
+  // past it the queue overflows and the client is disconnected. Any thread.
   void queue_own_line(SharedLine line);
   void queue_own_line(std::string line);
 

@@ -25,9 +25,6 @@ class OutboundQueue {
   // Queues all of `lines` in order, or (if they do not all fit) none of them.
   // `queued_was_idle`: the queue was empty before them.
   PushResult push_all(std::span<const SharedLine> lines);
-  // Like push_all for one line, but ignores the capacity: for the few lines the server itself
-  // must get out (e.g. the shutdown notice).
-  PushResult push_unbounded(SharedLine line);
   // Moves every queued line to the end of `out`, oldest first.
   void take_all(std::vector<SharedLine>& out);
   // The consumer has written `bytes` of taken lines to the socket.

@@ -58,8 +58,10 @@ class Room {
 
   // The member called `name` (compared folded), or nullptr.
   [[nodiscard]] std::shared_ptr<Participant> find(std::string_view name) const;
-  // Who is online, in the order they joined, and for how long.
-  [[nodiscard]] std::vector<protocol::OnlineEntry> online() const;
+  // Who is online, in the order they joined, and for how long: the first
+  // kMaxListed only (a line lists no more), so a newcomer to a crowd costs
+  // no copy of the whole crowd.
+  [[nodiscard]] protocol::OnlineList online() const;
   [[nodiscard]] std::vector<SharedLine> recent_history() const { return history_.recent(); }
   [[nodiscard]] std::size_t size() const;
 

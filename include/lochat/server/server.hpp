@@ -14,6 +14,7 @@
 #include "lochat/net/discovery.hpp"
 #include "lochat/net/event_fd_wake.hpp"
 #include "lochat/net/socket.hpp"
+#include "lochat/server/address_limits.hpp"
 #include "lochat/server/room.hpp"
 #include "lochat/server/session.hpp"
 
@@ -76,12 +77,14 @@ class Server {
   FileDescriptor listener_;
   std::uint16_t port_ = 0;
   Room room_;
+  AddressLimits address_limits_;
   std::unique_ptr<discovery::Responder> discovery_;  // set by the constructor, reset by run()
   EventFdWake wake_;
   std::atomic<bool> stop_requested_{false};
   // Accept thread only.
   std::chrono::steady_clock::time_point accept_paused_until_{};
   bool warned_out_of_fds_ = false;
+  std::chrono::steady_clock::time_point last_trim_{};
 
   mutable std::mutex sessions_mutex_;  // guards sessions_, clients_per_ip_ and served_anyone_
   std::list<Running> sessions_;

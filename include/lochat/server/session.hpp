@@ -11,6 +11,7 @@
 
 #include "lochat/net/signal_wake.hpp"
 #include "lochat/net/socket.hpp"
+#include "lochat/server/address_limits.hpp"
 #include "lochat/server/commands.hpp"
 #include "lochat/server/connection.hpp"
 #include "lochat/server/flood_gate.hpp"
@@ -58,8 +59,9 @@ class Session final : public std::enable_shared_from_this<Session>,
  public:
   using FinishedHandler = std::function<void()>;
 
+  // `address` is what the client's address may do in all its connections (may be null).
   Session(FileDescriptor socket, Endpoint peer, Room& room, SessionConfig config,
-          FinishedHandler on_finished);
+          std::shared_ptr<AddressBudget> address, FinishedHandler on_finished);
 
   void run();
   // Queues the shutdown notice and makes run() flush what is queued (until
@@ -75,6 +77,8 @@ class Session final : public std::enable_shared_from_this<Session>,
   void greet();
   void serve();
   Step read_available();
+  void take_line(std::string_view line);
+  void frame_unterminated();
   void offer_line(std::string_view line);
   void handle_due_lines();
   void handle_line(std::string_view line);
@@ -96,7 +100,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   void announce() override;
   Rename rename(const std::string& name) override;
   bool send_private(std::string_view recipient, std::string line) override;
-  [[nodiscard]] std::vector<protocol::OnlineEntry> online() const override;
+  [[nodiscard]] protocol::OnlineList online() const override;
   void quit(std::string_view reason) override;
 
   const Endpoint peer_;
@@ -112,13 +116,20 @@ class Session final : public std::enable_shared_from_this<Session>,
 
   // Owned by the session's thread alone.
   LineFramer framer_;
+  // A client that has never ended a line with "\n" (the original LoChat
+  // client) has its bytes taken as a message after a pause: when, or {}.
+  bool sent_newline_ = false;
+  std::chrono::steady_clock::time_point unterminated_due_{};
   std::string batch_;    // this read's public lines, published together
   PendingFlushes owed_;  // recipients holding back this session's lines
   std::string name_;     // the room holds the same name for others to look up
+  std::shared_ptr<AddressBudget> address_;
   bool announced_ = false;
+  bool presence_told_ = false;  // others heard it join, so they hear it leave
   std::chrono::steady_clock::time_point announce_by_{};
   FloodGate flood_gate_;
   std::chrono::steady_clock::time_point last_input_{};
+  bool input_ended_ = false;  // the client half-closed (or hung up): nothing more to read
   bool quit_requested_ = false;
   std::string departure_reason_;  // from /quit
   std::string kick_reason_;       // why the server disconnected the client, if it did

@@ -25,6 +25,9 @@ std::span<const CommandInfo> all();
 const CommandInfo* find(std::string_view name);
 // "/msg NAME text - a private message to NAME only": one /help line.
 std::string help_line(const CommandInfo& command);
+// True if the server answers `client_line` (as typed, without "\n") with
+// "Message Received" when it is well formed: a chat line or an acknowledged command.
+bool expects_ack(std::string_view client_line);
 // The last /help line: how to send a message that starts with "/".
 inline constexpr std::string_view kEscapeHelp = "//text - send a message that starts with /";
 

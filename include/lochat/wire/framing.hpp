@@ -33,6 +33,8 @@ class LineFramer {
 
   // Bytes of an unfinished line held back until its newline arrives.
   [[nodiscard]] std::size_t pending() const { return partial_.size(); }
+  // True while a line has begun and not ended (even one being discarded as too long).
+  [[nodiscard]] bool has_unfinished() const { return !partial_.empty() || discarding_; }
   [[nodiscard]] std::size_t max_line() const { return max_line_; }
 
  private:

@@ -64,6 +64,12 @@ struct OnlineEntry {
 // "*** Online (2): alice (5m), bob (12s)"; past kMaxListed names, "… and N more",
 // so the line stays short however many are online.
 inline constexpr std::size_t kMaxListed = 100;
+// Who is online: the first (at most kMaxListed) by name, and how many in all.
+struct OnlineList {
+  std::vector<OnlineEntry> listed;
+  std::size_t total = 0;
+};
+std::string online_list(const OnlineList& online);
 std::string online_list(const std::vector<OnlineEntry>& entries);
 // "12s", "5m", "2h 3m": how long someone has been connected.
 std::string short_duration(std::chrono::seconds duration);

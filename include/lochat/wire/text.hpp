@@ -10,8 +10,10 @@
 namespace lochat::text {
 
 // Valid, printable UTF-8: each invalid byte becomes U+FFFD, and control
-// characters (C0 other than tab, DEL, C1) are removed, so a peer can never
-// move another user's cursor, retitle their window or clear their screen.
+// characters (C0 other than tab, DEL, C1) and bidirectional controls
+// (U+061C, U+200E/F, U+202A-E, U+2066-9) are removed, so a peer can never
+// move another user's cursor, retitle their window, clear their screen or
+// turn the text around it backwards.
 std::string sanitize(std::string_view bytes);
 
 inline constexpr std::size_t kMaxNameLength = 32;

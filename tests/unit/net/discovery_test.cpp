@@ -30,6 +30,14 @@ TEST(DiscoveryMessages, MalformedRepliesAreRejected) {
   EXPECT_FALSE(parse_reply(std::string(600, 'x')));
 }
 
+TEST(DiscoveryMessages, AServerNameFromTheNetworkIsCleanedOfEscapes) {
+  // Any host on the LAN can answer: this one would retitle the window and clear the screen.
+  const auto parsed =
+      parse_reply("LOCHAT-SERVER 1 port=4444 users=1 name=evil\x1b]0;pwned\x07\x1b[2J\u202Eok");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->name, "evil]0;pwned[2Jok");
+}
+
 TEST(DiscoveryMessages, OnlyAVersionOneProbeIsAProbe) {
   EXPECT_TRUE(is_probe("LOCHAT-DISCOVER 1"));
   EXPECT_TRUE(is_probe("LOCHAT-DISCOVER 1\n"));

@@ -30,10 +30,10 @@ class FakeSession final : public CommandContext {
     privates.emplace_back(std::string(recipient), std::move(line));
     return true;
   }
-  [[nodiscard]] std::vector<protocol::OnlineEntry> online() const override {
-    std::vector<protocol::OnlineEntry> entries;
-    for (const auto& name : online_names) entries.push_back({name, std::chrono::seconds(5)});
-    return entries;
+  [[nodiscard]] protocol::OnlineList online() const override {
+    protocol::OnlineList online{{}, online_names.size()};
+    for (const auto& name : online_names) online.listed.push_back({name, std::chrono::seconds(5)});
+    return online;
   }
   void quit(std::string_view reason) override {
     quit_reason = std::string(reason);

@@ -68,12 +68,5 @@ TEST(OutboundQueue, PushAllQueuesInOrderOrNothingAtAll) {
   EXPECT_EQ(queue.bytes(), 4U);
 }
 
-TEST(OutboundQueue, UnboundedPushIgnoresCapacity) {
-  OutboundQueue queue(2);
-  EXPECT_NE(queue.push_unbounded(make_shared_line("shutting down\n")),
-            OutboundQueue::PushResult::overflow);
-  EXPECT_FALSE(queue.overflowed());
-}
-
 }  // namespace
 }  // namespace lochat

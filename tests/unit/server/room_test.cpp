@@ -109,7 +109,7 @@ TEST_F(RoomTest, ANameThatFoldsLikeAnotherMembersIsRefused) {
   EXPECT_TRUE(room.rename(alice.get(), "alice"));
   EXPECT_FALSE(room.rename(bob.get(), "ALICE"));
   EXPECT_TRUE(room.rename(alice.get(), "Alice")) << "a member may change the case of its own name";
-  EXPECT_EQ(room.online().front().name, "Alice");
+  EXPECT_EQ(room.online().listed.front().name, "Alice");
 }
 
 TEST_F(RoomTest, MembersAreFoundByTheirFoldedName) {
@@ -124,10 +124,23 @@ TEST_F(RoomTest, WhoIsOnlineIsListedInTheOrderTheyJoined) {
   auto first = join(room, "zed");
   auto second = join(room, "amy");
   const auto online = room.online();
-  ASSERT_EQ(online.size(), 2U);
-  EXPECT_EQ(online[0].name, "zed");
-  EXPECT_EQ(online[1].name, "amy");
-  EXPECT_GE(online[0].connected.count(), 0);
+  ASSERT_EQ(online.listed.size(), 2U);
+  EXPECT_EQ(online.total, 2U);
+  EXPECT_EQ(online.listed[0].name, "zed");
+  EXPECT_EQ(online.listed[1].name, "amy");
+  EXPECT_GE(online.listed[0].connected.count(), 0);
+}
+
+TEST_F(RoomTest, ACrowdIsCountedInFullButListedOnlyAsFarAsALineShows) {
+  Room room({});
+  std::vector<std::shared_ptr<Recorder>> crowd;
+  for (std::size_t i = 0; i < protocol::kMaxListed + 50; ++i) {
+    crowd.push_back(join(room, "m" + std::to_string(i)));
+  }
+  const auto online = room.online();
+  EXPECT_EQ(online.total, protocol::kMaxListed + 50);
+  EXPECT_EQ(online.listed.size(), protocol::kMaxListed);
+  EXPECT_EQ(online.listed.front().name, "m0");
 }
 
 TEST_F(RoomTest, RecipientsThatHoldBackAreOwedOneFlushEach) {

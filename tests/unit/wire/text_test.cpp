@@ -32,6 +32,15 @@ TEST(Sanitize, ControlCharactersAndEscapeSequencesAreDefused) {
             "c131m");
 }
 
+TEST(Sanitize, BidirectionalControlsAreRemoved) {
+  // U+202E RIGHT-TO-LEFT OVERRIDE would show "alice: hi" backwards, and the
+  // isolates and marks reorder text the same way.
+  EXPECT_EQ(sanitize("ab\u202Ecd"), "abcd");
+  EXPECT_EQ(sanitize("\u2066x\u2069\u200Ey\u200F\u061Cz\u202A\u202D"), "xyz");
+  EXPECT_EQ(sanitize("caf\u00E9 \u05E9\u05DC\u05D5\u05DD"), "caf\u00E9 \u05E9\u05DC\u05D5\u05DD")
+      << "right-to-left letters themselves stay";
+}
+
 TEST(Names, AcceptsLettersDigitsAndFewSymbolsInAnyScript) {
   EXPECT_EQ(name_problem("alice"), std::nullopt);
   EXPECT_EQ(name_problem("Bob_2-x.y"), std::nullopt);

@@ -1,0 +1,65 @@
+#include "lochat/server/address_limits.hpp"
+
+#include <algorithm>
+
+namespace lochat {
+
+namespace {
+
+// Budgets kept before the rested ones are looked for: the look walks the
+// whole map, so it is done once the map has grown, not on every connection.
+constexpr std::size_t kForgetRestedFrom = 64;
+
+}  // namespace
+
+AddressBudget::AddressBudget(double line_rate, double line_burst, Clock::time_point now)
+    : lines_(line_rate, line_burst, now),
+      presence_(1.0 / std::chrono::duration<double>(kPresenceInterval).count(), kPresenceBurst,
+                now) {}
+
+bool AddressBudget::try_take_line(Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  return lines_.try_take(now);
+}
+
+std::chrono::milliseconds AddressBudget::wait_for_line(Clock::time_point now) const {
+  std::lock_guard lock(mutex_);
+  return lines_.wait_for_token(now);
+}
+
+bool AddressBudget::try_take_presence(Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  return presence_.try_take(now);
+}
+
+bool AddressBudget::rested(Clock::time_point now) const {
+  std::lock_guard lock(mutex_);
+  return lines_.full(now) && presence_.full(now);
+}
+
+AddressLimits::AddressLimits(double rate, std::size_t burst)
+    : line_rate_(rate * kConnectionsPerAddress),
+      line_burst_(static_cast<double>(burst) * kConnectionsPerAddress) {}
+
+std::shared_ptr<AddressBudget> AddressLimits::budget_for(const std::string& address) {
+  const auto now = AddressBudget::Clock::now();
+  std::lock_guard lock(mutex_);
+  if (budgets_.size() >= kForgetRestedFrom) forget_rested(now);
+  auto& budget = budgets_[address];
+  if (!budget) budget = std::make_shared<AddressBudget>(line_rate_, line_burst_, now);
+  return budget;
+}
+
+std::size_t AddressLimits::tracked() const {
+  std::lock_guard lock(mutex_);
+  return budgets_.size();
+}
+
+// A budget nobody else holds that has filled up again is what a new one would be.
+void AddressLimits::forget_rested(AddressBudget::Clock::time_point now) {
+  std::erase_if(budgets_, [now](const auto& entry) {
+    return entry.second.use_count() == 1 && entry.second->rested(now);
+  });
+}
+
+}  // namespace lochat
