@@ -35,6 +35,11 @@ constexpr std::string_view kOverlongLine = "\n";
 // this much silence are one message; a line that TCP splits into segments
 // arrives well within it. Clients that end lines with "\n" never wait on it.
 constexpr std::chrono::milliseconds kUnterminatedPause{300};
+// After a client's end of input, its delayed lines get the time its own rate
+// needs for them plus this; past that (its address's other connections have
+// taken the shared allowance) the rest is dropped, so a client that sends and
+// hangs up cannot keep a thread busy for long.
+constexpr std::chrono::seconds kDrainSlack{2};
 
 std::chrono::nanoseconds until(std::chrono::steady_clock::time_point deadline,
                                std::chrono::steady_clock::time_point now) {
@@ -111,6 +116,7 @@ void Session::serve() {
     if (!input_ended_ && (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 &&
         read_available() == Step::close) {
       input_ended_ = true;
+      drain_until_ = std::chrono::steady_clock::now() + time_for_delayed_lines() + kDrainSlack;
     }
     if (unterminated_due_ != std::chrono::steady_clock::time_point{} &&
         std::chrono::steady_clock::now() >= unterminated_due_) {
@@ -121,7 +127,7 @@ void Session::serve() {
     owed_.settle_if_due(std::chrono::steady_clock::now());
     // Lines still waiting for the flood gate are the client's too: they are
     // handled, paced as usual, before the session closes.
-    if (input_ended_ && !flood_gate_.has_delayed()) {
+    if (input_ended_ && (!flood_gate_.has_delayed() || drained_too_long())) {
       flush_before_close();
       return;
     }
@@ -148,6 +154,7 @@ std::chrono::nanoseconds Session::poll_timeout() const {
   if (unterminated_due_ != std::chrono::steady_clock::time_point{}) {
     timeout = std::min(timeout, until(unterminated_due_, now));
   }
+  if (input_ended_) timeout = std::min(timeout, until(drain_until_, now));
   if (const auto next = flood_gate_.wait_for_next(now)) {
     timeout = std::min<std::chrono::nanoseconds>(timeout, *next);
   }
@@ -158,6 +165,19 @@ std::chrono::nanoseconds Session::poll_timeout() const {
                                                  std::max(idle_left, std::chrono::milliseconds(1)));
   }
   return timeout;
+}
+
+std::chrono::nanoseconds Session::time_for_delayed_lines() const {
+  if (config_.rate <= 0) return std::chrono::nanoseconds(0);
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::duration<double>(static_cast<double>(flood_gate_.delayed()) / config_.rate));
+}
+
+bool Session::drained_too_long() const {
+  if (std::chrono::steady_clock::now() < drain_until_) return false;
+  spdlog::warn("Dropping {} lines from {}: not handled in time after its end of input",
+               flood_gate_.delayed(), name_);
+  return true;
 }
 
 bool Session::idle_too_long() const {

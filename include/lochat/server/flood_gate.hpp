@@ -37,6 +37,7 @@ class FloodGate {
   // How long until the next delayed line is due; nullopt when none waits.
   [[nodiscard]] std::optional<std::chrono::milliseconds> wait_for_next(Clock::time_point now) const;
   [[nodiscard]] bool has_delayed() const { return !delayed_.empty(); }
+  [[nodiscard]] std::size_t delayed() const { return delayed_.size(); }
   // Forgets every delayed line (the client is being disconnected).
   void clear();
 

@@ -84,6 +84,8 @@ class Session final : public std::enable_shared_from_this<Session>,
   void handle_line(std::string_view line);
   [[nodiscard]] std::chrono::nanoseconds poll_timeout() const;
   [[nodiscard]] bool idle_too_long() const;
+  [[nodiscard]] std::chrono::nanoseconds time_for_delayed_lines() const;
+  [[nodiscard]] bool drained_too_long() const;
   void disconnect_for(std::string reason);
   void add_to_batch(std::string line);
   void publish_batch();
@@ -130,6 +132,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   FloodGate flood_gate_;
   std::chrono::steady_clock::time_point last_input_{};
   bool input_ended_ = false;  // the client half-closed (or hung up): nothing more to read
+  std::chrono::steady_clock::time_point drain_until_{};  // its delayed lines' last chance
   bool quit_requested_ = false;
   std::string departure_reason_;  // from /quit
   std::string kick_reason_;       // why the server disconnected the client, if it did
