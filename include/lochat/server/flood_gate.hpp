@@ -44,6 +44,7 @@ class FloodGate {
  private:
   bool take_token(Clock::time_point now);
 
+  const bool limited_;
   TokenBucket bucket_;
   std::shared_ptr<AddressBudget> address_;
   const std::size_t max_delayed_lines_;
