@@ -57,6 +57,18 @@ int parse_or_explain(CLI::App& app, int argc, char** argv, const std::string& pr
   }
 }
 
+CLI::Validator not_negative() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const auto first = value.find_first_not_of(" \t");
+        if (first != std::string::npos && value[first] == '-') {
+          return "must be 0 or more, not " + value;
+        }
+        return "";
+      },
+      "NONNEGATIVE");
+}
+
 void limit_malloc_arenas() {
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   ::mallopt(M_ARENA_MAX, static_cast<int>(std::max(4U, 2 * cores)));

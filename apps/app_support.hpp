@@ -17,6 +17,11 @@ void add_config_option(CLI::App& app, const std::string& default_file);
 // -1 when the program should go on.
 int parse_or_explain(CLI::App& app, int argc, char** argv, const std::string& program);
 
+// For counts that may be 0: a negative value is refused in one sentence
+// ("must be 0 or more, not -5"), where CLI11's own check prints a range
+// ending in a 300-digit number.
+CLI::Validator not_negative();
+
 // For a thread-per-client server, before any thread starts: glibc would give
 // up to eight malloc arenas per core, each keeping its own freed memory; a few
 // serve the threads that can run at once and keep idle clients cheap.

@@ -33,7 +33,7 @@ void add_target_flags(CLI::App& app, lochat::bench::BenchConfig& config, RawFlag
   app.add_option("--greeting-timeout", raw.greeting_timeout_s,
                  "Seconds to wait for every client's first line")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(lochat::app::not_negative());
   app.add_option("--server-pid", raw.server_pid,
                  "Server process to measure (CPU time, memory, threads) from /proc");
 }
@@ -62,7 +62,7 @@ void add_load_flags(CLI::App& app, lochat::bench::BenchConfig& config, RawFlags&
                  "Only open this many connections and count how many the server accepts");
   app.add_option("--hold", raw.hold_s, "With --connect-only: seconds to keep them open")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(lochat::app::not_negative());
   app.add_flag("--json", raw.json, "Print the report as one line of JSON");
 }
 

@@ -69,7 +69,8 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
   app.add_flag("--exit-when-empty", config.exit_when_empty, "Stop once the last client has left");
   app.add_option("--history", config.room.history_lines,
                  "Public messages replayed to newcomers (0 = off)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(lochat::app::not_negative());
   app.add_option("--max-line", session.max_line, "Longest accepted line, in bytes")
       ->capture_default_str()
       ->check(CLI::Range(16, 1 << 20));
@@ -77,14 +78,15 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--max-per-ip", config.max_per_ip, "Most clients from one address (0 = no limit)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(lochat::app::not_negative());
   app.add_option("--sendq", session.sendq_bytes,
                  "Bytes queued for a client that is not reading before it is disconnected")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30));
   app.add_option("--rate", session.rate, "Lines a second per client; excess is delayed (0 = off)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(lochat::app::not_negative());
   app.add_option("--burst", session.burst, "Lines a client may send at once before --rate applies")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -95,10 +97,11 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
   app.add_option("--idle-timeout", raw.idle_seconds,
                  "Disconnect clients silent for this many seconds (0 = never)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(lochat::app::not_negative());
   app.add_option("--presence-limit", config.room.presence_limit,
                  "Join/leave notices only while at most this many are online (0 = always)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(lochat::app::not_negative());
   app.add_option("--name", config.name, "Server name shown to clients that discover it")
       ->default_str("the host name");
   app.add_flag("--no-discovery", raw.no_discovery, "Do not answer LAN discovery probes (UDP)");

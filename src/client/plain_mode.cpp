@@ -77,8 +77,12 @@ class PlainMode {
 
   void print_mail() {
     for (const auto& line : mailbox_.take()) {
-      if (names_) {
+      if (names_ && !names_->settled()) {
         if (const auto retry = names_->observe(line)) client_.send_line(*retry);
+        if (names_->lost_wanted_name()) {
+          std::fprintf(stderr, "lochat: %s\n",
+                       view::name_lost_warning(names_->wanted(), names_->name()).c_str());
+        }
       }
       note_confirmations(line);
       std::printf("%s\n", text::sanitize(line).c_str());

@@ -89,9 +89,7 @@ class TerminalMode {
   void show_mail() {
     for (const auto& line : mailbox_.take()) {
       roster_.observe(line);
-      if (names_) {
-        if (const auto retry = names_->observe(line)) client_.send_line(*retry);
-      }
+      observe_name(line);
       const auto classified = protocol::classify(line);
       if (classified.kind == protocol::ServerLine::Kind::ack) {
         confirm_oldest();
@@ -119,7 +117,23 @@ class TerminalMode {
     awaiting_ack_.clear();
   }
 
-  [[nodiscard]] std::string my_name() const { return names_ ? names_->name() : std::string(); }
+  [[nodiscard]] std::string my_name() const { return my_name_; }
+
+  // Follows our name: the negotiation at connect (said loudly if it ends on
+  // another name), then every "You are now known as" (a /nick of ours).
+  void observe_name(std::string_view line) {
+    if (names_ && !names_->settled()) {
+      if (const auto retry = names_->observe(line)) client_.send_line(*retry);
+      if (names_->lost_wanted_name()) {
+        print_above(view::render_warning(view::name_lost_warning(names_->wanted(), names_->name()),
+                                         style_));
+      }
+    }
+    const auto classified = protocol::classify(line);
+    if (classified.topic == protocol::ServerLine::Topic::you_are_now && !classified.replayed) {
+      my_name_ = classified.subject;
+    }
+  }
 
   // Prints above the prompt, then redraws the prompt with what was being typed
   // and the cursor where it was.
@@ -193,6 +207,7 @@ class TerminalMode {
   view::Style style_;
   view::Roster roster_;
   std::deque<std::string> awaiting_ack_;  // sent lines the server has not confirmed yet
+  std::string my_name_;  // as the server last confirmed it; empty: shown by our address
   bool quit_ = false;
 };
 

@@ -107,6 +107,17 @@ std::string render_own(std::string_view sent_line, std::string_view clock_time,
   return std::string(clock_time) + " " + body + std::string(kCheckMark);
 }
 
+std::string render_warning(std::string_view text, const Style& style) {
+  const std::string line = "! " + std::string(text);
+  return style.color ? sgr(kBold) + sgr(kRed) + line + std::string(kReset) : line;
+}
+
+std::string name_lost_warning(std::string_view wanted, std::string_view got) {
+  const std::string shown_as = got.empty() ? "your address" : "'" + std::string(got) + "'";
+  return "the name '" + std::string(wanted) + "' is taken: you are " + shown_as +
+         " here. If you did not expect this, someone else may be using your name.";
+}
+
 bool mentions(std::string_view text, std::string_view name) {
   if (name.empty()) return false;
   const std::string haystack = text::fold_name(text);

@@ -265,6 +265,17 @@ TEST(Binaries, ServerRejectsAnUnknownFlag) {
   EXPECT_NE(joined(errors).find("--bogus"), std::string::npos) << joined(errors);
 }
 
+TEST(Binaries, ServerRejectsNegativeCountsNamingTheFlag) {
+  for (const std::string flag : {"--history", "--max-per-ip", "--presence-limit"}) {
+    ChildProcess server({server_binary(), "--port", "0", flag, "-5"});
+    const auto exit_code = server.wait_exit();
+    ASSERT_TRUE(exit_code.has_value()) << "lochat-server ran despite " << flag << " -5";
+    EXPECT_NE(*exit_code, 0) << flag;
+    const auto errors = joined(stderr_until_eof(server));
+    EXPECT_NE(errors.find(flag + ": must be 0 or more, not -5"), std::string::npos) << errors;
+  }
+}
+
 TEST(Binaries, ClientRejectsANonNumericPort) {
   ChildProcess client({client_binary(), "--port", "notanumber"});
   const auto exit_code = client.wait_exit();

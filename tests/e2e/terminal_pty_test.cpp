@@ -187,17 +187,33 @@ TEST(TerminalPty, TabCompletesNamesAndCommands) {
   EXPECT_TRUE(bob.read_until("Private from alice: hi there"));
 }
 
-TEST(TerminalPty, TakenNameFallsBackToAFreeVariant) {
+TEST(TerminalPty, TakenNameFallsBackToAFreeVariantAndSaysSoLoudly) {
   ServerProcess server;
   LineClient first(server.port());
   first.send_line("/nick alice");
   ASSERT_TRUE(first.read_until("*** You are now known as alice"));
   PtyClient second(server.port(), {"--name", "alice"});
   EXPECT_TRUE(second.shows("You are now known as alice_2")) << second.output();
+  // Said loudly: someone else may be using the name.
+  EXPECT_TRUE(second.shows("! the name 'alice' is taken: you are 'alice_2' here"))
+      << second.output();
   second.type("which one am I\r");
   EXPECT_TRUE(first.read_until("From alice_2: which one am I"));
 }
 
+TEST(TerminalPty, OwnLinesShowTheNewNameAfterNick) {
+  ServerProcess server;
+  LineClient other(server.port());
+  ASSERT_TRUE(other.read_until(std::string(kWelcome)));
+  PtyClient lochat(server.port(), {"--name", "bob"});
+  ASSERT_TRUE(lochat.shows("You are now known as bob")) << lochat.output();
+  lochat.type("/nick bobby\r");
+  ASSERT_TRUE(lochat.shows("You are now known as bobby")) << lochat.output();
+  lochat.type("as bobby now\r");
+  EXPECT_TRUE(other.read_until("From bobby: as bobby now"));
+  EXPECT_TRUE(lochat.shows("bobby: as bobby now")) << lochat.output();
+  EXPECT_FALSE(some_line_has(lochat.output(), {"bob: as bobby now"})) << lochat.output();
+}
+
 }  // namespace
 }  // namespace lochat::test
-

@@ -19,6 +19,9 @@ class NameNegotiation {
   std::optional<std::string> observe(std::string_view server_line);
   [[nodiscard]] bool settled() const { return settled_; }
   [[nodiscard]] const std::string& name() const { return current_; }
+  [[nodiscard]] const std::string& wanted() const { return wanted_; }
+  // Settled on another name than the one asked for (a variant, or none at all).
+  [[nodiscard]] bool lost_wanted_name() const { return settled_ && current_ != wanted_; }
 
  private:
   std::string wanted_;

@@ -31,6 +31,14 @@ Rendered render(std::string_view server_line, std::string_view clock_time, std::
 std::string render_own(std::string_view sent_line, std::string_view clock_time,
                        std::string_view my_name, const Style& style);
 
+// A warning of the client's own ("! text"), in bold red on a colour terminal:
+// it must not pass for a line from the server or a peer.
+std::string render_warning(std::string_view text, const Style& style);
+
+// What to tell the user when the server gave it another name than it asked
+// for: loudly, since someone else may be using its name.
+std::string name_lost_warning(std::string_view wanted, std::string_view got);
+
 // True if `text` mentions `name` as a whole word, ignoring case.
 bool mentions(std::string_view text, std::string_view name);
 

@@ -88,12 +88,18 @@ TEST(Commands, NickTakesAValidFreeName) {
 }
 
 TEST(Commands, NickRefusesAnInvalidName) {
-  FakeSession session;
-  dispatch(session, "nick", "bad!name");
-  ASSERT_EQ(session.replies.size(), 1U);
-  EXPECT_TRUE(session.replies[0].starts_with("Error: invalid name 'bad!name': "))
-      << session.replies[0];
-  EXPECT_EQ(session.name(), "alice");
+  // The name is the whole rest of the line, so a blank inside it is refused too.
+  for (const std::string name : {"bad!name", "al ice"}) {
+    FakeSession session;
+    dispatch(session, "nick", name);
+    ASSERT_EQ(session.replies.size(), 1U);
+    EXPECT_TRUE(session.replies[0].starts_with("Error: invalid name '" + name + "': "))
+        << session.replies[0];
+    EXPECT_EQ(session.name(), "alice");
+  }
+  FakeSession trailing;
+  dispatch(trailing, "nick", "alicia  ");
+  EXPECT_EQ(trailing.name(), "alicia") << "blanks after the name are not part of it";
 }
 
 TEST(Commands, NickRefusesATakenName) {
