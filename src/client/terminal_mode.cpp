@@ -50,7 +50,8 @@ class TerminalMode {
       if (const auto by_server = mailbox_.closed_by_server()) {
         report_unconfirmed();
         if (*by_server) {
-          print_above("*** The server closed the connection");
+          // run_console says, in one line, that the server closed the connection.
+          keep_half_typed_line();
           return Ending::server_closed;
         }
         return Ending::user_quit;
@@ -103,6 +104,15 @@ class TerminalMode {
       if (rendered.ring) std::fputc('\a', stdout);
     }
     std::fflush(stdout);
+  }
+
+  // The line being typed when the connection ended stays on screen, marked:
+  // the user can copy it rather than lose it.
+  void keep_half_typed_line() {
+    const std::string typed = rl_line_buffer != nullptr ? rl_line_buffer : "";
+    if (typed.find_first_not_of(" \t") == std::string::npos) return;
+    rl_replace_line("", 0);
+    print_above(view::render_warning("not sent: " + typed, style_));
   }
 
   void confirm_oldest() {

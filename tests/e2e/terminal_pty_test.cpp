@@ -96,6 +96,24 @@ TEST(TerminalPty, ServerClosingIsReportedWithExitCodeOne) {
   EXPECT_TRUE(lochat.terminal_restored());
 }
 
+TEST(TerminalPty, ServerClosingIsSaidOnceAndAHalfTypedLineStaysVisible) {
+  ServerProcess server;
+  PtyClient lochat(server.port());
+  ASSERT_TRUE(lochat.shows(kWelcome)) << lochat.output();
+  lochat.type("half typed");
+  ASSERT_TRUE(lochat.shows("half typed")) << lochat.output();
+  server.process().send_signal(SIGTERM);
+  EXPECT_EQ(lochat.wait_exit(), 1) << lochat.output();
+  const std::string output = lochat.output();
+  EXPECT_TRUE(some_line_has(output, {"not sent: half typed"})) << output;
+  std::size_t said = 0;
+  for (auto at = output.find("closed the connection"); at != std::string::npos;
+       at = output.find("closed the connection", at + 1)) {
+    ++said;
+  }
+  EXPECT_EQ(said, 1U) << output;
+}
+
 TEST(TerminalPty, LinesNeverAcknowledgedAreMarkedNotConfirmed) {
   SilentServer server;
   PtyClient lochat(server.port());
