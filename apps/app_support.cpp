@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -67,6 +68,24 @@ CLI::Validator not_negative() {
         return "";
       },
       "NONNEGATIVE");
+}
+
+CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
+  const std::string allowed =
+      max == 0 ? "a whole number of " + std::to_string(min) + " or more"
+               : "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+  return CLI::Validator(
+      [min, max, allowed](std::string& value) -> std::string {
+        std::uint64_t number = 0;
+        const auto* end = value.data() + value.size();
+        const auto [stop, error] = std::from_chars(value.data(), end, number);
+        const bool whole = !value.empty() && error == std::errc() && stop == end;
+        if (!whole || number < min || (max != 0 && number > max)) {
+          return "must be " + allowed + ", not " + value;
+        }
+        return "";
+      },
+      max == 0 ? ">= " + std::to_string(min) : std::to_string(min) + ".." + std::to_string(max));
 }
 
 void limit_malloc_arenas() {

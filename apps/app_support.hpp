@@ -1,6 +1,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <map>
 #include <string>
 
 // Set-up for the command-line programs: config files next to flags, errors a
@@ -21,6 +23,35 @@ int parse_or_explain(CLI::App& app, int argc, char** argv, const std::string& pr
 // ("must be 0 or more, not -5"), where CLI11's own check prints a range
 // ending in a 300-digit number.
 CLI::Validator not_negative();
+
+// A whole number from `min` to `max` (no upper bound when max is 0), refused
+// in one sentence that says what is allowed: "must be a whole number from 1
+// to 65535, not 70000".
+CLI::Validator whole_number(std::uint64_t min, std::uint64_t max = 0);
+
+// One word out of `choices` (any case), turned into its value for CLI11 to
+// read; anything else is refused with the words listed ("must be one of all,
+// mention, off, not loud"), and --help shows the words, not their numbers.
+template <typename Value>
+CLI::Validator one_of(const std::map<std::string, Value>& choices) {
+  std::map<std::string, std::string> numbers;
+  std::string listed;
+  for (const auto& [word, value] : choices) {
+    numbers[word] = std::to_string(static_cast<long long>(value));
+    listed += (listed.empty() ? "" : ", ") + word;
+  }
+  std::string shown = listed;
+  for (auto& c : shown) c = c == ',' ? '|' : c;
+  std::erase(shown, ' ');
+  return CLI::Validator(
+      [numbers, listed](std::string& value) -> std::string {
+        const auto found = numbers.find(CLI::detail::to_lower(value));
+        if (found == numbers.end()) return "must be one of " + listed + ", not " + value;
+        value = found->second;
+        return "";
+      },
+      shown);
+}
 
 // For a thread-per-client server, before any thread starts: glibc would give
 // up to eight malloc arenas per core, each keeping its own freed memory; a few

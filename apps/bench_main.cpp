@@ -25,7 +25,9 @@ struct RawFlags {
 
 void add_target_flags(CLI::App& app, lochat::bench::BenchConfig& config, RawFlags& raw) {
   app.add_option("--host", config.host, "Server address")->capture_default_str();
-  app.add_option("--port", config.port, "Server port")->capture_default_str();
+  app.add_option("--port", config.port, "Server port")
+      ->capture_default_str()
+      ->check(lochat::app::whole_number(1, 65535));
   app.add_flag("--allow-remote", config.allow_remote,
                "Allow a host that is not a loopback address (this is a load test)");
   app.add_flag("--no-greeting", raw.no_greeting,
@@ -77,12 +79,12 @@ void show_progress(const lochat::bench::BenchProgress& progress) {
     return;
   }
   const double elapsed = std::chrono::duration<double>(progress.elapsed).count();
-  std::fprintf(stderr, "\rlochat-bench: %llu/%llu deliveries (%.0f%%), %.0f/s, %.1f s\033[K",
-               static_cast<unsigned long long>(progress.delivered),
-               static_cast<unsigned long long>(progress.expected),
-               100.0 * static_cast<double>(progress.delivered) /
-                   static_cast<double>(progress.expected),
-               static_cast<double>(progress.delivered) / elapsed, elapsed);
+  std::fprintf(
+      stderr, "\rlochat-bench: %llu/%llu deliveries (%.0f%%), %.0f/s, %.1f s\033[K",
+      static_cast<unsigned long long>(progress.delivered),
+      static_cast<unsigned long long>(progress.expected),
+      100.0 * static_cast<double>(progress.delivered) / static_cast<double>(progress.expected),
+      static_cast<double>(progress.delivered) / elapsed, elapsed);
   std::fflush(stderr);
 }
 

@@ -39,7 +39,9 @@ int main(int argc, char** argv) {
   CLI::App app{"lochat: chat with everyone on a LoChat server"};
   app.set_version_flag("--version", std::string("lochat ") + LOCHAT_VERSION);
   app.add_option("--host", config.host, "Server address (none: find the server on the LAN)");
-  app.add_option("--port", config.port, "Server TCP port")->capture_default_str();
+  app.add_option("--port", config.port, "Server TCP port")
+      ->capture_default_str()
+      ->check(lochat::app::whole_number(1, 65535));
   app.add_option("--name", config.name, "Your name in the chat")->default_str("your login name");
   app.add_flag("--no-color", config.no_color, "No colours (also when NO_COLOR is set)");
   const std::map<std::string, lochat::view::BellMode> bells{
@@ -47,7 +49,7 @@ int main(int argc, char** argv) {
       {"mention", lochat::view::BellMode::mention},
       {"off", lochat::view::BellMode::off}};
   app.add_option("--bell", config.bell, "Ring the terminal bell: all, mention (or private), off")
-      ->transform(CLI::CheckedTransformer(bells))
+      ->transform(lochat::app::one_of(bells))
       ->default_str("mention");
   app.add_flag("--reconnect", config.reconnect,
                "When the server goes away, keep trying to reconnect");

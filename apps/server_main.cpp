@@ -58,13 +58,15 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
                RawFlags& raw) {
   auto& session = config.session;
   app.add_option("--host", config.host, "Address to listen on")->capture_default_str();
-  app.add_option("--port", config.port, "TCP port to listen on")->capture_default_str();
+  app.add_option("--port", config.port, "TCP port to listen on (0: any free port)")
+      ->capture_default_str()
+      ->check(lochat::app::whole_number(0, 65535));
   const std::map<std::string, spdlog::level::level_enum> levels{
       {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
       {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
       {"error", spdlog::level::err},   {"off", spdlog::level::off}};
   app.add_option("--log-level", level, "trace, debug (shows message text), info, warn, error, off")
-      ->transform(CLI::CheckedTransformer(levels, CLI::ignore_case))
+      ->transform(lochat::app::one_of(levels))
       ->default_str("info");
   app.add_flag("--exit-when-empty", config.exit_when_empty, "Stop once the last client has left");
   app.add_option("--history", config.room.history_lines,
@@ -73,27 +75,27 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
       ->check(lochat::app::not_negative());
   app.add_option("--max-line", session.max_line, "Longest accepted line, in bytes")
       ->capture_default_str()
-      ->check(CLI::Range(16, 1 << 20));
+      ->check(lochat::app::whole_number(16, 1 << 20));
   app.add_option("--max-clients", config.max_clients, "Most clients connected at once")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(lochat::app::whole_number(1));
   app.add_option("--max-per-ip", config.max_per_ip, "Most clients from one address (0 = no limit)")
       ->capture_default_str()
       ->check(lochat::app::not_negative());
   app.add_option("--sendq", session.sendq_bytes,
                  "Bytes queued for a client that is not reading before it is disconnected")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30));
+      ->check(lochat::app::whole_number(4096, std::uint64_t{1} << 30));
   app.add_option("--rate", session.rate, "Lines a second per client; excess is delayed (0 = off)")
       ->capture_default_str()
       ->check(lochat::app::not_negative());
   app.add_option("--burst", session.burst, "Lines a client may send at once before --rate applies")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(lochat::app::whole_number(1));
   app.add_option("--flood-lines", session.flood_lines,
                  "Delayed lines beyond which a client is disconnected for flooding")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(lochat::app::whole_number(1));
   app.add_option("--idle-timeout", raw.idle_seconds,
                  "Disconnect clients silent for this many seconds (0 = never)")
       ->capture_default_str()

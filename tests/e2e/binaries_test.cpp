@@ -276,6 +276,45 @@ TEST(Binaries, ServerRejectsNegativeCountsNamingTheFlag) {
   }
 }
 
+TEST(Binaries, EveryBadFlagValueIsOneLineSayingWhatIsAllowed) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {{server_binary(), "--port", "70000"},
+       "lochat-server: --port: must be a whole number from 0 to 65535, not 70000"},
+      {{server_binary(), "--max-clients", "fifty"},
+       "lochat-server: --max-clients: must be a whole number of 1 or more, not fifty"},
+      {{server_binary(), "--log-level", "chatty"},
+       "lochat-server: --log-level: must be one of debug, error, info, off, trace, warn, not "
+       "chatty"},
+      {{client_binary(), "--port", "70000"},
+       "lochat: --port: must be a whole number from 1 to 65535, not 70000"},
+      {{client_binary(), "--bell", "loud"},
+       "lochat: --bell: must be one of all, mention, off, not loud"},
+  };
+  for (const auto& [argv, expected] : cases) {
+    ChildProcess program(argv);
+    EXPECT_EQ(program.wait_exit(), 2) << expected;
+    const auto errors = stderr_until_eof(program);
+    ASSERT_EQ(errors.size(), 1U) << joined(errors);
+    EXPECT_EQ(errors.front(), expected);
+  }
+}
+
+TEST(Binaries, HelpListsAllowedValuesAsWords) {
+  for (const auto& binary : {server_binary(), client_binary()}) {
+    ChildProcess program({binary, "--help"});
+    EXPECT_EQ(program.wait_exit(), 0) << binary;
+    std::string help;
+    while (const auto line = program.read_stdout_line()) help += *line + "\n";
+    EXPECT_EQ(help.find("->"), std::string::npos) << help;
+    EXPECT_EQ(help.find("{"), std::string::npos) << help;
+    EXPECT_EQ(help.find("17976931348623157"), std::string::npos) << help;
+  }
+  ChildProcess client({client_binary(), "--help"});
+  std::string help;
+  while (const auto line = client.read_stdout_line()) help += *line + "\n";
+  EXPECT_NE(help.find("all|mention|off"), std::string::npos) << help;
+}
+
 TEST(Binaries, ClientRejectsANonNumericPort) {
   ChildProcess client({client_binary(), "--port", "notanumber"});
   const auto exit_code = client.wait_exit();
