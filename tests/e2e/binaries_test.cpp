@@ -7,10 +7,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <memory>
 #include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -313,6 +318,52 @@ TEST(Binaries, HelpListsAllowedValuesAsWords) {
   std::string help;
   while (const auto line = client.read_stdout_line()) help += *line + "\n";
   EXPECT_NE(help.find("all|mention|off"), std::string::npos) << help;
+}
+
+// `name` stands in `text` as a whole flag ("--log" is not in "--log-level").
+bool mentions_flag(const std::string& text, const std::string& name) {
+  for (auto at = text.find(name); at != std::string::npos; at = text.find(name, at + 1)) {
+    const std::size_t end = at + name.size();
+    if (end == text.size() ||
+        (text[end] != '-' && std::islower(static_cast<unsigned char>(text[end])) == 0)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The flags' one source is the programs' own --help (CLI11): every flag it
+// lists must be in the man page and in README, so none can be left out.
+TEST(Binaries, EveryFlagIsInTheManPageAndReadme) {
+  const auto read_file = [](const std::string& path) {
+    std::ifstream file(std::string(LOCHAT_SOURCE_DIR) + "/" + path);
+    std::ostringstream text;
+    text << file.rdbuf();
+    return text.str();
+  };
+  const std::string readme = read_file("README.md");
+  const std::vector<std::pair<std::string, std::string>> programs{
+      {server_binary(), "packaging/man/lochat-server.1"},
+      {client_binary(), "packaging/man/lochat.1"}};
+  const std::regex flag(R"((^|\s|,)(--[a-z][a-z-]+))");
+  for (const auto& [binary, man_path] : programs) {
+    const std::string man = read_file(man_path);
+    ASSERT_FALSE(man.empty()) << man_path;
+    ChildProcess program({binary, "--help"});
+    std::set<std::string> flags;
+    while (const auto line = program.read_stdout_line()) {
+      for (std::sregex_iterator it(line->begin(), line->end(), flag), end; it != end; ++it) {
+        flags.insert((*it)[2]);
+      }
+    }
+    ASSERT_GE(flags.size(), 5U) << binary;
+    for (const auto& name : flags) {
+      std::string in_man;
+      for (const char c : name) in_man += c == '-' ? std::string("\\-") : std::string(1, c);
+      EXPECT_NE(man.find(in_man), std::string::npos) << name << " is missing from " << man_path;
+      EXPECT_TRUE(mentions_flag(readme, name)) << name << " is missing from README";
+    }
+  }
 }
 
 TEST(Binaries, ClientRejectsANonNumericPort) {
