@@ -69,10 +69,12 @@ class TerminalMode {
   void await_last_acknowledgements() {
     if (awaiting_ack_.empty()) return;
     client_.finish_sending();
+    interrupted = 0;  // the Ctrl-C that quit, if it was one: the next one stops the wait
     // A long paste comes through flood control at its pace: wait while
     // confirmations keep coming, and give up only when they stop.
     auto deadline = std::chrono::steady_clock::now() + kDrainAfterInputEnds;
-    while (!awaiting_ack_.empty() && !mailbox_.closed_by_server()) {
+    // A second Ctrl-C (or a hang-up) stops the wait.
+    while (!awaiting_ack_.empty() && !mailbox_.closed_by_server() && interrupted == 0) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;

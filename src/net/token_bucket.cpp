@@ -26,7 +26,10 @@ std::chrono::milliseconds TokenBucket::wait_for_token(Clock::time_point now) con
   if (rate_ <= 0) return std::chrono::milliseconds(0);
   const double missing = 1.0 - tokens_at(now);
   if (missing <= 0) return std::chrono::milliseconds(0);
-  return std::chrono::milliseconds(static_cast<long>(std::ceil(missing / rate_ * 1000.0)));
+  // Bounded, so a tiny rate cannot overflow the conversion: a day is "not soon".
+  constexpr double kLongestWaitMs = 24.0 * 3600 * 1000;
+  return std::chrono::milliseconds(
+      static_cast<long>(std::ceil(std::min(missing / rate_ * 1000.0, kLongestWaitMs))));
 }
 
 bool TokenBucket::full(Clock::time_point now) const {

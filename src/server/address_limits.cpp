@@ -44,7 +44,12 @@ AddressLimits::AddressLimits(double rate, std::size_t burst)
 std::shared_ptr<AddressBudget> AddressLimits::budget_for(const std::string& address) {
   const auto now = AddressBudget::Clock::now();
   std::lock_guard lock(mutex_);
-  if (budgets_.size() >= kForgetRestedFrom) forget_rested(now);
+  if (budgets_.size() >= sweep_at_) {
+    forget_rested(now);
+    // Walk the map again only once it has doubled: accepting stays cheap
+    // however many addresses are tracked.
+    sweep_at_ = std::max(kForgetRestedFrom, 2 * budgets_.size());
+  }
   auto& budget = budgets_[address];
   if (!budget) budget = std::make_shared<AddressBudget>(line_rate_, line_burst_, now);
   return budget;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <iterator>
 #include <utility>
 
 #include "lochat/wire/protocol.hpp"
@@ -40,6 +41,8 @@ constexpr std::chrono::milliseconds kUnterminatedPause{300};
 // taken the shared allowance) the rest is dropped, so a client that sends and
 // hangs up cannot keep a thread busy for long.
 constexpr std::chrono::seconds kDrainSlack{2};
+// However slow --rate is, a client that has hung up holds its thread no longer.
+constexpr std::chrono::duration<double> kLongestDrain{60.0};
 
 std::chrono::nanoseconds until(std::chrono::steady_clock::time_point deadline,
                                std::chrono::steady_clock::time_point now) {
@@ -94,7 +97,20 @@ void Session::greet() {
     online.listed.push_back({name_, std::chrono::seconds(0)});
   }
   reply(protocol::online_list(online));
-  for (auto& line : room_.recent_history()) connection_.queue_own_line(std::move(line));
+  // The replay counts against --sendq like everything else, so it is cut to
+  // the newest lines that fill at most half of it: long lines in the history
+  // must never make the greeting overflow a newcomer's queue.
+  auto history = room_.recent_history();
+  std::size_t bytes = 0;
+  auto first_replayed = history.end();
+  while (first_replayed != history.begin()) {
+    bytes += (*std::prev(first_replayed))->size();
+    if (bytes > config_.sendq_bytes / 2) break;
+    --first_replayed;
+  }
+  for (auto line = first_replayed; line != history.end(); ++line) {
+    connection_.queue_own_line(std::move(*line));
+  }
 }
 
 void Session::request_stop(std::chrono::steady_clock::time_point flush_until) {
@@ -158,7 +174,7 @@ std::chrono::nanoseconds Session::poll_timeout() const {
   if (const auto next = flood_gate_.wait_for_next(now)) {
     timeout = std::min<std::chrono::nanoseconds>(timeout, *next);
   }
-  if (config_.idle_timeout.count() > 0) {
+  if (config_.idle_timeout.count() > 0 && !quit_requested_ && !input_ended_) {
     const auto idle_left = std::chrono::duration_cast<std::chrono::milliseconds>(
         last_input_ + config_.idle_timeout - now);
     timeout = std::min<std::chrono::nanoseconds>(timeout,
@@ -169,8 +185,9 @@ std::chrono::nanoseconds Session::poll_timeout() const {
 
 std::chrono::nanoseconds Session::time_for_delayed_lines() const {
   if (config_.rate <= 0) return std::chrono::nanoseconds(0);
+  const double seconds = static_cast<double>(flood_gate_.delayed()) / config_.rate;
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::duration<double>(static_cast<double>(flood_gate_.delayed()) / config_.rate));
+      std::chrono::duration<double>(std::min(seconds, kLongestDrain.count())));
 }
 
 bool Session::drained_too_long() const {

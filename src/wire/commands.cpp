@@ -4,6 +4,7 @@
 #include <array>
 
 #include "lochat/wire/protocol.hpp"
+#include "lochat/wire/text.hpp"
 
 namespace lochat::commands {
 
@@ -31,7 +32,10 @@ std::string help_line(const CommandInfo& command) {
 }
 
 bool expects_ack(std::string_view client_line) {
-  const auto parsed = protocol::parse_client_line(client_line);
+  // Judged on the line as the server will see it: cleaned first (a line of
+  // control characters only is empty there, and gets no answer).
+  const std::string clean = text::sanitize(client_line);
+  const auto parsed = protocol::parse_client_line(clean);
   if (parsed.kind == protocol::ClientLine::Kind::chat) return true;
   if (parsed.kind != protocol::ClientLine::Kind::command) return false;
   const auto* command = find(parsed.command);

@@ -152,6 +152,21 @@ TEST(Hardening, AnAddressThatKeepsReconnectingIsNotAnnouncedEachTime) {
   EXPECT_LE(joins, 4) << "a reconnect loop filled the screen with join notices";
 }
 
+TEST(Hardening, ANewcomerIsGreetedWhateverLongLinesTheHistoryHolds) {
+  // Twenty 16 KB lines of history are 320 KB: more than this --sendq.
+  ServerProcess server({"--sendq", "65536", "--max-line", "16384", "--rate", "0"});
+  LineClient poster(server.port());
+  ASSERT_TRUE(poster.read_until(kWelcome));
+  for (int line = 0; line < 20; ++line) {
+    poster.send_line(std::to_string(line) + std::string(16000, 'h'));
+    ASSERT_EQ(poster.read_chat_line(), "Message Received");
+  }
+  LineClient newcomer(server.port());
+  ASSERT_TRUE(newcomer.read_until(kWelcome));
+  newcomer.send_line("made it");
+  EXPECT_TRUE(newcomer.read_until("Message Received")) << "the newcomer was dropped";
+}
+
 TEST(Hardening, TheLineLimitHoldsForWhatIsRelayedAfterCleaning) {
   ServerProcess server;
   LineClient listener(server.port());

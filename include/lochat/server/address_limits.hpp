@@ -66,6 +66,7 @@ class AddressLimits {
   const double line_burst_;
   mutable std::mutex mutex_;  // guards budgets_
   std::map<std::string, std::shared_ptr<AddressBudget>> budgets_;
+  std::size_t sweep_at_ = 64;  // budgets_'s size at which rested budgets are next looked for
 };
 
 }  // namespace lochat

@@ -32,6 +32,17 @@ TEST(CommandsTable, OnlyMsgAndMeAreAcknowledged) {
   }
 }
 
+TEST(CommandsTable, AClientExpectsAnAckForWhatTheServerAcknowledgesOnceItHasCleanedTheLine) {
+  EXPECT_TRUE(expects_ack("hello"));
+  EXPECT_TRUE(expects_ack("//not a command"));
+  EXPECT_TRUE(expects_ack("/me waves"));
+  EXPECT_TRUE(expects_ack("/msg bob hi"));
+  EXPECT_FALSE(expects_ack("/nick bob"));
+  EXPECT_FALSE(expects_ack("   "));
+  EXPECT_FALSE(expects_ack("\x0c\x1b")) << "only control characters: empty once cleaned";
+  EXPECT_FALSE(expects_ack("\x01/quit")) << "the server sees /quit";
+}
+
 TEST(CommandsTable, AHelpLineIsTheUsageThenWhatItDoes) {
   EXPECT_EQ(help_line(*find("msg")), "/msg NAME text - a private message to NAME only");
 }
