@@ -47,9 +47,21 @@ std::optional<std::size_t> ask_which(const std::vector<discovery::ServerInfo>& s
   return std::nullopt;
 }
 
+// With no interface that can broadcast, no probe can be sent: say that,
+// rather than that nobody answered.
+bool nothing_to_search() {
+  if (!discovery::broadcast_interfaces().empty()) return false;
+  std::fputs(
+      "lochat: no network to search for servers (no interface that can broadcast is up); "
+      "give the server's address with --host ADDRESS\n",
+      stderr);
+  return true;
+}
+
 }  // namespace
 
 int list_servers(std::uint16_t port) {
+  if (nothing_to_search()) return 1;
   const auto servers = find_servers(port);
   for (const auto& server : servers) std::printf("%s\n", describe(server).c_str());
   if (servers.empty()) {
@@ -60,6 +72,7 @@ int list_servers(std::uint16_t port) {
 }
 
 bool choose_server(ClientConfig& config) {
+  if (nothing_to_search()) return false;
   const auto servers = find_servers(config.port);
   if (servers.empty()) {
     std::fprintf(stderr,

@@ -9,6 +9,7 @@ client_bin="$2"
 suffix="$$"
 server_ns="lochat-srv-$suffix"
 client_ns="lochat-cli-$suffix"
+empty_ns="lochat-none-$suffix"
 work=$(mktemp -d)
 pids=()
 
@@ -16,6 +17,7 @@ cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   ip netns del "$server_ns" 2>/dev/null || true
   ip netns del "$client_ns" 2>/dev/null || true
+  ip netns del "$empty_ns" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -41,6 +43,14 @@ for _ in $(seq 100); do
   grep -q "Answering discovery" "$work/server.log" && break
   sleep 0.05
 done
+
+echo "--- lochat --discover where no interface can broadcast (a namespace with loopback only)"
+ip netns add "$empty_ns"
+if ip netns exec "$empty_ns" timeout 10 "$client_bin" --discover 2> "$work/empty.err"; then
+  echo "lochat --discover succeeded with no network"; exit 1
+fi
+cat "$work/empty.err"
+grep -q "no network to search for servers" "$work/empty.err"
 
 echo "--- lochat --discover in the client namespace"
 ip netns exec "$client_ns" timeout 10 "$client_bin" --discover | tee "$work/discovered"
