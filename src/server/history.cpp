@@ -1,6 +1,7 @@
 #include "lochat/server/history.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "lochat/wire/protocol.hpp"
 
@@ -24,9 +25,14 @@ void History::record(std::string_view relayed) {
   }
 }
 
-std::vector<SharedLine> History::recent() const {
+std::vector<SharedLine> History::recent(std::size_t max_bytes) const {
   std::lock_guard lock(mutex_);
-  return {lines_.begin(), lines_.end()};
+  auto first = lines_.end();
+  for (std::size_t bytes = 0; first != lines_.begin(); --first) {
+    bytes += (*std::prev(first))->size();
+    if (bytes > max_bytes) break;
+  }
+  return {first, lines_.end()};
 }
 
 }  // namespace lochat

@@ -97,19 +97,11 @@ void Session::greet() {
     online.listed.push_back({name_, std::chrono::seconds(0)});
   }
   reply(protocol::online_list(online));
-  // The replay counts against --sendq like everything else, so it is cut to
+  // The replay counts against --sendq like everything else, so it holds only
   // the newest lines that fill at most half of it: long lines in the history
   // must never make the greeting overflow a newcomer's queue.
-  auto history = room_.recent_history();
-  std::size_t bytes = 0;
-  auto first_replayed = history.end();
-  while (first_replayed != history.begin()) {
-    bytes += (*std::prev(first_replayed))->size();
-    if (bytes > config_.sendq_bytes / 2) break;
-    --first_replayed;
-  }
-  for (auto line = first_replayed; line != history.end(); ++line) {
-    connection_.queue_own_line(std::move(*line));
+  for (auto& line : room_.recent_history(config_.sendq_bytes / 2)) {
+    connection_.queue_own_line(std::move(line));
   }
 }
 

@@ -48,7 +48,6 @@ struct BenchConfig {
   std::function<void(const BenchProgress&)> on_progress;
 };
 
-
 inline constexpr std::size_t kMinMessageSize = 64;      // room for the token's fields
 inline constexpr std::size_t kMaxConnections = 100000;  // for --connect-only
 

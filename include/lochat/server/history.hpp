@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <string_view>
 #include <vector>
@@ -21,8 +22,9 @@ class History {
   // Keeps relay lines (as sent to peers, each ending in "\n"), oldest
   // first; nothing at capacity 0.
   void record(std::string_view relayed);
-  // Oldest first.
-  [[nodiscard]] std::vector<SharedLine> recent() const;
+  // The newest lines whose bytes add up to at most `max_bytes`, oldest first.
+  [[nodiscard]] std::vector<SharedLine> recent(
+      std::size_t max_bytes = std::numeric_limits<std::size_t>::max()) const;
 
  private:
   const std::size_t capacity_;

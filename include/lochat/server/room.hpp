@@ -62,7 +62,11 @@ class Room {
   // kMaxListed only (a line lists no more), so a newcomer to a crowd costs
   // no copy of the whole crowd.
   [[nodiscard]] protocol::OnlineList online() const;
-  [[nodiscard]] std::vector<SharedLine> recent_history() const { return history_.recent(); }
+  // The replay for a newcomer: the newest public lines that fit in `max_bytes`.
+  [[nodiscard]] std::vector<SharedLine> recent_history(
+      std::size_t max_bytes = std::numeric_limits<std::size_t>::max()) const {
+    return history_.recent(max_bytes);
+  }
   [[nodiscard]] std::size_t size() const;
 
  private:

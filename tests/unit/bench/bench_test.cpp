@@ -221,6 +221,8 @@ TEST(LatencyHistogram, PercentilesAreWithinTwoPercentAndMaxIsExact) {
 
 // --- Configuration and /proc ------------------------------------------------
 
+// The guard that keeps lochat-bench on loopback: these are strings handed to
+// a pure function; no socket is ever opened to any of them.
 TEST(BenchConfig, OnlyLoopbackAddressesAreLoopback) {
   for (const char* address : {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"}) {
     EXPECT_TRUE(is_loopback(address)) << address;

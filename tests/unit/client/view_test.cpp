@@ -84,12 +84,12 @@ TEST(RenderOwn, ShowsMyLinesWithACheckMark) {
 
 TEST(Roster, FollowsWhoIsOnline) {
   Roster roster;
-  roster.observe("*** Online (3): alice (5m), bob (2h 3m), 10.0.0.7:5000 (0s)");
-  EXPECT_EQ(roster.names(), (std::set<std::string>{"alice", "bob", "10.0.0.7:5000"}));
+  roster.observe("*** Online (3): alice (5m), bob (2h 3m), 127.0.0.7:5000 (0s)");
+  EXPECT_EQ(roster.names(), (std::set<std::string>{"alice", "bob", "127.0.0.7:5000"}));
   roster.observe("*** carol joined (4 online)");
   roster.observe("*** bob is now known as robert");
   roster.observe("*** alice left (3 online): lunch");
-  roster.observe("*** 10.0.0.7:5000 was disconnected: flooding (2 online)");
+  roster.observe("*** 127.0.0.7:5000 was disconnected: flooding (2 online)");
   roster.observe("*** You are now known as zed");
   EXPECT_EQ(roster.names(), (std::set<std::string>{"carol", "robert"}));
 }

@@ -73,6 +73,20 @@ TEST_F(RoomTest, PublishedLinesAreReplayedToNewcomersUpToTheHistoryLimit) {
   EXPECT_TRUE(replay[1]->ends_with(" From alice: three\n")) << *replay[1];
 }
 
+TEST_F(RoomTest, TheReplayKeepsTheNewestLinesThatFitItsBytes) {
+  Room room({.history_lines = 20, .presence_limit = 0});
+  auto alice = join(room, "alice");
+  for (int i = 0; i < 10; ++i) {
+    room.publish(make_shared_line("From alice: " + std::to_string(i) + "\n"), alice.get(), owed);
+  }
+  const auto one_line = room.recent_history().back()->size();
+  const auto replay = room.recent_history(3 * one_line + one_line / 2);
+  ASSERT_EQ(replay.size(), 3U);
+  EXPECT_TRUE(replay.front()->ends_with(" From alice: 7\n")) << *replay.front();
+  EXPECT_TRUE(replay.back()->ends_with(" From alice: 9\n")) << *replay.back();
+  EXPECT_TRUE(room.recent_history(one_line - 1).empty());
+}
+
 TEST_F(RoomTest, ARoomWithoutHistoryReplaysNothing) {
   Room room({.history_lines = 0, .presence_limit = 0});
   auto alice = join(room, "alice");
@@ -104,8 +118,8 @@ TEST_F(RoomTest, APresenceLimitOfZeroAnnouncesAlways) {
 
 TEST_F(RoomTest, ANameThatFoldsLikeAnotherMembersIsRefused) {
   Room room({});
-  auto alice = join(room, "10.0.0.1:5000");
-  auto bob = join(room, "10.0.0.2:5000");
+  auto alice = join(room, "127.0.0.1:5000");
+  auto bob = join(room, "127.0.0.2:5000");
   EXPECT_TRUE(room.rename(alice.get(), "alice"));
   EXPECT_FALSE(room.rename(bob.get(), "ALICE"));
   EXPECT_TRUE(room.rename(alice.get(), "Alice")) << "a member may change the case of its own name";

@@ -40,8 +40,8 @@ TEST(ServerLine, OurOwnNameAndTheRosterAreReadBack) {
   const auto roster = received(online_list({{"alice", std::chrono::seconds(5)}}));
   EXPECT_EQ(classify(roster).topic, Topic::online);
   EXPECT_EQ(classify(roster).detail, "alice (5s)");
-  const auto two = received(online_list({{"alice", std::chrono::seconds(5)},
-                                         {"bob", std::chrono::seconds(7500)}}));
+  const auto two = received(
+      online_list({{"alice", std::chrono::seconds(5)}, {"bob", std::chrono::seconds(7500)}}));
   EXPECT_EQ(names_in_online_list(classify(two).detail),
             (std::vector<std::string_view>{"alice", "bob"}));
 }
