@@ -37,7 +37,8 @@ void add_target_flags(CLI::App& app, lochat::bench::BenchConfig& config, RawFlag
       ->capture_default_str()
       ->check(lochat::app::not_negative());
   app.add_option("--server-pid", raw.server_pid,
-                 "Server process to measure (CPU time, memory, threads) from /proc");
+                 "Server process to measure from /proc (CPU time per delivery, context "
+                 "switches per message, memory, threads)");
 }
 
 void add_load_flags(CLI::App& app, lochat::bench::BenchConfig& config, RawFlags& raw) {
@@ -51,7 +52,12 @@ void add_load_flags(CLI::App& app, lochat::bench::BenchConfig& config, RawFlags&
                  "Messages a second per client (0 = as fast as the window allows)")
       ->capture_default_str();
   app.add_option("--window", config.window,
-                 "Messages a client may have sent before its next peer has received them")
+                 "Messages a client may have sent that not every peer has received yet "
+                 "(fixed, the same for every server)")
+      ->capture_default_str();
+  app.add_option("--lines-per-write", config.lines_per_write,
+                 "Lines in each send(): 1 as a person, nc or a bot writes; more to batch "
+                 "(at most --window)")
       ->capture_default_str();
   app.add_option("--stall-timeout", raw.stall_timeout_s,
                  "Give up when no delivery arrives for this many seconds")
@@ -114,6 +120,9 @@ int main(int argc, char** argv) {
   RawFlags raw;
   CLI::App app{"lochat-bench: load and delivery check for line-relay chat servers"};
   app.set_version_flag("--version", std::string("lochat-bench ") + LOCHAT_VERSION);
+  app.footer(
+      "Exit status: 0 if every delivery arrived intact and the server closed no client; 1 if "
+      "not; 2 if the run could not start.");
   add_target_flags(app, config, raw);
   add_load_flags(app, config, raw);
   if (const int exit_code = lochat::app::parse_or_explain(app, argc, argv, "lochat-bench");

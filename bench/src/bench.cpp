@@ -47,20 +47,14 @@ std::string config_problem(const BenchConfig& config) {
   if (config.message_size < kMinMessageSize || config.message_size > kMaxMessageSize) {
     return fmt::format("--size must be between {} and {}", kMinMessageSize, kMaxMessageSize);
   }
-  if (config.window > kMaxWindow) return fmt::format("--window is limited to {}", kMaxWindow);
+  if (config.window < 1 || config.window > kMaxWindow) {
+    return fmt::format("--window must be between 1 and {}", kMaxWindow);
+  }
+  if (config.lines_per_write < 1 || config.lines_per_write > config.window) {
+    return "--lines-per-write must be between 1 and --window (a write waits for that many)";
+  }
   if (!(config.rate >= 0)) return "--rate must not be negative";
   return "";
-}
-
-std::size_t effective_window(const BenchConfig& config) {
-  if (config.window > 0) return config.window;
-  // Half of lochat's default --sendq: notices and the kernel's buffers take some too.
-  constexpr std::size_t kBudgetBytes = 128 * 1024;
-  constexpr std::size_t kPrefixBytes = 32;  // "From 127.0.0.1:40000: " and the like
-  constexpr std::size_t kLargestAuto = 64;  // beyond this, more in flight only adds latency
-  const auto per_round = std::max<std::size_t>(config.clients, 2) - 1;
-  const auto line_bytes = config.message_size + kPrefixBytes;
-  return std::clamp<std::size_t>(kBudgetBytes / (per_round * line_bytes), 1, kLargestAuto);
 }
 
 bool is_loopback(std::string_view numeric_address) {
@@ -88,7 +82,7 @@ class MessageRun {
         first_lines_(config.clients),
         checker_(config.clients, config.messages, run_id_),
         progress_(config.clients),
-        window_(effective_window(config), progress_) {
+        window_(config.window, progress_) {
     handler_.on_bytes = [this](std::size_t client, std::string_view bytes, Clock::time_point now) {
       on_bytes(client, bytes, now);
     };
@@ -104,7 +98,6 @@ class MessageRun {
     await_everyone_in_room();
     BenchReport report;
     report.config = config_;
-    report.window = effective_window(config_);
     report.greeted = first_lines_.count();
     if (config_.server_pid) report.server_before = read_process_stats(*config_.server_pid);
     start_ = Clock::now();

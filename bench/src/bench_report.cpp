@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +16,34 @@ namespace lochat::bench {
 using std::chrono::nanoseconds;
 
 // --- Server process ---------------------------------------------------------
+
+namespace {
+
+// The context switches of one thread, from its /proc/PID/task/TID/status.
+std::uint64_t thread_context_switches(const std::filesystem::path& task) {
+  std::ifstream status(task / "status");
+  std::uint64_t total = 0;
+  std::string key;
+  while (status >> key) {
+    if (key == "voluntary_ctxt_switches:" || key == "nonvoluntary_ctxt_switches:") {
+      std::uint64_t count = 0;
+      status >> count;
+      total += count;
+    }
+  }
+  return total;
+}
+
+std::uint64_t context_switches(const std::string& process_directory) {
+  std::error_code error;
+  std::uint64_t total = 0;
+  for (const auto& task : std::filesystem::directory_iterator(process_directory + "/task", error)) {
+    total += thread_context_switches(task.path());
+  }
+  return total;
+}
+
+}  // namespace
 
 std::optional<ProcessStats> read_process_stats(pid_t pid) {
   const auto directory = "/proc/" + std::to_string(pid);
@@ -45,12 +74,29 @@ std::optional<ProcessStats> read_process_stats(pid_t pid) {
       status >> stats.threads;
     }
   }
+  stats.context_switches = context_switches(directory);
   return stats;
 }
 
 double BenchReport::deliveries_per_second() const {
   const auto span = seconds(elapsed);
   return span > 0 ? static_cast<double>(counts.delivered) / span : 0;
+}
+
+std::optional<ServerCost> BenchReport::server_cost() const {
+  if (!server_before || !server_after) return std::nullopt;
+  ServerCost cost;
+  cost.cpu = server_after->cpu - server_before->cpu;
+  const auto per = [](double amount, std::uint64_t count) {
+    return count > 0 ? amount / static_cast<double>(count) : 0;
+  };
+  cost.cpu_us_per_delivery = per(static_cast<double>(cost.cpu.count()) / 1e3, counts.delivered);
+  // A thread that ended during the run took its count along, so this may not go up.
+  cost.context_switches = server_after->context_switches > server_before->context_switches
+                              ? server_after->context_switches - server_before->context_switches
+                              : 0;
+  cost.context_switches_per_message = per(static_cast<double>(cost.context_switches), sent);
+  return cost;
 }
 
 // --- Reports ----------------------------------------------------------------
@@ -102,30 +148,35 @@ std::string rate_text(double rate) {
 std::string verdict_text(const BenchReport& report) {
   if (report.passed())
     return fmt::format("PASS: all {} deliveries arrived intact", report.expected);
+  if (report.disconnected > 0)
+    return fmt::format("FAIL: the server closed {} of the clients", report.disconnected);
   if (report.counts.errors() > 0)
     return "FAIL: deliveries lost, duplicated, reordered or corrupted";
   return "FAIL: ran out of time (--timeout, or nothing arrived for --stall-timeout)";
 }
 
-// The server's CPU time and memory at the end, as "cpu ... rss ... threads ...".
-std::string server_line(const ProcessStats& before, const ProcessStats& after,
-                        std::uint64_t deliveries) {
-  const auto cpu = after.cpu - before.cpu;
-  const auto per_delivery =
-      deliveries > 0 ? duration_text(cpu / static_cast<std::int64_t>(deliveries)) : "-";
-  return fmt::format("cpu {} ({} per delivery)   rss {}   threads {}", duration_text(cpu),
-                     per_delivery, bytes_text(static_cast<double>(after.rss_bytes)), after.threads);
+std::string lines_per_write_text(std::size_t lines) {
+  return lines == 1 ? "1 line per write" : fmt::format("{} lines per write (batch)", lines);
 }
 
-std::string server_json(const std::optional<ProcessStats>& before,
-                        const std::optional<ProcessStats>& after, std::uint64_t deliveries) {
-  if (!before || !after) return "null";
-  const auto cpu = after->cpu - before->cpu;
-  const double per_delivery =
-      deliveries > 0 ? microseconds(cpu) / static_cast<double>(deliveries) : 0;
+// The server's cost and size at the end, for the table's "server" line.
+std::string server_line(const ServerCost& cost, const ProcessStats& after) {
   return fmt::format(
-      R"({{"cpu_s":{:.3f},"cpu_us_per_delivery":{:.3f},"rss_bytes":{},"threads":{}}})",
-      seconds(cpu), per_delivery, after->rss_bytes, after->threads);
+      "cpu {} ({:.3f} us per delivery)   context switches {} ({:.3f} per message)   rss {}   "
+      "threads {}",
+      duration_text(cost.cpu), cost.cpu_us_per_delivery, cost.context_switches,
+      cost.context_switches_per_message, bytes_text(static_cast<double>(after.rss_bytes)),
+      after.threads);
+}
+
+std::string server_json(const BenchReport& report) {
+  const auto cost = report.server_cost();
+  if (!cost) return "null";
+  return fmt::format(R"({{"cpu_s":{:.3f},"cpu_us_per_delivery":{:.3f},"context_switches":{},)"
+                     R"("context_switches_per_message":{:.4f},"rss_bytes":{},"threads":{}}})",
+                     seconds(cost->cpu), cost->cpu_us_per_delivery, cost->context_switches,
+                     cost->context_switches_per_message, report.server_after->rss_bytes,
+                     report.server_after->threads);
 }
 
 }  // namespace
@@ -134,10 +185,10 @@ std::string format_table(const BenchReport& report) {
   const auto& config = report.config;
   const auto& counts = report.counts;
   const auto& latency = report.latency;
-  std::string table =
-      fmt::format("lochat-bench: {} clients x {} messages of {} bytes -> {} (window {}, rate {})\n",
-                  config.clients, config.messages, config.message_size, target_text(config),
-                  report.window, rate_text(config.rate));
+  std::string table = fmt::format(
+      "lochat-bench: {} clients x {} messages of {} bytes -> {} (window {}, {}, rate {})\n",
+      config.clients, config.messages, config.message_size, target_text(config), config.window,
+      lines_per_write_text(config.lines_per_write), rate_text(config.rate));
   table += fmt::format("  result       {}\n", verdict_text(report));
   table += fmt::format("  deliveries   {} of {} in {:.2f} s = {:.0f}/s   (sent {} of {})\n",
                        counts.delivered, report.expected, seconds(report.elapsed),
@@ -148,11 +199,10 @@ std::string format_table(const BenchReport& report) {
   table += fmt::format("  errors       lost {}   duplicated {}   reordered {}   corrupted {}\n",
                        counts.lost, counts.duplicated, counts.reordered, counts.corrupted);
   table += fmt::format(
-      "  clients      greeted {} of {}   disconnected {}   echoed {}   foreign {}\n",
+      "  clients      greeted {} of {}   closed by the server {}   echoed {}   foreign {}\n",
       report.greeted, config.clients, report.disconnected, counts.echoed, counts.foreign);
-  if (report.server_before && report.server_after) {
-    table += "  server       " +
-             server_line(*report.server_before, *report.server_after, counts.delivered) + "\n";
+  if (const auto cost = report.server_cost()) {
+    table += "  server       " + server_line(*cost, *report.server_after) + "\n";
   }
   return table;
 }
@@ -163,18 +213,18 @@ std::string format_json(const BenchReport& report) {
   const auto& latency = report.latency;
   return fmt::format(
       R"({{"mode":"messages","target":{},"clients":{},"messages":{},"size":{},"window":{},)"
-      R"("rate":{},"passed":{},"finished":{},"greeted":{},"disconnected":{},"planned":{},)"
-      R"("sent":{},"expected":{},"delivered":{},"lost":{},"duplicated":{},"reordered":{},)"
-      R"("corrupted":{},"echoed":{},"foreign":{},"elapsed_s":{:.3f},"deliveries_per_s":{:.0f},)"
+      R"("lines_per_write":{},"rate":{},"passed":{},"finished":{},"greeted":{},)"
+      R"("disconnected":{},"planned":{},"sent":{},"expected":{},"delivered":{},"lost":{},)"
+      R"("duplicated":{},"reordered":{},"corrupted":{},"echoed":{},"foreign":{},)"
+      R"("elapsed_s":{:.3f},"deliveries_per_s":{:.0f},)"
       R"("latency_us":{{"p50":{:.1f},"p99":{:.1f},"p99_9":{:.1f},"max":{:.1f}}},"server":{}}})",
       json_string(target_text(config)), config.clients, config.messages, config.message_size,
-      report.window, config.rate, report.passed(), report.finished, report.greeted,
-      report.disconnected, report.planned, report.sent, report.expected, counts.delivered,
-      counts.lost, counts.duplicated, counts.reordered, counts.corrupted, counts.echoed,
-      counts.foreign, seconds(report.elapsed), report.deliveries_per_second(),
+      config.window, config.lines_per_write, config.rate, report.passed(), report.finished,
+      report.greeted, report.disconnected, report.planned, report.sent, report.expected,
+      counts.delivered, counts.lost, counts.duplicated, counts.reordered, counts.corrupted,
+      counts.echoed, counts.foreign, seconds(report.elapsed), report.deliveries_per_second(),
       microseconds(latency.p50), microseconds(latency.p99), microseconds(latency.p999),
-      microseconds(latency.max),
-      server_json(report.server_before, report.server_after, counts.delivered));
+      microseconds(latency.max), server_json(report));
 }
 
 namespace {

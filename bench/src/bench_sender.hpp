@@ -3,7 +3,8 @@
 // The sending side of a message run, internal to lochat-bench: the window of
 // messages in flight per sender, and the sending thread. PeerProgress is
 // what the sending and the receiving thread share (atomics); DeliveryWindow
-// belongs to the receiving thread, Sender to the sending thread.
+// belongs to the receiving thread, Sender to the sending thread;
+// lines_in_next_write is a pure function.
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -87,16 +88,26 @@ class DeliveryWindow {
   std::size_t open_clients_;
 };
 
-// The sending thread: writes each client's lines as the window and the rate
-// allow, and waits in poll() (on the receiver's wake-up and on full sockets)
-// when nothing can be sent.
+// How many lines a client's next send() carries: `lines_per_write`, or all
+// that are `left` when fewer; 0 while the window and the rate `allow` fewer
+// than that, so that every write carries exactly as many lines as asked.
+inline std::uint64_t lines_in_next_write(std::uint64_t lines_per_write, std::uint64_t left,
+                                         std::uint64_t allowed) {
+  const auto wanted = std::min(lines_per_write, left);
+  return allowed >= wanted ? wanted : 0;
+}
+
+// The sending thread: one write per client in turn (round robin), each of
+// --lines-per-write lines, as the window and the rate allow; a write the
+// kernel took only in part is finished before that client's next. Waits in
+// poll() (on the receiver's wake-up and on full sockets) when nothing can be sent.
 class Sender {
  public:
   Sender(const BenchConfig& config, std::span<const FileDescriptor> sockets,
          std::span<PeerProgress> progress, const EventFdWake& wake, std::uint32_t run,
          Clock::time_point start, Clock::time_point deadline)
       : config_(config),
-        window_(effective_window(config)),
+        window_(config.window),
         sockets_(sockets),
         progress_(progress),
         wake_(wake),
@@ -118,9 +129,6 @@ class Sender {
   }
 
  private:
-  // A batch bounds how long one client holds the thread while others wait.
-  static constexpr std::uint64_t kMaxBatch = 16;
-
   struct State {
     std::string pending;  // bytes written to nobody yet
     std::size_t pending_offset = 0;
@@ -151,14 +159,20 @@ class Sender {
     return std::min<std::uint64_t>(room, config_.messages - next);
   }
 
+  // Lines of the next write, if `allowed` lines may go (see lines_in_next_write).
+  [[nodiscard]] std::uint64_t next_write(std::size_t client, std::uint64_t allowed) const {
+    const auto left = config_.messages - states_[client].next_seq;
+    return lines_in_next_write(config_.lines_per_write, left, allowed);
+  }
+
   [[nodiscard]] std::uint64_t sendable(std::size_t client, Clock::time_point now) const {
     const auto next = states_[client].next_seq;
-    auto count = std::min<std::uint64_t>(window_room(client), kMaxBatch);
+    auto allowed = window_room(client);
     if (config_.rate > 0) {
       const auto due = static_cast<std::uint64_t>(seconds(now - start_) * config_.rate) + 1;
-      count = std::min<std::uint64_t>(count, due > next ? due - next : 0);
+      allowed = std::min<std::uint64_t>(allowed, due > next ? due - next : 0);
     }
-    return count;
+    return next_write(client, allowed);
   }
 
   void compose(std::size_t client, std::uint64_t count) {
@@ -215,9 +229,10 @@ class Sender {
       if (state.finished) continue;
       if (!state.pending.empty()) {
         watched.push_back({sockets_[client].get(), POLLOUT, 0});
-      } else if (config_.rate > 0 && window_room(client) > 0) {
-        // Only then: a client whose window is full waits for the receiver, not the clock.
-        wake_at = std::min(wake_at, due_time(state.next_seq));
+      } else if (const auto lines = next_write(client, window_room(client));
+                 config_.rate > 0 && lines > 0) {
+        // Only then: a client whose window is short waits for the receiver, not the clock.
+        wake_at = std::min(wake_at, due_time(state.next_seq + lines - 1));
       }
     }
     const auto timeout = std::chrono::ceil<milliseconds>(wake_at - Clock::now());

@@ -19,6 +19,16 @@
 // timestamped lines and every delivery to every peer is checked.
 namespace lochat::bench {
 
+// The default --window, fixed and the same for every server, so that no
+// server's limits shape the load it is measured under. 16: enough lines in
+// flight that two clients on loopback are not held up by their own round trip
+// (on a 2-core VM against lochat-server, 2 clients relayed 21 k lines/s at
+// window 1, 61 k at 4, 140 k at 16 and 154 k at 64, with p99 0.16, 0.22,
+// 0.58 and 3.4 ms), few enough that a crowd stays a busy room, not a flood:
+// at 50 clients each has at most 49 x 16 lines of others on their way to it,
+// about 100 KB of 100-byte lines.
+inline constexpr std::size_t kDefaultWindow = 16;
+
 // How far a long run has come, for a progress line.
 struct BenchProgress {
   std::uint64_t delivered = 0;
@@ -35,7 +45,11 @@ struct BenchConfig {
   std::size_t messages = 1000;     // per client
   std::size_t message_size = 100;  // bytes per line, without the "\n"
   double rate = 0;                 // messages a second per client; 0 = as fast as the window allows
-  std::size_t window = 0;  // messages a client may have in flight (not yet at every peer); 0 = auto
+  // Messages a client may have in flight (sent, not yet at every peer).
+  std::size_t window = kDefaultWindow;
+  // Lines in each send(): 1, as a person, nc or a bot writes; more for a batch
+  // scenario. A client's last write may carry fewer.
+  std::size_t lines_per_write = 1;
   bool expect_greeting = true;  // a first line shows the server has registered the client
   std::chrono::milliseconds greeting_timeout{5000};
   std::chrono::milliseconds stall_timeout{5000};  // give up when nothing arrives for this long
@@ -53,10 +67,6 @@ inline constexpr std::size_t kMaxConnections = 100000;  // for --connect-only
 
 // Why the configuration cannot run (empty if it can).
 std::string config_problem(const BenchConfig& config);
-// The window to use: --window, or one that keeps what each client may have
-// waiting for it at the server (clients x window lines) well inside lochat's
-// default 256 KiB send queue, so the server never drops a client for reading slowly.
-std::size_t effective_window(const BenchConfig& config);
 bool is_loopback(std::string_view numeric_address);
 
 // --- The token every benchmark line carries ---------------------------------
@@ -160,8 +170,12 @@ struct ProcessStats {
   std::chrono::nanoseconds cpu{0};  // user + system time so far
   std::uint64_t rss_bytes = 0;
   std::size_t threads = 0;
+  // Voluntary and involuntary, summed over the threads alive now: a thread
+  // that has ended takes its count with it, so read while the clients' are alive.
+  std::uint64_t context_switches = 0;
 };
-// From /proc/PID/stat and /proc/PID/status; nullopt if the process is gone.
+// From /proc/PID/stat, /proc/PID/status and /proc/PID/task/*/status; nullopt
+// if the process is gone.
 std::optional<ProcessStats> read_process_stats(pid_t pid);
 
 // --- Runs and reports -------------------------------------------------------
@@ -170,11 +184,18 @@ struct LatencySummary {
   std::chrono::nanoseconds p50{0}, p99{0}, p999{0}, max{0};
 };
 
+// What the server spent on a message run, from its /proc figures before and after.
+struct ServerCost {
+  std::chrono::nanoseconds cpu{0};
+  double cpu_us_per_delivery = 0;
+  std::uint64_t context_switches = 0;
+  double context_switches_per_message = 0;  // per message a client sent (relayed once, to all)
+};
+
 struct BenchReport {
   BenchConfig config;
-  std::size_t window = 0;        // the window used
   std::size_t greeted = 0;       // clients whose first line arrived before sending began
-  std::size_t disconnected = 0;  // clients the server closed during the run
+  std::size_t disconnected = 0;  // clients the server closed during the run: the run fails
   std::uint64_t planned = 0;     // messages the clients were to send
   std::uint64_t sent = 0;        // messages handed to the network
   std::uint64_t expected = 0;    // deliveries if every message reached every peer
@@ -184,7 +205,11 @@ struct BenchReport {
   LatencySummary latency;
   std::optional<ProcessStats> server_before, server_after;
   [[nodiscard]] double deliveries_per_second() const;
-  [[nodiscard]] bool passed() const { return finished && counts.errors() == 0; }
+  // nullopt without --server-pid, or if the server was gone by the end.
+  [[nodiscard]] std::optional<ServerCost> server_cost() const;
+  [[nodiscard]] bool passed() const {
+    return finished && counts.errors() == 0 && disconnected == 0;
+  }
 };
 
 struct ConnectReport {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace lochat::bench {
@@ -251,18 +252,28 @@ TEST(BenchConfig, DefaultsAreValidAndNonsenseIsExplained) {
   EXPECT_EQ(config_problem(connect_only), "");
 }
 
-TEST(BenchConfig, TheAutomaticWindowKeepsEachClientsBacklogSmall) {
-  BenchConfig pair;
-  pair.clients = 2;
-  EXPECT_EQ(effective_window(pair), 64u);
-  BenchConfig crowd;
-  crowd.clients = 200;
-  crowd.message_size = 100;
-  const auto window = effective_window(crowd);
-  EXPECT_GE(window, 1u);
-  EXPECT_LE((crowd.clients - 1) * window * (crowd.message_size + 32), 128u * 1024);
-  crowd.window = 7;
-  EXPECT_EQ(effective_window(crowd), 7u);
+// The window is the bench's, never derived from a server's limits.
+TEST(BenchConfig, TheDefaultWindowIsSixteenWhateverTheCrowd) {
+  for (const std::size_t clients : {2u, 50u, 200u, 2000u}) {
+    BenchConfig config;
+    config.clients = clients;
+    EXPECT_EQ(config.window, 16u);
+    EXPECT_EQ(config_problem(config), "") << clients;
+  }
+}
+
+TEST(BenchConfig, AWriteMayNotCarryMoreLinesThanTheWindowLetsBeInFlight) {
+  BenchConfig config;
+  EXPECT_EQ(config.lines_per_write, 1u);
+  config.lines_per_write = config.window;
+  EXPECT_EQ(config_problem(config), "");
+  config.lines_per_write = config.window + 1;
+  EXPECT_NE(config_problem(config), "");
+  config.lines_per_write = 0;
+  EXPECT_NE(config_problem(config), "");
+  BenchConfig no_window;
+  no_window.window = 0;
+  EXPECT_NE(config_problem(no_window), "");
 }
 
 TEST(ProcessStats, ReadsThisProcess) {
@@ -270,6 +281,38 @@ TEST(ProcessStats, ReadsThisProcess) {
   ASSERT_TRUE(stats.has_value());
   EXPECT_GT(stats->rss_bytes, 0u);
   EXPECT_GE(stats->threads, 1u);
+}
+
+// A helper thread and this one hand a byte back and forth over pipes: a read
+// of an empty pipe sleeps, so the two switch context. The helper is still
+// alive (waiting for its last byte) when the count is read.
+TEST(ProcessStats, CountsTheContextSwitchesOfEveryLiveThread) {
+  constexpr int kRoundTrips = 100;
+  int to_helper[2] = {-1, -1};
+  int from_helper[2] = {-1, -1};
+  ASSERT_EQ(::pipe(to_helper), 0);
+  ASSERT_EQ(::pipe(from_helper), 0);
+  const auto before = read_process_stats(::getpid());
+  std::jthread helper([&] {
+    char byte = 0;
+    while (::read(to_helper[0], &byte, 1) == 1 && byte == 'p') {
+      EXPECT_EQ(::write(from_helper[1], &byte, 1), 1);
+    }
+  });
+  char byte = 'p';
+  int trips = 0;
+  while (trips < kRoundTrips && ::write(to_helper[1], &byte, 1) == 1 &&
+         ::read(from_helper[0], &byte, 1) == 1) {
+    ++trips;
+  }
+  const auto after = read_process_stats(::getpid());
+  byte = 'q';  // ends the helper
+  EXPECT_EQ(::write(to_helper[1], &byte, 1), 1);
+  helper.join();
+  for (const int end : {to_helper[0], to_helper[1], from_helper[0], from_helper[1]}) ::close(end);
+  EXPECT_EQ(trips, kRoundTrips);
+  ASSERT_TRUE(before.has_value() && after.has_value());
+  EXPECT_GT(after->context_switches, before->context_switches);
 }
 
 }  // namespace

@@ -1,0 +1,193 @@
+// lochat-bench's sending thread, on its own: each client's socket is one end
+// of an AF_UNIX SOCK_SEQPACKET pair, which keeps every send() a record of its
+// own, so the test sees exactly what each write carried (TCP would merge them).
+#include "bench_sender.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "lochat/bench.hpp"
+#include "lochat/net/event_fd_wake.hpp"
+
+namespace lochat::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint32_t kRun = 0x5e4d0001;
+constexpr std::size_t kSize = kMinMessageSize;
+
+// The clients' ends of their sockets, and the test's ends to read what they wrote.
+struct SocketPairs {
+  std::vector<FileDescriptor> bench_ends;
+  std::vector<FileDescriptor> test_ends;
+};
+
+SocketPairs socket_pairs(std::size_t clients, int type) {
+  SocketPairs pairs;
+  for (std::size_t client = 0; client < clients; ++client) {
+    int ends[2] = {-1, -1};
+    EXPECT_EQ(::socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, ends), 0);
+    pairs.bench_ends.emplace_back(ends[0]);
+    pairs.test_ends.emplace_back(ends[1]);
+    set_nonblocking(pairs.bench_ends.back());
+  }
+  return pairs;
+}
+
+// A config whose window holds every message, so the sender never waits for deliveries.
+BenchConfig unhindered(std::size_t messages, std::size_t lines_per_write) {
+  BenchConfig config;
+  config.clients = 2;
+  config.messages = messages;
+  config.message_size = kSize;
+  config.window = messages;
+  config.lines_per_write = lines_per_write;
+  return config;
+}
+
+// Runs a Sender over `sockets` until every client has written all its messages.
+std::vector<std::uint64_t> send_everything(const BenchConfig& config,
+                                           std::span<const FileDescriptor> sockets) {
+  std::vector<PeerProgress> progress(sockets.size());
+  const EventFdWake wake;
+  const auto start = Clock::now();
+  Sender sender(config, sockets, progress, wake, kRun, start, start + 10s);
+  sender.run(std::stop_token{});
+  std::vector<std::uint64_t> sent;
+  for (const auto& peer : progress) sent.push_back(peer.sent.load());
+  return sent;
+}
+
+// Every record waiting on `socket`: what each send() carried.
+std::vector<std::string> records(const FileDescriptor& socket) {
+  std::vector<std::string> found;
+  std::string buffer(64 * 1024, '\0');
+  for (;;) {
+    const auto got = ::recv(socket.get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (got <= 0) return found;
+    found.emplace_back(buffer.data(), static_cast<std::size_t>(got));
+  }
+}
+
+// The tokens of one write, in order; the write must be whole lines.
+std::vector<Token> tokens_of(std::string_view write) {
+  std::vector<Token> tokens;
+  EXPECT_TRUE(write.ends_with('\n')) << write;
+  while (!write.empty()) {
+    const auto end = write.find('\n');
+    const auto found = find_token(write.substr(0, end), kSize);
+    EXPECT_EQ(found.status, TokenStatus::valid) << write.substr(0, end);
+    tokens.push_back(found.token);
+    write.remove_prefix(end + 1);
+  }
+  return tokens;
+}
+
+TEST(BenchSender, TheNextWriteWaitsUntilItsWholeCountMayGo) {
+  EXPECT_EQ(lines_in_next_write(1, 100, 5), 1u);
+  EXPECT_EQ(lines_in_next_write(1, 100, 0), 0u);
+  EXPECT_EQ(lines_in_next_write(16, 100, 15), 0u);
+  EXPECT_EQ(lines_in_next_write(16, 100, 16), 16u);
+  EXPECT_EQ(lines_in_next_write(16, 100, 40), 16u);
+}
+
+TEST(BenchSender, AClientsLastWriteCarriesWhatIsLeft) {
+  EXPECT_EQ(lines_in_next_write(16, 4, 4), 4u);
+  EXPECT_EQ(lines_in_next_write(16, 4, 3), 0u);
+}
+
+TEST(BenchSender, ASenderWritesOneLinePerSendByDefault) {
+  const auto config = unhindered(6, BenchConfig{}.lines_per_write);
+  const auto pairs = socket_pairs(config.clients, SOCK_SEQPACKET);
+  EXPECT_EQ(send_everything(config, pairs.bench_ends), (std::vector<std::uint64_t>{6, 6}));
+  for (std::size_t client = 0; client < config.clients; ++client) {
+    const auto writes = records(pairs.test_ends[client]);
+    ASSERT_EQ(writes.size(), 6u) << "client " << client;
+    for (std::uint64_t seq = 0; seq < writes.size(); ++seq) {
+      const auto tokens = tokens_of(writes[seq]);
+      ASSERT_EQ(tokens.size(), 1u) << writes[seq];
+      EXPECT_EQ(tokens[0].sender, client);
+      EXPECT_EQ(tokens[0].seq, seq);
+    }
+  }
+}
+
+// Each write is stamped when composed: client 1's k-th line is composed after
+// client 0's k-th and before client 0's next, as people take turns in a room.
+TEST(BenchSender, ClientsTakeTurnsOneWriteEach) {
+  const auto config = unhindered(5, 1);
+  const auto pairs = socket_pairs(config.clients, SOCK_SEQPACKET);
+  send_everything(config, pairs.bench_ends);
+  const auto first = records(pairs.test_ends[0]);
+  const auto second = records(pairs.test_ends[1]);
+  ASSERT_EQ(first.size(), 5u);
+  ASSERT_EQ(second.size(), 5u);
+  for (std::size_t k = 0; k < first.size(); ++k) {
+    const auto mine = tokens_of(first[k]).at(0).send_ns;
+    const auto theirs = tokens_of(second[k]).at(0).send_ns;
+    EXPECT_LE(mine, theirs) << k;
+    if (k + 1 < first.size()) {
+      EXPECT_LE(theirs, tokens_of(first[k + 1]).at(0).send_ns) << k;
+    }
+  }
+}
+
+TEST(BenchSender, EachWriteCarriesLinesPerWriteAndTheLastOneTheRest) {
+  const auto config = unhindered(7, 3);
+  const auto pairs = socket_pairs(config.clients, SOCK_SEQPACKET);
+  send_everything(config, pairs.bench_ends);
+  for (const auto& test_end : pairs.test_ends) {
+    std::vector<std::size_t> lines_per_record;
+    for (const auto& write : records(test_end)) lines_per_record.push_back(tokens_of(write).size());
+    EXPECT_EQ(lines_per_record, (std::vector<std::size_t>{3, 3, 1}));
+  }
+}
+
+// Lines far larger than the socket's buffer are taken by the kernel in
+// pieces; each is finished before the client's next line begins.
+TEST(BenchSender, ALineTheKernelTakesInPiecesIsFinishedBeforeTheNext) {
+  constexpr std::size_t kLarge = 60'000;  // within --size's limit, and 15 buffers' worth
+  constexpr int kSmallBuffer = 4096;
+  auto config = unhindered(4, 1);
+  config.message_size = kLarge;
+  const auto pairs = socket_pairs(config.clients, SOCK_STREAM);
+  std::vector<std::string> streams(config.clients);
+  {
+    std::vector<std::jthread> readers;
+    for (std::size_t client = 0; client < config.clients; ++client) {
+      set_send_buffer(pairs.bench_ends[client], kSmallBuffer);
+      set_io_timeouts(pairs.test_ends[client], 10s);  // a sender that gave up ends the reader
+      readers.emplace_back([&, client] {
+        std::string buffer(kSmallBuffer, '\0');
+        while (streams[client].size() < config.messages * (kLarge + 1)) {
+          const auto got = ::recv(pairs.test_ends[client].get(), buffer.data(), buffer.size(), 0);
+          if (got <= 0) return;
+          streams[client].append(buffer.data(), static_cast<std::size_t>(got));
+        }
+      });
+    }
+    send_everything(config, pairs.bench_ends);
+  }  // the readers have all they wait for, and are joined
+  for (std::size_t client = 0; client < config.clients; ++client) {
+    std::string_view stream = streams[client];
+    for (std::uint64_t seq = 0; seq < config.messages; ++seq) {
+      const auto end = stream.find('\n');
+      const auto found = find_token(stream.substr(0, end), kLarge);
+      ASSERT_EQ(found.status, TokenStatus::valid) << "client " << client << " line " << seq;
+      EXPECT_EQ(found.token.seq, seq);
+      stream.remove_prefix(end + 1);
+    }
+    EXPECT_TRUE(stream.empty());
+  }
+}
+
+}  // namespace
+}  // namespace lochat::bench
