@@ -4,9 +4,11 @@ alternating between them, each scenario REPEATS times, and writes the medians
 as a markdown table (docs/BENCHMARKS.md by default).
 
 Everything runs on 127.0.0.1. Both servers are started and stopped by this
-script, by PID. Usage (after `make build`, with Debian's ncat installed):
+script, by PID, one fresh server per run. Usage (after `make build`, with
+Debian's ncat installed):
 
-    scripts/compare_with_ncat.py [--build build/default] [--repeats 3] [--out docs/BENCHMARKS.md]
+    scripts/compare_with_ncat.py [--build build/default] [--repeats 3]
+                                 [--only SUBSTRING] [--out docs/BENCHMARKS.md]
 """
 import argparse
 import datetime
@@ -21,11 +23,20 @@ import subprocess
 import sys
 import time
 
+# name, bench arguments. Every client writes one line per send() (lochat-bench's
+# default, as people, nc and bots do) unless the name says "batch".
 SCENARIOS = [
-    # name, bench arguments
-    ("2 clients x 20,000 messages", ["-c", "2", "-m", "20000"]),
-    ("50 clients x 500 messages", ["-c", "50", "-m", "500"]),
-    ("200 clients x 50 messages, 64-byte lines", ["-c", "200", "-m", "50", "--size", "64"]),
+    ("2 clients x 20,000, window 64", ["-c", "2", "-m", "20000", "--window", "64"]),
+    ("50 clients x 500, window 4", ["-c", "50", "-m", "500", "--window", "4"]),
+    ("50 clients x 500, window 16", ["-c", "50", "-m", "500", "--window", "16"]),
+    ("200 clients x 50, 64-byte lines, window 6",
+     ["-c", "200", "-m", "50", "--size", "64", "--window", "6"]),
+    ("200 clients x 50, 64-byte lines, window 64",
+     ["-c", "200", "-m", "50", "--size", "64", "--window", "64"]),
+    ("busy room: 50 clients at 20 lines/s each for 10 s",
+     ["-c", "50", "-m", "200", "--rate", "20", "--window", "16"]),
+    ("batch: 50 clients x 500, window 16, 16 lines per write",
+     ["-c", "50", "-m", "500", "--window", "16", "--lines-per-write", "16"]),
     ("1,000 connections held", ["--connect-only", "1000", "--hold", "5"]),
     ("10,000 connections held", ["--connect-only", "10000", "--hold", "5"]),
 ]
@@ -98,24 +109,32 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def summarize(reports):
-    if all(r.get("mode") == "connect-only" for r in reports):
+def server_figure(report, key):
+    return (report.get("server") or {}).get(key)
+
+
+def summarize(reports, connect_only):
+    errors = [r.get("error") for r in reports if r.get("error")]
+    failed = sum(1 for r in reports if not r.get("passed"))
+    if connect_only:
         return {
             "held": median([r.get("held") for r in reports]),
-            "clients": reports[0].get("clients"),
-            "bytes_per_client": median([(r.get("server") or {}).get("bytes_per_client") for r in reports]),
-            "idle_cpu": median([(r.get("server") or {}).get("idle_cpu_percent") for r in reports]),
-            "errors": [r.get("error") for r in reports if r.get("error")],
+            "clients": next((r["clients"] for r in reports if "clients" in r), None),
+            "bytes_per_client": median([server_figure(r, "bytes_per_client") for r in reports]),
+            "idle_cpu": median([server_figure(r, "idle_cpu_percent") for r in reports]),
+            "errors": errors,
         }
     return {
         "rate": median([r.get("deliveries_per_s") for r in reports]),
         "p50": median([r.get("latency_us", {}).get("p50") for r in reports]),
         "p99": median([r.get("latency_us", {}).get("p99") for r in reports]),
         "p999": median([r.get("latency_us", {}).get("p99_9") for r in reports]),
-        "cpu": median([(r.get("server") or {}).get("cpu_us_per_delivery") for r in reports]),
+        "cpu": median([server_figure(r, "cpu_us_per_delivery") for r in reports]),
+        "switches": median([server_figure(r, "context_switches_per_message") for r in reports]),
+        "dropped": sum(r.get("disconnected", 0) for r in reports),
         "bad": sum(r.get("lost", 0) + r.get("duplicated", 0) + r.get("reordered", 0)
                    + r.get("corrupted", 0) for r in reports),
-        "errors": [r.get("error") for r in reports if r.get("error")],
+        "errors": errors + ([f"{failed} of {len(reports)} runs failed"] if failed else []),
     }
 
 
@@ -123,48 +142,89 @@ def fmt(value, scale=1.0, digits=1):
     return "–" if value is None else f"{value / scale:,.{digits}f}"
 
 
+def ratio(ours, theirs):
+    return "–" if not ours or not theirs else f"{ours / theirs:.2f}×"
+
+
+MESSAGE_HEADER = [
+    "| scenario | server | deliveries/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/delivery "
+    "| server context switches per message | clients dropped (all runs) "
+    "| lost+dup+reord+corrupt (all runs) |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+HELD_HEADER = [
+    "| scenario | server | held and greeted | server memory per client | idle server CPU, % of a core |",
+    "| --- | --- | ---: | ---: | ---: |"]
+
+
+def message_row(name, server, summary, note):
+    return (f"| {name} | {server} | {fmt(summary['rate'], digits=0)} | "
+            f"{fmt(summary['p50'], 1000, 2)} | {fmt(summary['p99'], 1000, 2)} | "
+            f"{fmt(summary['p999'], 1000, 2)} | {fmt(summary['cpu'], digits=2)} | "
+            f"{fmt(summary['switches'], digits=3)} | {summary['dropped']} | {summary['bad']}{note} |")
+
+
+def ratio_row(name, by_server):
+    ours, theirs = by_server["lochat-server"], by_server["ncat --chat"]
+    return (f"| {name} | lochat / ncat | {ratio(ours['rate'], theirs['rate'])} | | "
+            f"{ratio(ours['p99'], theirs['p99'])} | | | | | |")
+
+
+def held_row(name, server, summary, note):
+    return (f"| {name} | {server} | {fmt(summary['held'], digits=0)} of "
+            f"{fmt(summary['clients'], digits=0)}{note} | "
+            f"{fmt(summary['bytes_per_client'], 1024)} KiB | {fmt(summary['idle_cpu'], digits=2)} |")
+
+
 def table(results):
-    rows = ["| scenario | server | deliveries/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/delivery | lost+dup+reord+corrupt |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    held = ["| scenario | server | held and greeted | server memory per client | idle server CPU, % of a core |",
-            "| --- | --- | ---: | ---: | ---: |"]
-    for name, by_server in results:
+    """The message scenarios' table, with a lochat / ncat row each, and the held connections'."""
+    rows, held = list(MESSAGE_HEADER), list(HELD_HEADER)
+    for name, connect_only, by_server in results:
         for server, summary in by_server.items():
             note = f" ({'; '.join(summary['errors'])})" if summary["errors"] else ""
-            if "held" in summary:
-                held.append(f"| {name} | {server} | {fmt(summary['held'], digits=0)} of "
-                            f"{summary['clients']}{note} | {fmt(summary['bytes_per_client'], 1024)} KiB | "
-                            f"{fmt(summary['idle_cpu'], digits=2)} |")
+            if connect_only:
+                held.append(held_row(name, server, summary, note))
             else:
-                rows.append(f"| {name} | {server} | {fmt(summary['rate'], digits=0)} | "
-                            f"{fmt(summary['p50'], 1000, 2)} | {fmt(summary['p99'], 1000, 2)} | "
-                            f"{fmt(summary['p999'], 1000, 2)} | {fmt(summary['cpu'], digits=2)} | "
-                            f"{summary['bad']}{note} |")
-    return "\n".join(rows) + "\n\n" + "\n".join(held) + "\n"
+                rows.append(message_row(name, server, summary, note))
+        if not connect_only:
+            rows.append(ratio_row(name, by_server))
+    sections = [section for section in (rows, held) if len(section) > 2]
+    return "\n\n".join("\n".join(section) for section in sections) + "\n"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default="build/default")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", metavar="SUBSTRING",
+                        help="run only the scenarios whose name contains SUBSTRING")
     parser.add_argument("--out", default="docs/BENCHMARKS.md")
     options = parser.parse_args()
     if shutil.which("ncat") is None:
         sys.exit("ncat is not installed: apt-get install ncat")
+    if options.repeats < 1:
+        sys.exit("--repeats must be at least 1")
+    scenarios = [(name, arguments) for name, arguments in SCENARIOS
+                 if options.only is None or options.only in name]
+    if not scenarios:
+        sys.exit(f"no scenario's name contains {options.only!r}")
     servers = [("lochat-server", start_lochat), ("ncat --chat", start_ncat)]
     results = []
-    for name, arguments in SCENARIOS:
+    for name, arguments in scenarios:
         reports = {server: [] for server, _ in servers}
         for repeat in range(options.repeats):
             for server, starter in servers:  # alternate, so drift hits both alike
                 print(f"{name}: {server}, run {repeat + 1}", file=sys.stderr)
                 reports[server].append(run_bench(options.build, starter, arguments))
-        results.append((name, {server: summarize(r) for server, r in reports.items()}))
+        connect_only = "--connect-only" in arguments
+        results.append((name, connect_only,
+                         {server: summarize(r, connect_only) for server, r in reports.items()}))
     cpu = re.sub(r"\s+", " ", open("/proc/cpuinfo").read().split("model name")[1].split(":")[1].split("\n")[0]).strip()
+    only = f" --only '{options.only}'" if options.only is not None else ""
     header = (f"Machine: {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; "
               f"date: {datetime.date.today().isoformat()}; medians of {options.repeats} runs each, "
-              f"lochat-server and ncat alternating.\n\n"
-              f"Command: `scripts/compare_with_ncat.py --build {options.build} --repeats {options.repeats}`\n\n")
+              f"lochat-server and ncat alternating, a fresh server for every run.\n\n"
+              f"Command: `scripts/compare_with_ncat.py --build {options.build} "
+              f"--repeats {options.repeats}{only}`\n\n")
     write_between_markers(options.out, header + table(results))
     print(header + table(results))
 
