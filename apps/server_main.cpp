@@ -50,6 +50,7 @@ void set_up_logging(spdlog::level::level_enum level, const std::string& log_file
 // Flags that need converting before they fit ServerConfig.
 struct RawFlags {
   double idle_seconds = 0;
+  double sendq_timeout_seconds = 30;
   bool no_discovery = false;
   std::string log_file;
 };
@@ -83,9 +84,20 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
       ->capture_default_str()
       ->check(lochat::app::not_negative());
   app.add_option("--sendq", session.sendq_bytes,
-                 "Bytes queued for a client that is not reading before it is disconnected")
+                 "Bytes the server may hold for one client alone (its replies, a slot per "
+                 "unread line) before it is disconnected")
       ->capture_default_str()
       ->check(lochat::app::whole_number(4096, std::uint64_t{1} << 30));
+  app.add_option("--sendq-timeout", raw.sendq_timeout_seconds,
+                 "Disconnect a client that has taken no byte for this many seconds while lines "
+                 "wait for it")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0));
+  app.add_option("--sendq-total", config.room.sendq_total,
+                 "Bytes all clients' queues may hold (each shared line once); past it the client "
+                 "furthest behind is disconnected (0 = no bound)")
+      ->capture_default_str()
+      ->check(lochat::app::not_negative());
   app.add_option("--rate", session.rate, "Lines a second per client; excess is delayed (0 = off)")
       ->capture_default_str()
       ->check(lochat::app::not_negative());
@@ -126,6 +138,8 @@ int main(int argc, char** argv) {
   }
   config.session.idle_timeout =
       std::chrono::milliseconds(static_cast<long>(raw.idle_seconds * 1000));
+  config.session.sendq_timeout =
+      std::chrono::milliseconds(static_cast<long>(raw.sendq_timeout_seconds * 1000));
   config.discovery = !raw.no_discovery;
 
   try {

@@ -26,8 +26,11 @@ constexpr int kDiscardReadsBeforeClose = 16;
 
 }  // namespace
 
-Connection::Connection(FileDescriptor socket, std::size_t sendq_bytes, SignalWake& owner_wake)
-    : socket_(std::move(socket)), queue_(sendq_bytes), owner_wake_(owner_wake) {}
+Connection::Connection(FileDescriptor socket, Limits limits, SignalWake& owner_wake)
+    : socket_(std::move(socket)),
+      queue_(limits.sendq_bytes, limits.budget),
+      sendq_timeout_(limits.sendq_timeout),
+      owner_wake_(owner_wake) {}
 
 void Connection::prepare_socket(std::chrono::milliseconds io_timeout, int send_buffer_bytes) {
   set_nonblocking(socket_);
@@ -39,7 +42,7 @@ void Connection::prepare_socket(std::chrono::milliseconds io_timeout, int send_b
 
 Participant::Delivery Connection::deliver(std::span<const SharedLine> lines,
                                           const Participant* from) {
-  if (queue_.push_all(lines) == OutboundQueue::PushResult::overflow) {
+  if (queue_.push_shared(lines) == OutboundQueue::PushResult::overflow) {
     owner_wake_.notify();  // the owner's thread disconnects the client
     return Delivery::done;
   }
@@ -61,10 +64,15 @@ void Connection::flush_held() {
   if (!output_blocked_.load() && !queue_.empty()) write_now_or_hand_over();
 }
 
+void Connection::evict() {
+  queue_.evict();
+  owner_wake_.notify();
+}
+
 void Connection::queue_own_line(SharedLine line) {
-  // These count against the limit like everything else: a client that sends
-  // and never reads its answers fills its own queue and is disconnected.
-  if (queue_.push_all(std::span(&line, 1)) == OutboundQueue::PushResult::overflow) {
+  // These count in full: a client that sends and never reads its answers
+  // fills its own queue and is disconnected.
+  if (queue_.push_own(std::move(line)) == OutboundQueue::PushResult::overflow) {
     owner_wake_.notify();
   }
 }
@@ -84,8 +92,27 @@ Connection::Health Connection::write_due() {
     if (write_queue(WriterWait::wait) == Flush::failed) return Health::failed;
   }
   if (output_failed_.load()) return Health::failed;
-  if (queue_.overflowed()) return Health::overflowed;
-  return Health::open;
+  return queue_health();
+}
+
+Connection::Health Connection::queue_health() const {
+  switch (queue_.overflow()) {
+    case OutboundQueue::Overflow::own_limit:
+      return Health::overflowed;
+    case OutboundQueue::Overflow::evicted:
+      return Health::evicted;
+    case OutboundQueue::Overflow::none:
+      break;
+  }
+  // Nothing written yet (not even the greeting) is a socket still starting, not a stall.
+  const bool ever_written = last_write_.load() != std::chrono::steady_clock::duration{};
+  const bool stalled = ever_written && output_blocked_.load() && has_queued() && !closing_ &&
+                       std::chrono::steady_clock::now() >= stalled_at();
+  return stalled ? Health::stalled : Health::open;
+}
+
+std::chrono::steady_clock::time_point Connection::stalled_at() const {
+  return std::chrono::steady_clock::time_point(last_write_.load()) + sendq_timeout_;
 }
 
 bool Connection::waits_for_socket() const {
@@ -137,7 +164,7 @@ Connection::Flush Connection::write_taken_locked() {
          ++index) {
       const auto& line = writing_[index];
       const std::size_t skip = count == 0 ? written_of_front_ : 0;
-      pieces[count++] = {const_cast<char*>(line->data() + skip), line->size() - skip};
+      pieces[count++] = {const_cast<char*>(line.line->data() + skip), line.line->size() - skip};
     }
     msghdr message{};
     message.msg_iov = pieces.data();
@@ -153,7 +180,6 @@ Connection::Flush Connection::write_taken_locked() {
       return Flush::failed;
     }
     last_write_.store(std::chrono::steady_clock::now().time_since_epoch());
-    queue_.release(static_cast<std::size_t>(sent));
     advance_written(static_cast<std::size_t>(sent));
   }
   // All written: start over, and after a burst give its slots back rather
@@ -167,19 +193,24 @@ Connection::Flush Connection::write_taken_locked() {
   return Flush::done;
 }
 
-// Drops fully written lines (and the SharedLine references) from the front.
+// Drops fully written lines (and the SharedLine references) from the front,
+// and gives the queue back their bytes and charges.
 void Connection::advance_written(std::size_t bytes) {
+  const std::size_t written = bytes;
+  std::size_t charges = 0;
   while (bytes > 0) {
     auto& front = writing_[writing_front_];
-    const std::size_t used = std::min(front->size() - written_of_front_, bytes);
+    const std::size_t used = std::min(front.line->size() - written_of_front_, bytes);
     bytes -= used;
     written_of_front_ += used;
-    if (written_of_front_ == front->size()) {
-      front.reset();
+    if (written_of_front_ == front.line->size()) {
+      charges += front.charge;
+      front.line.reset();
       ++writing_front_;
       written_of_front_ = 0;
     }
   }
+  queue_.release(written, charges);
 }
 
 Connection::Health Connection::drain_and_half_close(

@@ -5,23 +5,43 @@
 
 namespace lochat {
 
-OutboundQueue::OutboundQueue(std::size_t capacity_bytes) : capacity_(capacity_bytes) {}
+OutboundQueue::OutboundQueue(std::size_t capacity_bytes, QueueBudget* budget)
+    : capacity_(capacity_bytes), budget_(budget) {}
 
-OutboundQueue::PushResult OutboundQueue::push_all(std::span<const SharedLine> lines) {
+// Lines still held when the client goes give their charges back with them.
+OutboundQueue::~OutboundQueue() {
+  if (budget_ != nullptr) budget_->refund(charged_);
+}
+
+OutboundQueue::PushResult OutboundQueue::push_shared(std::span<const SharedLine> lines) {
   std::size_t size = 0;
   for (const auto& line : lines) size += line->size();
   std::lock_guard lock(mutex_);
-  if (overflowed_ || bytes_ + size > capacity_) {
-    overflowed_ = true;
-    return PushResult::overflow;
-  }
-  const bool was_idle = lines_.empty();
-  lines_.insert(lines_.end(), lines.begin(), lines.end());
-  bytes_ += size;
-  return was_idle ? PushResult::queued_was_idle : PushResult::queued;
+  return push_locked(lines, kSharedLineSlotBytes, size);
 }
 
-void OutboundQueue::take_all(std::vector<SharedLine>& out) {
+OutboundQueue::PushResult OutboundQueue::push_own(SharedLine line) {
+  const std::size_t size = line->size();
+  std::lock_guard lock(mutex_);
+  return push_locked(std::span(&line, 1), size + kSharedLineSlotBytes, size);
+}
+
+OutboundQueue::PushResult OutboundQueue::push_locked(std::span<const SharedLine> lines,
+                                                     std::size_t charge_each, std::size_t bytes) {
+  const std::size_t charge = charge_each * lines.size();
+  if (overflow_ != Overflow::none) return PushResult::overflow;
+  if (charged_ + charge > capacity_) {
+    overflow_ = Overflow::own_limit;
+    return PushResult::overflow;
+  }
+  for (const auto& line : lines) lines_.push_back({line, charge_each});
+  bytes_ += bytes;
+  charged_ += charge;
+  if (budget_ != nullptr) budget_->charge(charge);
+  return PushResult::queued;
+}
+
+void OutboundQueue::take_all(std::vector<QueuedLine>& out) {
   std::lock_guard lock(mutex_);
   if (out.empty()) {
     out.swap(lines_);
@@ -32,19 +52,32 @@ void OutboundQueue::take_all(std::vector<SharedLine>& out) {
   lines_.clear();
 }
 
-void OutboundQueue::release(std::size_t bytes) {
+void OutboundQueue::release(std::size_t bytes, std::size_t charges) {
   std::lock_guard lock(mutex_);
   bytes_ -= bytes < bytes_ ? bytes : bytes_;
+  const std::size_t refunded = charges < charged_ ? charges : charged_;
+  charged_ -= refunded;
+  if (budget_ != nullptr) budget_->refund(refunded);
 }
 
-bool OutboundQueue::overflowed() const {
+void OutboundQueue::evict() {
   std::lock_guard lock(mutex_);
-  return overflowed_;
+  if (overflow_ == Overflow::none) overflow_ = Overflow::evicted;
+}
+
+OutboundQueue::Overflow OutboundQueue::overflow() const {
+  std::lock_guard lock(mutex_);
+  return overflow_;
 }
 
 std::size_t OutboundQueue::bytes() const {
   std::lock_guard lock(mutex_);
   return bytes_;
+}
+
+std::size_t OutboundQueue::charged() const {
+  std::lock_guard lock(mutex_);
+  return charged_;
 }
 
 bool OutboundQueue::empty() const {

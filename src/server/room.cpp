@@ -10,6 +10,7 @@ namespace lochat {
 Room::Room(RoomConfig config)
     : config_(config),
       history_(config.history_lines),
+      budget_(config.sendq_total),
       members_(std::make_shared<const Members>()) {}
 
 void Room::join(std::shared_ptr<Participant> participant, std::string name) {
@@ -62,6 +63,19 @@ void Room::broadcast(const SharedLine& line, const Participant* from, PendingFlu
       owed.owe(member.participant);
     }
   }
+  evict_if_over_budget(*members);
+}
+
+// The member furthest behind holds the oldest lines alive: dropping it frees most.
+void Room::evict_if_over_budget(const Members& members) const {
+  if (!budget_.over_limit() || !budget_.take_eviction_turn(std::chrono::steady_clock::now())) {
+    return;
+  }
+  const auto furthest =
+      std::max_element(members.begin(), members.end(), [](const Member& left, const Member& right) {
+        return left.participant->backlog_bytes() < right.participant->backlog_bytes();
+      });
+  if (furthest != members.end()) furthest->participant->evict();
 }
 
 void Room::announce_presence(const SharedLine& notice, const Participant* from,

@@ -57,7 +57,9 @@ Session::Session(FileDescriptor socket, Endpoint peer, Room& room, SessionConfig
       room_(room),
       config_(config),
       on_finished_(std::move(on_finished)),
-      connection_(std::move(socket), config.sendq_bytes, wake_),
+      connection_(std::move(socket),
+                  Connection::Limits{config.sendq_bytes, config.sendq_timeout, &room.budget()},
+                  wake_),
       framer_(config.max_line),
       owed_(kCoalesceWindow),
       name_(peer_.to_string()),
@@ -158,6 +160,8 @@ std::chrono::nanoseconds Session::poll_timeout() const {
   const auto now = std::chrono::steady_clock::now();
   std::chrono::nanoseconds timeout = announced_ ? kQuietWait : until(announce_by_, now);
   if (const auto due = connection_.own_lines_due()) timeout = std::min(timeout, until(*due, now));
+  if (connection_.waits_for_socket())
+    timeout = std::min(timeout, until(connection_.stalled_at(), now));
   if (!owed_.empty()) timeout = std::min(timeout, until(owed_.due(), now));
   if (unterminated_due_ != std::chrono::steady_clock::time_point{}) {
     timeout = std::min(timeout, until(unterminated_due_, now));
@@ -297,7 +301,7 @@ void Session::publish_batch() {
   if (batch_.empty()) return;
   // One shared buffer for the whole batch: one reference count and one
   // write piece per recipient, however many lines it holds.
-  room_.publish(make_shared_line(std::exchange(batch_, {})), &connection_, owed_);
+  room_.publish(room_.share(std::exchange(batch_, {})), &connection_, owed_);
 }
 
 void Session::announce_departure() {
@@ -309,26 +313,38 @@ void Session::announce_departure() {
 
 void Session::announce_presence(std::string notice) {
   publish_batch();
-  room_.announce_presence(make_shared_line(std::move(notice)), &connection_, owed_);
+  room_.announce_presence(room_.share(std::move(notice)), &connection_, owed_);
 }
 
 Session::Step Session::write_due() {
-  switch (connection_.write_due()) {
+  const auto health = connection_.write_due();
+  switch (health) {
     case Connection::Health::open:
       return Step::keep_going;
     case Connection::Health::failed:
       return Step::close;
     case Connection::Health::overflowed:
-      note_overflow();
+    case Connection::Health::evicted:
+    case Connection::Health::stalled:
+      note_overflow(health);
       return Step::close;
   }
   return Step::close;
 }
 
-void Session::note_overflow() {
-  spdlog::warn("Disconnecting {}: send queue full (over {} bytes unread)", name_,
-               config_.sendq_bytes);
-  kick_reason_ = "not reading fast enough";
+void Session::note_overflow(Connection::Health why) {
+  if (why == Connection::Health::stalled) {
+    spdlog::warn("Disconnecting {}: nothing read for {} s with lines waiting", name_,
+                 std::chrono::duration_cast<std::chrono::seconds>(config_.sendq_timeout).count());
+    kick_reason_ = "not reading";
+  } else if (why == Connection::Health::evicted) {
+    spdlog::warn("Disconnecting {}: furthest behind while the server's queues were full", name_);
+    kick_reason_ = "too far behind while the server was busy";
+  } else {
+    spdlog::warn("Disconnecting {}: send queue full (over {} bytes for it alone)", name_,
+                 config_.sendq_bytes);
+    kick_reason_ = "not reading fast enough";
+  }
   connection_.reset_on_close();
 }
 
@@ -339,8 +355,9 @@ void Session::flush_before_close() {
   // At shutdown every session shares one deadline, however late its thread ran.
   const auto deadline = stop_requested_.load() ? stop_flush_until_.load()
                                                : std::chrono::steady_clock::now() + config_.linger;
-  if (connection_.drain_and_half_close(deadline) == Connection::Health::overflowed) {
-    note_overflow();
+  if (const auto health = connection_.drain_and_half_close(deadline);
+      health != Connection::Health::open && health != Connection::Health::failed) {
+    note_overflow(health);
   }
 }
 
@@ -366,7 +383,7 @@ commands::CommandContext::Rename Session::rename(const std::string& name) {
   if (old_name == name_) return Rename::unchanged;
   if (announced_) {
     publish_batch();
-    room_.broadcast(make_shared_line(protocol::renamed(old_name, name_)), &connection_, owed_);
+    room_.broadcast(room_.share(protocol::renamed(old_name, name_)), &connection_, owed_);
   } else {
     announce();
   }
@@ -376,7 +393,7 @@ commands::CommandContext::Rename Session::rename(const std::string& name) {
 bool Session::send_private(std::string_view recipient_name, std::string line) {
   const auto recipient = room_.find(recipient_name);
   if (!recipient) return false;
-  const auto shared = make_shared_line(std::move(line));
+  const auto shared = room_.share(std::move(line));
   if (recipient->deliver(std::span(&shared, 1), &connection_) == Participant::Delivery::held_back) {
     owed_.owe(recipient);
   }

@@ -138,6 +138,12 @@ bool LineClient::wait_closed(std::chrono::milliseconds timeout) {
   return eof_;
 }
 
+bool LineClient::wait_reset(std::chrono::milliseconds timeout) {
+  pollfd hung_up{socket_.get(), 0, 0};  // POLLERR and POLLHUP are always reported
+  return ::poll(&hung_up, 1, static_cast<int>(timeout.count())) > 0 &&
+         (hung_up.revents & (POLLERR | POLLHUP)) != 0;
+}
+
 bool LineClient::nothing_within(std::chrono::milliseconds quiet) {
   return !read_line_with_deadline(socket_.get(), buffer_, eof_, Clock::now() + quiet).has_value();
 }

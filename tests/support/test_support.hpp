@@ -47,6 +47,9 @@ class LineClient {
   bool read_until(std::string_view expected, std::chrono::milliseconds timeout = kPatience);
   // True if the server closes the connection within `timeout` (lines before that are skipped).
   bool wait_closed(std::chrono::milliseconds timeout = kPatience);
+  // True if the server resets the connection within `timeout`. Reads nothing:
+  // a client that never reads stays one while it waits.
+  bool wait_reset(std::chrono::milliseconds timeout = kPatience);
   // True if no line arrives within `quiet` (used to show something was not sent).
   bool nothing_within(std::chrono::milliseconds quiet);
   [[nodiscard]] Endpoint local_endpoint() const;

@@ -64,10 +64,17 @@ inline constexpr std::chrono::microseconds kCoalesceWindow{2000};
 // delayed ACK; a client hearing a single talker gets each of its reads at once.
 class Connection final : public Participant {
  public:
-  enum class Health { open, failed, overflowed };
+  enum class Health { open, failed, overflowed, evicted, stalled };
+
+  struct Limits {
+    std::size_t sendq_bytes = 1024 * 1024;  // what the queue may hold for this client alone
+    // Lines waiting and not a byte written for this long: the client has stopped reading.
+    std::chrono::milliseconds sendq_timeout{30000};
+    QueueBudget* budget = nullptr;  // server-wide; may be null
+  };
 
   // `owner_wake` wakes the session's thread when the socket needs it.
-  Connection(FileDescriptor socket, std::size_t sendq_bytes, SignalWake& owner_wake);
+  Connection(FileDescriptor socket, Limits limits, SignalWake& owner_wake);
 
   // Owner, once before anything else: non-blocking, timeouts, no Nagle,
   // keepalive, and a modest kernel send buffer.
@@ -76,6 +83,8 @@ class Connection final : public Participant {
 
   Delivery deliver(std::span<const SharedLine> lines, const Participant* from) override;
   void flush_held() override;
+  [[nodiscard]] std::size_t backlog_bytes() const override { return queue_.bytes(); }
+  void evict() override;
 
   // A line for this client alone (the greeting, a reply, the history, the
   // shutdown notice). It counts against the queue's limit like any delivery:
@@ -90,6 +99,8 @@ class Connection final : public Participant {
   // Owner: when the owner's own lines may be written (the end of a running
   // coalescing window), if they are waiting for one.
   [[nodiscard]] std::optional<std::chrono::steady_clock::time_point> own_lines_due() const;
+  // Owner, while waits_for_socket(): when the client counts as not reading.
+  [[nodiscard]] std::chrono::steady_clock::time_point stalled_at() const;
   [[nodiscard]] bool has_queued() const { return queue_.bytes() > 0; }
 
   // Owner: from here on nothing waits for a window.
@@ -113,11 +124,13 @@ class Connection final : public Participant {
   Flush write_queue(WriterWait wait);
   Flush write_taken_locked();
   void advance_written(std::size_t bytes);
+  [[nodiscard]] Health queue_health() const;
   [[nodiscard]] bool written_lately(std::chrono::steady_clock::time_point now) const;
   bool own_lines_wait();
 
   FileDescriptor socket_;
   OutboundQueue queue_;
+  const std::chrono::milliseconds sendq_timeout_;
   SignalWake& owner_wake_;
 
   // Set by a writer that found the socket full (cleared by the owner's thread
@@ -130,7 +143,7 @@ class Connection final : public Participant {
 
   std::mutex write_mutex_;  // guards the three below, the send side and closing
   // Taken from queue_; writing_[writing_front_] is the first not fully written.
-  std::vector<SharedLine> writing_;
+  std::vector<QueuedLine> writing_;
   std::size_t writing_front_ = 0;
   std::size_t written_of_front_ = 0;
 

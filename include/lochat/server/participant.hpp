@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <span>
 
 #include "lochat/wire/shared_line.hpp"
@@ -20,6 +21,10 @@ class Participant {
   virtual Delivery deliver(std::span<const SharedLine> lines, const Participant* from) = 0;
   // Writes what deliver() held back, if nothing else has written it yet.
   virtual void flush_held() = 0;
+  // Bytes waiting to be written to this participant: how far behind it is.
+  [[nodiscard]] virtual std::size_t backlog_bytes() const = 0;
+  // The server drops this participant to bound its memory (see QueueBudget).
+  virtual void evict() = 0;
 };
 
 }  // namespace lochat

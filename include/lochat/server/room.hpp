@@ -12,6 +12,7 @@
 #include "lochat/server/history.hpp"
 #include "lochat/server/participant.hpp"
 #include "lochat/server/pending_flushes.hpp"
+#include "lochat/server/queue_budget.hpp"
 #include "lochat/wire/protocol.hpp"
 #include "lochat/wire/shared_line.hpp"
 
@@ -25,10 +26,13 @@ struct RoomConfig {
   // online (0 = always): in a crowd they are noise, and their cost grows with
   // the square of the crowd (Twitch's chat draws the same line at 1,000).
   std::size_t presence_limit = 200;
+  // What all clients' queues may hold, server-wide (QueueBudget); 0 = no bound.
+  std::size_t sendq_total = 256 * 1024 * 1024;
 };
 
 // The one chat room: who is online under which name, fan-out to them, the
-// history for newcomers, and whether presence notices go out.
+// history for newcomers, whether presence notices go out, and the memory the
+// fan-out holds: past the budget, the member furthest behind is dropped.
 //
 // Threads: every session thread calls it at once. The member list is an
 // immutable vector replaced on every join, leave and rename, so a broadcast
@@ -69,6 +73,10 @@ class Room {
   }
   [[nodiscard]] std::size_t size() const;
 
+  // A line for many queues, its bytes counted once in the budget.
+  [[nodiscard]] SharedLine share(std::string text) const { return budget_.share(std::move(text)); }
+  [[nodiscard]] QueueBudget& budget() { return budget_; }
+
  private:
   struct Member {
     std::shared_ptr<Participant> participant;
@@ -78,9 +86,11 @@ class Room {
   };
   using Members = std::vector<Member>;
   [[nodiscard]] std::shared_ptr<const Members> snapshot() const;
+  void evict_if_over_budget(const Members& members) const;
 
   const RoomConfig config_;
   History history_;
+  mutable QueueBudget budget_;              // atomic throughout
   mutable std::mutex mutex_;                // guards members_ (the pointer only)
   std::shared_ptr<const Members> members_;  // never modified once published
 };

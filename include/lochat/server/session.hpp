@@ -25,7 +25,14 @@ namespace lochat {
 
 struct SessionConfig {
   std::size_t max_line = kDefaultMaxLine;
-  std::size_t sendq_bytes = 256 * 1024;
+  // What the server may hold for one client alone: its own replies in full,
+  // a slot per shared line it has not read yet (the lines themselves count
+  // once, server-wide, in the room's QueueBudget). 1 MiB is some 20,000
+  // lines behind: far more than any reader that keeps reading falls behind.
+  std::size_t sendq_bytes = 1024 * 1024;
+  // A client with lines waiting that has taken no byte for this long has
+  // stopped reading, however little it holds.
+  std::chrono::milliseconds sendq_timeout{30000};
   // Kernel send buffer per client: kept modest so a stalled reader's bytes
   // pile up in the bounded queue, where they are counted, not in the kernel.
   int socket_send_buffer = 64 * 1024;
@@ -92,7 +99,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   void announce_departure();
   void announce_presence(std::string notice);
   Step write_due();
-  void note_overflow();
+  void note_overflow(Connection::Health why);
   void flush_before_close();
 
   // commands::CommandContext

@@ -22,6 +22,8 @@ class Sender final : public Participant {
     return Delivery::done;
   }
   void flush_held() override {}
+  [[nodiscard]] std::size_t backlog_bytes() const override { return 0; }
+  void evict() override {}
 };
 
 struct ConnectionTest : ::testing::Test {
@@ -32,8 +34,10 @@ struct ConnectionTest : ::testing::Test {
     client_end = FileDescriptor(ends[1]);
   }
 
-  std::unique_ptr<Connection> open(std::size_t sendq_bytes, int send_buffer = 64 * 1024) {
-    auto connection = std::make_unique<Connection>(std::move(server_end), sendq_bytes, wake);
+  std::unique_ptr<Connection> open(std::size_t sendq_bytes, int send_buffer = 64 * 1024,
+                                   std::chrono::milliseconds sendq_timeout = 30s) {
+    auto connection = std::make_unique<Connection>(
+        std::move(server_end), Connection::Limits{sendq_bytes, sendq_timeout, nullptr}, wake);
     connection->prepare_socket(1000ms, send_buffer);
     return connection;
   }
@@ -107,15 +111,69 @@ TEST_F(ConnectionTest, AnotherSendersLineRightAfterAWriteWaitsForItsFlush) {
   EXPECT_TRUE(saw_held_back);
 }
 
-TEST_F(ConnectionTest, AClientThatStopsReadingOverflowsItsQueue) {
+TEST_F(ConnectionTest, AClientThatStopsReadingOverflowsItsQueueWithItsOwnReplies) {
   auto connection = open(16 * 1024, 4 * 1024);
   const std::string line(1000, 'x');
   auto health = Connection::Health::open;
   for (int sent = 0; sent < 10'000 && health == Connection::Health::open; ++sent) {
+    connection->queue_own_line(line + "\n");
+    health = connection->write_due();
+  }
+  EXPECT_EQ(health, Connection::Health::overflowed);
+}
+
+TEST_F(ConnectionTest, AClientFarBehindOnSharedLinesOverflowsByTheirSlots) {
+  constexpr std::size_t kSlots = 100;
+  auto connection = open(kSlots * kSharedLineSlotBytes, 4 * 1024);
+  const std::string line(1000, 'x');
+  auto health = Connection::Health::open;
+  int sent = 0;
+  for (; sent < 10'000 && health == Connection::Health::open; ++sent) {
     deliver(*connection, line + "\n", alice);
     health = connection->write_due();
   }
   EXPECT_EQ(health, Connection::Health::overflowed);
+  EXPECT_GT(sent, static_cast<int>(kSlots)) << "more than the slots: some were written";
+}
+
+TEST_F(ConnectionTest, AClientThatTakesNoByteForTheTimeoutHasStalled) {
+  auto connection = open(64 * 1024 * 1024, 4 * 1024, 200ms);
+  const std::string line(1000, 'x');
+  for (int sent = 0; sent < 10'000 && !connection->waits_for_socket(); ++sent) {
+    deliver(*connection, line + "\n", alice);
+    ASSERT_EQ(connection->write_due(), Connection::Health::open);
+  }
+  ASSERT_TRUE(connection->waits_for_socket());
+  const auto stalled_at = connection->stalled_at();
+  EXPECT_LE(stalled_at, std::chrono::steady_clock::now() + 200ms);
+  while (std::chrono::steady_clock::now() < stalled_at) {
+    pollfd writable{connection->socket().get(), POLLOUT, 0};
+    ::poll(&writable, 1, 50);
+  }
+  EXPECT_EQ(connection->write_due(), Connection::Health::stalled);
+}
+
+TEST_F(ConnectionTest, AReaderThatKeepsTakingBytesNeverStalls) {
+  auto connection = open(64 * 1024 * 1024, 4 * 1024, 200ms);
+  const std::string line(1000, 'x');
+  const auto until = std::chrono::steady_clock::now() + 1s;
+  bool fell_behind = false;
+  std::array<char, 500> sip{};
+  while (std::chrono::steady_clock::now() < until) {
+    deliver(*connection, line + "\n", alice);
+    ASSERT_EQ(connection->write_due(), Connection::Health::open);
+    fell_behind = fell_behind || connection->waits_for_socket();
+    // Half a line read per line sent: slower than the sender, never stopping.
+    pollfd readable{client_end.get(), POLLIN, 0};
+    if (::poll(&readable, 1, 1) > 0) ::recv(client_end.get(), sip.data(), sip.size(), 0);
+  }
+  EXPECT_TRUE(fell_behind) << "the reader never fell behind";
+}
+
+TEST_F(ConnectionTest, AnEvictedConnectionReportsIt) {
+  auto connection = open(64 * 1024);
+  connection->evict();
+  EXPECT_EQ(connection->write_due(), Connection::Health::evicted);
 }
 
 TEST_F(ConnectionTest, LinesLeftForAFullSocketAreWrittenByTheOwnerOnceItDrains) {

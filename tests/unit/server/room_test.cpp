@@ -19,8 +19,12 @@ class Recorder final : public Participant {
     return answer_;
   }
   void flush_held() override { ++flushes; }
+  [[nodiscard]] std::size_t backlog_bytes() const override { return backlog; }
+  void evict() override { evicted = true; }
 
   std::vector<std::string> received;
+  std::size_t backlog = 0;
+  bool evicted = false;
   std::vector<const Participant*> senders;
   int flushes = 0;
 
@@ -178,6 +182,26 @@ TEST_F(RoomTest, ARecipientOwedManyTimesOverIsListedNearlyOnce) {
   EXPECT_LE(owed.size(), 512U);
   owed.settle_all();
   EXPECT_GE(bob->flushes, 1);
+}
+
+// Past the server-wide budget the member furthest behind is dropped: it holds
+// the oldest lines alive, so dropping it frees the most.
+TEST_F(RoomTest, OverTheBudgetTheMemberFurthestBehindIsEvicted) {
+  RoomConfig config;
+  config.sendq_total = 10'000;
+  Room room(config);
+  auto sender = join(room, "sender");
+  auto close_behind = join(room, "close");
+  auto far_behind = join(room, "far");
+  close_behind->backlog = 100;
+  far_behind->backlog = 50'000;
+  room.publish(room.share("small\n"), sender.get(), owed);
+  EXPECT_FALSE(far_behind->evicted) << "under the budget nobody is dropped";
+  const auto held = room.share(std::string(20'000, 'x'));
+  room.broadcast(room.share("over\n"), sender.get(), owed);
+  EXPECT_TRUE(far_behind->evicted);
+  EXPECT_FALSE(close_behind->evicted);
+  EXPECT_FALSE(sender->evicted);
 }
 
 }  // namespace

@@ -1,0 +1,120 @@
+// What the real lochat-server holds for clients that read slowly or not at
+// all (issue "Performance", point 4): a reader that keeps reading is never
+// dropped for someone else's burst; one that stops is, and memory stays
+// bounded. Traffic goes to 127.0.0.1 only.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "lochat/bench.hpp"
+#include "test_support.hpp"
+
+namespace lochat::test {
+namespace {
+
+std::uint64_t resident_bytes(pid_t pid) {
+  const auto stats = bench::read_process_stats(pid);
+  return stats ? stats->rss_bytes : 0;
+}
+
+std::string numbered(int number, const std::string& filler) {
+  return std::to_string(number) + " " + filler;
+}
+
+// 1.2 MB of others' lines wait for Bob while he does not read: four times
+// what the old 256 KiB --sendq allowed. They are shared lines, so Bob is
+// charged their slots only, and he gets every one, in order, once he reads.
+TEST(SendQueue, AReaderFarBehindABurstIsNotDroppedAndGetsEverything) {
+  ServerProcess server({"--rate", "0"});
+  auto bob = LineClient::staller(server.port());
+  LineClient alice(server.port());
+  ASSERT_TRUE(alice.read_until("Welcome to LoChat!"));
+  constexpr int kLines = 3000;
+  const std::string filler(400, 'b');
+  for (int line = 0; line < kLines; ++line) {
+    alice.send_line(numbered(line, filler));
+    ASSERT_EQ(alice.read_chat_line(), "Message Received");
+  }
+  ASSERT_TRUE(bob.read_until("Welcome to LoChat!"));
+  const std::string prefix = "From " + alice.local_endpoint().to_string() + ": ";
+  for (int line = 0; line < kLines; ++line) {
+    ASSERT_EQ(bob.read_chat_line(), prefix + numbered(line, filler)) << "line " << line;
+  }
+}
+
+// A client that stops reading with lines waiting is dropped once it has
+// taken no byte for --sendq-timeout, however little it is charged; the
+// others hear why, and the server's memory does not grow with the lines
+// the client never read.
+TEST(SendQueue, AClientThatStopsReadingIsDroppedAfterTheTimeoutWithANotice) {
+  ServerProcess server({"--rate", "0", "--sendq-timeout", "1"});
+  auto staller = LineClient::staller(server.port());
+  LineClient alice(server.port());
+  ASSERT_TRUE(alice.read_until("Welcome to LoChat!"));
+  const auto before = resident_bytes(server.process().pid());
+  const std::string filler(1000, 's');
+  // Enough to fill the staller's socket buffers (a few hundred KB), then
+  // more until it is dropped; bounded by count.
+  bool dropped = false;
+  for (int line = 0; line < 20'000 && !dropped; ++line) {
+    alice.send_line(filler);
+    while (const auto reply = alice.read_line()) {
+      if (reply->find("was disconnected: not reading") != std::string::npos) dropped = true;
+      if (*reply == "Message Received") break;
+    }
+  }
+  EXPECT_TRUE(dropped) << "nobody heard the staller was dropped";
+  EXPECT_TRUE(staller.wait_closed());
+  const auto after = resident_bytes(server.process().pid());
+  std::cout << "[ figures  ] server RSS " << before / 1024 << " KiB -> " << after / 1024
+            << " KiB\n";
+  EXPECT_LT(after, before + 32 * 1024 * 1024);
+}
+
+// Two clients that never read hold lines alive; past --sendq-total the one
+// furthest behind (the first staller, which stopped earlier) is dropped, the
+// other stays and gets everything it was sent.
+TEST(SendQueue, PastTheServerWideBoundTheClientFurthestBehindIsDropped) {
+  ServerProcess server(
+      {"--rate", "0", "--sendq-total", "3000000", "--sendq-timeout", "600", "--history", "0"});
+  auto first = LineClient::staller(server.port());
+  ASSERT_TRUE(server.next_connected_port());
+  LineClient alice(server.port());
+  ASSERT_TRUE(alice.read_until("Welcome to LoChat!"));
+  ASSERT_TRUE(server.next_connected_port());
+  const std::string filler(1000, 't');
+  auto send_acknowledged = [&](int line) {
+    alice.send_line(numbered(line, filler));
+    bool acknowledged = false;
+    bool first_dropped = false;
+    while (const auto reply = alice.read_line()) {
+      if (reply->find("was disconnected: too far behind") != std::string::npos) {
+        first_dropped = true;
+      }
+      if (*reply == "Message Received") {
+        acknowledged = true;
+        break;
+      }
+    }
+    EXPECT_TRUE(acknowledged);
+    return first_dropped;
+  };
+  constexpr int kHeadStart = 1000;  // about 1 MB the first staller is further behind
+  for (int line = 0; line < kHeadStart; ++line) send_acknowledged(line);
+  auto second = LineClient::staller(server.port());
+  // Logged once it has joined the room: every later line is its.
+  ASSERT_TRUE(server.next_connected_port());
+  bool first_dropped = false;
+  int sent = kHeadStart;
+  for (; sent < 10'000 && !first_dropped; ++sent) first_dropped = send_acknowledged(sent);
+  EXPECT_TRUE(first_dropped) << "no client was dropped past the server-wide bound";
+  EXPECT_TRUE(first.wait_closed());
+  ASSERT_TRUE(second.read_until("Welcome to LoChat!"));
+  const std::string prefix = "From " + alice.local_endpoint().to_string() + ": ";
+  for (int line = kHeadStart; line < sent; ++line) {
+    ASSERT_EQ(second.read_chat_line(), prefix + numbered(line, filler)) << "line " << line;
+  }
+}
+
+}  // namespace
+}  // namespace lochat::test
