@@ -1,5 +1,6 @@
 #include "lochat/server/connection.hpp"
 
+#include <fmt/format.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -29,7 +30,7 @@ constexpr int kDiscardReadsBeforeClose = 16;
 Connection::Connection(FileDescriptor socket, Limits limits, SignalWake& owner_wake)
     : socket_(std::move(socket)),
       queue_(limits.sendq_bytes, limits.budget),
-      sendq_timeout_(limits.sendq_timeout),
+      limits_(limits),
       owner_wake_(owner_wake) {}
 
 void Connection::prepare_socket(std::chrono::milliseconds io_timeout, int send_buffer_bytes) {
@@ -112,7 +113,23 @@ Connection::Health Connection::queue_health() const {
 }
 
 std::chrono::steady_clock::time_point Connection::stalled_at() const {
-  return std::chrono::steady_clock::time_point(last_write_.load()) + sendq_timeout_;
+  return std::chrono::steady_clock::time_point(last_write_.load()) + limits_.sendq_timeout;
+}
+
+Connection::DropReason Connection::drop_reason(Health why) const {
+  switch (why) {
+    case Health::stalled:
+      return {fmt::format(
+                  "nothing read for {} s with lines waiting",
+                  std::chrono::duration_cast<std::chrono::seconds>(limits_.sendq_timeout).count()),
+              "not reading"};
+    case Health::evicted:
+      return {"furthest behind while the server's queues were full",
+              "too far behind while the server was busy"};
+    default:
+      return {fmt::format("send queue full (over {} bytes for it alone)", limits_.sendq_bytes),
+              "not reading fast enough"};
+  }
 }
 
 bool Connection::waits_for_socket() const {

@@ -318,33 +318,15 @@ void Session::announce_presence(std::string notice) {
 
 Session::Step Session::write_due() {
   const auto health = connection_.write_due();
-  switch (health) {
-    case Connection::Health::open:
-      return Step::keep_going;
-    case Connection::Health::failed:
-      return Step::close;
-    case Connection::Health::overflowed:
-    case Connection::Health::evicted:
-    case Connection::Health::stalled:
-      note_overflow(health);
-      return Step::close;
-  }
+  if (health == Connection::Health::open) return Step::keep_going;
+  if (health != Connection::Health::failed) note_overflow(health);
   return Step::close;
 }
 
 void Session::note_overflow(Connection::Health why) {
-  if (why == Connection::Health::stalled) {
-    spdlog::warn("Disconnecting {}: nothing read for {} s with lines waiting", name_,
-                 std::chrono::duration_cast<std::chrono::seconds>(config_.sendq_timeout).count());
-    kick_reason_ = "not reading";
-  } else if (why == Connection::Health::evicted) {
-    spdlog::warn("Disconnecting {}: furthest behind while the server's queues were full", name_);
-    kick_reason_ = "too far behind while the server was busy";
-  } else {
-    spdlog::warn("Disconnecting {}: send queue full (over {} bytes for it alone)", name_,
-                 config_.sendq_bytes);
-    kick_reason_ = "not reading fast enough";
-  }
+  const auto reason = connection_.drop_reason(why);
+  spdlog::warn("Disconnecting {}: {}", name_, reason.logged);
+  kick_reason_ = reason.told;
   connection_.reset_on_close();
 }
 

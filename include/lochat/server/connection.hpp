@@ -94,6 +94,13 @@ class Connection final : public Participant {
 
   // Owner: writes what is due now; open, or why the connection must close.
   Health write_due();
+  // Why a connection that overflowed, was evicted or stalled is dropped: for
+  // the log, and for the others' notice.
+  struct DropReason {
+    std::string logged;
+    std::string told;
+  };
+  [[nodiscard]] DropReason drop_reason(Health why) const;
   // Owner: the socket is full and queued lines wait for POLLOUT.
   [[nodiscard]] bool waits_for_socket() const;
   // Owner: when the owner's own lines may be written (the end of a running
@@ -130,7 +137,7 @@ class Connection final : public Participant {
 
   FileDescriptor socket_;
   OutboundQueue queue_;
-  const std::chrono::milliseconds sendq_timeout_;
+  const Limits limits_;
   SignalWake& owner_wake_;
 
   // Set by a writer that found the socket full (cleared by the owner's thread
