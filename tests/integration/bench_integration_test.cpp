@@ -141,6 +141,31 @@ TEST(BenchIntegration, RateLimitedClientsStillDeliverEverything) {
   EXPECT_GE(report.elapsed, 90ms);
 }
 
+// Sanitizers slow every server thread several times over: under them the crowd
+// is smaller, and the run may take longer.
+#if defined(LOCHAT_SANITIZED_BUILD)
+constexpr std::size_t kCrowd = 60;
+#else
+constexpr std::size_t kCrowd = 200;
+#endif
+
+// A crowd that writes as people do (one line per send) with 64 lines in
+// flight per sender, every client reading: a burst leaves readers far behind
+// for a moment, and none of them may be dropped for it. The server as it was
+// (256 KiB per client, shared lines counted in full) closed every client here.
+TEST(BenchIntegration, AReadingCrowdWritingOneLinePerSendIsNeverDropped) {
+  ServerProcess server({"--rate", "0", "--history", "0", "--max-clients", "1000"});
+  auto config = small_run(server, kCrowd, 50);
+  config.window = 64;
+  config.lines_per_write = 1;
+  config.timeout = 120s;
+  config.stall_timeout = 30s;
+  const auto report = bench::run_bench(config);
+  EXPECT_EQ(report.disconnected, 0u) << bench::format_table(report);
+  EXPECT_TRUE(report.passed()) << bench::format_table(report);
+  EXPECT_EQ(report.counts.delivered, kCrowd * 50 * (kCrowd - 1));
+}
+
 TEST(BenchIntegration, ConnectOnlyCountsTheClientsTheServerAccepts) {
   ServerProcess server({"--max-clients", "8"});
   BenchConfig config;
