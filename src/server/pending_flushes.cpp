@@ -12,10 +12,9 @@ constexpr std::size_t kDedupeAt = 256;
 
 }  // namespace
 
-PendingFlushes::PendingFlushes(Clock::duration window) : window_(window), dedupe_at_(kDedupeAt) {}
+PendingFlushes::PendingFlushes() : dedupe_at_(kDedupeAt) {}
 
 void PendingFlushes::owe(std::shared_ptr<Participant> recipient) {
-  if (owed_.empty()) due_ = Clock::now() + window_;
   owed_.push_back(std::move(recipient));
   if (owed_.size() < dedupe_at_) return;
   std::sort(owed_.begin(), owed_.end());
@@ -23,14 +22,18 @@ void PendingFlushes::owe(std::shared_ptr<Participant> recipient) {
   dedupe_at_ = std::max(kDedupeAt, 2 * owed_.size());
 }
 
-void PendingFlushes::settle_if_due(Clock::time_point now) {
-  if (owed_.empty() || now < due_) return;
-  settle_all();
+void PendingFlushes::hand_over(FlushScheduler& scheduler) {
+  scheduler.owe(owed_);
+  reset_dedupe();
 }
 
 void PendingFlushes::settle_all() {
   for (const auto& recipient : owed_) recipient->flush_held();
   owed_.clear();
+  reset_dedupe();
+}
+
+void PendingFlushes::reset_dedupe() {
   dedupe_at_ = kDedupeAt;
 }
 

@@ -34,6 +34,7 @@ Server::Server(ServerConfig config)
     : config_(std::move(config)),
       listener_(listen_tcp(config_.host, config_.port, kListenBacklog)),
       room_(config_.room),
+      flushes_(kCoalesceWindow),
       address_limits_(config_.session.rate, config_.session.burst) {
   set_nonblocking(listener_);
   port_ = local_port(listener_);
@@ -148,9 +149,9 @@ void Server::refuse(FileDescriptor socket, const std::string& reason) {
 
 void Server::start_session(FileDescriptor socket, Endpoint peer) {
   const std::string address = peer.address;
-  auto session =
-      std::make_shared<Session>(std::move(socket), std::move(peer), room_, config_.session,
-                                address_limits_.budget_for(address), [this] { wake_.notify(); });
+  auto session = std::make_shared<Session>(std::move(socket), std::move(peer), room_, flushes_,
+                                           config_.session, address_limits_.budget_for(address),
+                                           [this] { wake_.notify(); });
   std::lock_guard lock(sessions_mutex_);
   try {
     sessions_.push_back(Running{session, std::thread([session] { session->run(); })});

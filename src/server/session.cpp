@@ -51,17 +51,18 @@ std::chrono::nanoseconds until(std::chrono::steady_clock::time_point deadline,
 
 }  // namespace
 
-Session::Session(FileDescriptor socket, Endpoint peer, Room& room, SessionConfig config,
-                 std::shared_ptr<AddressBudget> address, FinishedHandler on_finished)
+Session::Session(FileDescriptor socket, Endpoint peer, Room& room, FlushScheduler& flushes,
+                 SessionConfig config, std::shared_ptr<AddressBudget> address,
+                 FinishedHandler on_finished)
     : peer_(std::move(peer)),
       room_(room),
+      flushes_(flushes),
       config_(config),
       on_finished_(std::move(on_finished)),
       connection_(std::move(socket),
                   Connection::Limits{config.sendq_bytes, config.sendq_timeout, &room.budget()},
                   wake_),
       framer_(config.max_line),
-      owed_(kCoalesceWindow),
       name_(peer_.to_string()),
       address_(std::move(address)),
       flood_gate_(config.rate, config.burst, config.flood_lines, std::chrono::steady_clock::now(),
@@ -134,7 +135,6 @@ void Session::serve() {
     }
     handle_due_lines();
     publish_batch();
-    owed_.settle_if_due(std::chrono::steady_clock::now());
     // Lines still waiting for the flood gate are the client's too: they are
     // handled, paced as usual, before the session closes.
     if (input_ended_ && (!flood_gate_.has_delayed() || drained_too_long())) {
@@ -147,6 +147,7 @@ void Session::serve() {
                      protocol::short_duration(
                          std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout)));
     }
+    owed_.hand_over(flushes_);
     if (write_due() == Step::close) return;
     if (quit_requested_) {
       flush_before_close();
@@ -159,10 +160,8 @@ void Session::serve() {
 std::chrono::nanoseconds Session::poll_timeout() const {
   const auto now = std::chrono::steady_clock::now();
   std::chrono::nanoseconds timeout = announced_ ? kQuietWait : until(announce_by_, now);
-  if (const auto due = connection_.own_lines_due()) timeout = std::min(timeout, until(*due, now));
   if (connection_.waits_for_socket())
     timeout = std::min(timeout, until(connection_.stalled_at(), now));
-  if (!owed_.empty()) timeout = std::min(timeout, until(owed_.due(), now));
   if (unterminated_due_ != std::chrono::steady_clock::time_point{}) {
     timeout = std::min(timeout, until(unterminated_due_, now));
   }
@@ -318,6 +317,10 @@ void Session::announce_presence(std::string notice) {
 
 Session::Step Session::write_due() {
   const auto health = connection_.write_due();
+  // Own lines waiting out a coalescing window are the scheduler's to flush.
+  if (connection_.own_lines_due()) {
+    flushes_.owe(std::shared_ptr<Participant>(shared_from_this(), &connection_));
+  }
   if (health == Connection::Health::open) return Step::keep_going;
   if (health != Connection::Health::failed) note_overflow(health);
   return Step::close;

@@ -55,13 +55,15 @@ inline constexpr std::chrono::microseconds kCoalesceWindow{2000};
 // Coalescing: a delivery from a different sender than the last one, within
 // kCoalesceWindow of the last write to this client, is held back, to go out
 // in one write with everything else that arrives meanwhile (unless 32 KiB
-// are queued already: that is one large write as it is). The sender owes the
-// recipient a flush_held() at the end of the window (PendingFlushes), which
-// it pays from its own loop; whichever write comes first takes all that is
-// queued. The owner's own lines wait out a running window the same way. With
-// many talkers a client gets one TCP segment per window instead of one per
-// sender, as Nagle's algorithm gives ncat, without its 40 ms stall behind a
-// delayed ACK; a client hearing a single talker gets each of its reads at once.
+// are queued already: that is one large write as it is). The sender hands the
+// recipient to the server's FlushScheduler (through PendingFlushes), whose
+// one thread calls flush_held() at the end of the window; whichever write
+// comes first takes all that is queued. The owner's own lines wait out a
+// running window the same way, flushed by the same scheduler. So no thread
+// wakes up just to end a window. With many talkers a client gets one TCP
+// segment per window instead of one per sender, as Nagle's algorithm gives
+// ncat, without its 40 ms stall behind a delayed ACK; a client hearing a
+// single talker gets each of its reads at once.
 class Connection final : public Participant {
  public:
   enum class Health { open, failed, overflowed, evicted, stalled };
@@ -104,7 +106,8 @@ class Connection final : public Participant {
   // Owner: the socket is full and queued lines wait for POLLOUT.
   [[nodiscard]] bool waits_for_socket() const;
   // Owner: when the owner's own lines may be written (the end of a running
-  // coalescing window), if they are waiting for one.
+  // coalescing window), if they are waiting for one: the session then owes
+  // this connection a flush (FlushScheduler).
   [[nodiscard]] std::optional<std::chrono::steady_clock::time_point> own_lines_due() const;
   // Owner, while waits_for_socket(): when the client counts as not reading.
   [[nodiscard]] std::chrono::steady_clock::time_point stalled_at() const;

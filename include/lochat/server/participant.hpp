@@ -17,7 +17,8 @@ class Participant {
   // `lines` arrive in order, all or none (none if they overflow the recipient).
   // `from` is the participant who sent them. held_back: queued to share a
   // later write with others' lines; the sender then owes this participant a
-  // flush_held() call (see PendingFlushes) once its coalescing window has passed.
+  // flush_held() call (PendingFlushes, paid by the FlushScheduler) once its
+  // coalescing window has passed.
   virtual Delivery deliver(std::span<const SharedLine> lines, const Participant* from) = 0;
   // Writes what deliver() held back, if nothing else has written it yet.
   virtual void flush_held() = 0;

@@ -1,44 +1,40 @@
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <vector>
 
+#include "lochat/server/flush_scheduler.hpp"
 #include "lochat/server/participant.hpp"
 
 namespace lochat {
 
-// The recipients that held back lines one sender gave them (Delivery::held_back),
-// and when the sender pays them their flush_held(): once `window` has passed
-// since the first of them, from the sender's own loop. Owned by one sender's
-// thread; not thread-safe.
+// The recipients that held back lines one sender gave them (Delivery::held_back)
+// during one round of the sender's work; the sender hands them to the
+// server's FlushScheduler at the end of the round, with one lock. Owned by one
+// sender's thread; not thread-safe.
 //
-// Many broadcasts within one window (a burst of commands, with flood control
-// off) add the same recipients again: duplicates are dropped whenever the list
-// has doubled, so it stays near the number of recipients.
+// Many broadcasts in one round (a burst of commands, with flood control off)
+// add the same recipients again: duplicates are dropped whenever the list has
+// doubled, so it stays near the number of recipients.
 class PendingFlushes {
  public:
-  using Clock = std::chrono::steady_clock;
-
-  explicit PendingFlushes(Clock::duration window);
+  PendingFlushes();
 
   // `recipient` held back a delivery from this sender.
   void owe(std::shared_ptr<Participant> recipient);
-  // Pays every recipient if the window has passed by `now`.
-  void settle_if_due(Clock::time_point now);
+  // The scheduler pays them at the end of its window.
+  void hand_over(FlushScheduler& scheduler);
   // Pays every recipient at once (the sender is leaving or closing).
   void settle_all();
 
   [[nodiscard]] bool empty() const { return owed_.empty(); }
-  // When settle_if_due() will pay; meaningful only when !empty().
-  [[nodiscard]] Clock::time_point due() const { return due_; }
   [[nodiscard]] std::size_t size() const { return owed_.size(); }
 
  private:
-  const Clock::duration window_;
+  void reset_dedupe();
+
   std::vector<std::shared_ptr<Participant>> owed_;
-  Clock::time_point due_{};
   std::size_t dedupe_at_;  // owed_'s size at which duplicates go
 };
 

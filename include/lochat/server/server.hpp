@@ -15,6 +15,7 @@
 #include "lochat/net/event_fd_wake.hpp"
 #include "lochat/net/socket.hpp"
 #include "lochat/server/address_limits.hpp"
+#include "lochat/server/flush_scheduler.hpp"
 #include "lochat/server/room.hpp"
 #include "lochat/server/session.hpp"
 
@@ -77,6 +78,9 @@ class Server {
   FileDescriptor listener_;
   std::uint16_t port_ = 0;
   Room room_;
+  // After room_: destroyed first, it lets go of the last sessions it owes a
+  // flush before the room (and the budget their queues charge) goes.
+  FlushScheduler flushes_;
   AddressLimits address_limits_;
   std::unique_ptr<discovery::Responder> discovery_;  // set by the constructor, reset by run()
   EventFdWake wake_;

@@ -15,6 +15,7 @@
 #include "lochat/server/commands.hpp"
 #include "lochat/server/connection.hpp"
 #include "lochat/server/flood_gate.hpp"
+#include "lochat/server/flush_scheduler.hpp"
 #include "lochat/server/pending_flushes.hpp"
 #include "lochat/server/room.hpp"
 #include "lochat/wire/framing.hpp"
@@ -67,8 +68,9 @@ class Session final : public std::enable_shared_from_this<Session>,
   using FinishedHandler = std::function<void()>;
 
   // `address` is what the client's address may do in all its connections (may be null).
-  Session(FileDescriptor socket, Endpoint peer, Room& room, SessionConfig config,
-          std::shared_ptr<AddressBudget> address, FinishedHandler on_finished);
+  Session(FileDescriptor socket, Endpoint peer, Room& room, FlushScheduler& flushes,
+          SessionConfig config, std::shared_ptr<AddressBudget> address,
+          FinishedHandler on_finished);
 
   void run();
   // Queues the shutdown notice and makes run() flush what is queued (until
@@ -114,6 +116,7 @@ class Session final : public std::enable_shared_from_this<Session>,
 
   const Endpoint peer_;
   Room& room_;
+  FlushScheduler& flushes_;  // thread-safe; pays what owed_ hands over
   const SessionConfig config_;
   FinishedHandler on_finished_;
 
@@ -130,7 +133,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   bool sent_newline_ = false;
   std::chrono::steady_clock::time_point unterminated_due_{};
   std::string batch_;    // this read's public lines, published together
-  PendingFlushes owed_;  // recipients holding back this session's lines
+  PendingFlushes owed_;  // recipients holding back this session's lines, this round
   std::string name_;     // the room holds the same name for others to look up
   std::shared_ptr<AddressBudget> address_;
   bool announced_ = false;

@@ -39,7 +39,7 @@ struct RoomTest : ::testing::Test {
     room.join(member, name);
     return member;
   }
-  PendingFlushes owed{std::chrono::milliseconds(2)};
+  PendingFlushes owed;
 };
 
 TEST_F(RoomTest, ABroadcastReachesEveryMemberButTheSender) {
