@@ -1,5 +1,6 @@
 #include "lochat/server/server.hpp"
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
@@ -27,6 +28,13 @@ constexpr std::chrono::milliseconds kAcceptLoopTimeout{1000};
 // How often, at most, memory that departed clients freed is handed back to
 // the system (malloc_trim walks every arena, so not at every departure).
 constexpr std::chrono::seconds kTrimEvery{1};
+// Refusals are logged at most this often, with how many there were: a storm
+// of newcomers must not become a storm of log lines.
+constexpr std::chrono::seconds kRefusalLogEvery{10};
+
+FileDescriptor open_spare_descriptor() {
+  return FileDescriptor(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+}
 
 }  // namespace
 
@@ -35,7 +43,8 @@ Server::Server(ServerConfig config)
       listener_(listen_tcp(config_.host, config_.port, kListenBacklog)),
       room_(config_.room),
       flushes_(kCoalesceWindow),
-      address_limits_(config_.session.rate, config_.session.burst) {
+      address_limits_(config_.session.rate, config_.session.burst),
+      spare_descriptor_(open_spare_descriptor()) {
   set_nonblocking(listener_);
   port_ = local_port(listener_);
   // Started here rather than in run(), so a constructed server holds all its
@@ -107,7 +116,7 @@ void Server::accept_pending() {
       // Reset before we took it: nobody is there to serve, greet or log.
       if (peer.address.empty()) continue;
       if (const auto reason = refusal_reason(peer.address); !reason.empty()) {
-        refuse(std::move(socket), reason);
+        refuse(socket, reason);
       } else {
         start_session(std::move(socket), std::move(peer));
       }
@@ -115,13 +124,27 @@ void Server::accept_pending() {
     }
     if (errno == EMFILE || errno == ENFILE) {
       if (!warned_out_of_fds_) {
-        spdlog::warn("Cannot accept more connections: {}; retrying", std::strerror(errno));
+        spdlog::warn("Cannot accept more connections: {}; refusing newcomers",
+                     std::strerror(errno));
         warned_out_of_fds_ = true;
       }
+      if (refuse_with_spare_descriptor()) continue;
       accept_paused_until_ = std::chrono::steady_clock::now() + kAcceptBackoff;
     }
     return;
   }
+}
+
+// Out of descriptors, a newcomer would wait in the backlog without a word:
+// the descriptor kept spare for this lets it be accepted and told why.
+bool Server::refuse_with_spare_descriptor() {
+  if (!spare_descriptor_.valid()) return false;
+  spare_descriptor_.reset();
+  FileDescriptor socket(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  const bool refused = socket.valid();
+  if (refused) refuse(socket, "server cannot take more clients now, try again later");
+  spare_descriptor_ = open_spare_descriptor();
+  return refused;
 }
 
 std::string Server::refusal_reason(const std::string& address) const {
@@ -140,11 +163,20 @@ std::string Server::refusal_reason(const std::string& address) const {
 
 // The refused client reads one line saying why. The socket is fresh, so the
 // line fits its send buffer and the non-blocking send never stalls the accept loop.
-void Server::refuse(FileDescriptor socket, const std::string& reason) {
-  spdlog::warn("Refused {}: {}", peer_endpoint(socket).to_string(), reason);
+void Server::refuse(const FileDescriptor& socket, const std::string& reason) {
+  log_refusal(reason);
   const std::string line = protocol::error(reason);
   ::send(socket.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   ::shutdown(socket.get(), SHUT_WR);
+}
+
+void Server::log_refusal(const std::string& reason) {
+  ++refusals_not_logged_;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_refusal_log_) return;
+  spdlog::warn("Refused {} newcomer(s) (the last: {})", refusals_not_logged_, reason);
+  refusals_not_logged_ = 0;
+  next_refusal_log_ = now + kRefusalLogEvery;
 }
 
 void Server::start_session(FileDescriptor socket, Endpoint peer) {
@@ -158,8 +190,9 @@ void Server::start_session(FileDescriptor socket, Endpoint peer) {
     ++clients_per_ip_[address];
     served_anyone_ = true;
     warned_out_of_fds_ = false;
-  } catch (const std::system_error& error) {
-    spdlog::error("Cannot start a thread for {}: {}", session->peer().to_string(), error.what());
+  } catch (const std::system_error&) {
+    // Out of threads: the newcomer hears why, and the log gets one line per storm.
+    refuse(session->socket(), "server cannot take more clients now, try again later");
   }
 }
 

@@ -1,14 +1,17 @@
-// The real lochat-server started under a small descriptor limit (prlimit): it
-// raises its soft limit to the hard one, and when accept() runs out of
-// descriptors it logs, backs off and keeps serving. Traffic: 127.0.0.1 only.
+// The real lochat-server started under small limits (prlimit): it raises its
+// descriptor limit to the hard one; out of descriptors or threads it refuses
+// newcomers with one line each, logs one line per storm and keeps serving the
+// connected. Traffic: 127.0.0.1 only.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "test_support.hpp"
@@ -20,6 +23,7 @@ using namespace std::chrono_literals;
 
 constexpr int kSoftLimit = 16;
 constexpr int kHardLimit = 48;
+constexpr std::string_view kRefusal = "Error: server cannot take more clients now, try again later";
 
 // The soft "Max open files" limit of a process, from /proc/PID/limits.
 int open_files_soft_limit(pid_t pid) {
@@ -47,18 +51,21 @@ TEST(DescriptorLimit, ServerRaisesItsLimitAndKeepsServingWhenOutOfDescriptors) {
   ServerProcess server({"--no-discovery"}, {"/usr/bin/prlimit", limits, "--"});
   EXPECT_EQ(open_files_soft_limit(server.process().pid()), kHardLimit);
 
-  // Connect until one is not greeted: the kernel queues it, accept() fails.
+  // Connect until one is not greeted: out of descriptors, it is refused in one line.
   std::vector<std::unique_ptr<LineClient>> greeted;
-  std::unique_ptr<LineClient> waiting;
-  for (int i = 0; i < 2 * kHardLimit && !waiting; ++i) {
+  std::optional<std::string> refusal;
+  for (int i = 0; i < 2 * kHardLimit && !refusal; ++i) {
     auto client = std::make_unique<LineClient>(server.port());
-    if (client->read_line(2s) == "Welcome to LoChat!") {
+    auto first = client->read_line(2s);
+    if (first == "Welcome to LoChat!") {
       greeted.push_back(std::move(client));
     } else {
-      waiting = std::move(client);
+      refusal = first.value_or("(nothing)");
+      EXPECT_TRUE(client->wait_closed());
     }
   }
-  ASSERT_TRUE(waiting) << "the descriptor limit was never reached";
+  ASSERT_TRUE(refusal) << "the descriptor limit was never reached";
+  EXPECT_EQ(*refusal, kRefusal);
   std::cout << "[ figures  ] " << greeted.size() << " clients greeted under a limit of "
             << kHardLimit << " descriptors\n";
   EXPECT_GT(greeted.size(), static_cast<std::size_t>(kSoftLimit)) << "the limit was not raised";
@@ -67,9 +74,50 @@ TEST(DescriptorLimit, ServerRaisesItsLimitAndKeepsServingWhenOutOfDescriptors) {
   // Those already connected are served as before...
   greeted.front()->send_line("still here");
   EXPECT_EQ(greeted.front()->read_chat_line(), "Message Received");
-  // ...and once some leave, the one that waited is greeted.
+  // ...and once some leave, newcomers are greeted again.
   greeted.resize(greeted.size() - 3);
-  EXPECT_TRUE(waiting->read_until("Welcome to LoChat!"));
+  EXPECT_TRUE(eventually([&] {
+    LineClient newcomer(server.port());
+    return newcomer.read_line(2s) == "Welcome to LoChat!";
+  }));
+}
+
+// Lines containing "Refused" the server logs until it has been quiet for `quiet`.
+int refusal_log_lines(ChildProcess& server, std::chrono::milliseconds quiet) {
+  int lines = 0;
+  while (const auto line = server.read_stderr_line(quiet)) {
+    if (line->find("Refused") != std::string::npos) ++lines;
+  }
+  return lines;
+}
+
+TEST(ResourceLimit, OutOfThreadsNewcomersAreRefusedInOneLineAndTheLogStaysQuiet) {
+#if defined(LOCHAT_SANITIZED_BUILD)
+  GTEST_SKIP() << "sanitizers reserve terabytes of address space; runs in the plain build";
+#endif
+  // 300 MB of address space holds a few 8 MB thread stacks, then no more.
+  ServerProcess server({"--no-discovery"}, {"/usr/bin/prlimit", "--as=300000000", "--"});
+  std::vector<std::unique_ptr<LineClient>> greeted;
+  std::optional<std::string> refusal;
+  for (int i = 0; i < 200 && !refusal; ++i) {
+    auto client = std::make_unique<LineClient>(server.port());
+    auto first = client->read_line(2s);
+    if (first == "Welcome to LoChat!") {
+      greeted.push_back(std::move(client));
+    } else {
+      refusal = first.value_or("(nothing)");
+    }
+  }
+  ASSERT_TRUE(refusal) << "no thread was ever refused";
+  EXPECT_EQ(*refusal, kRefusal);
+  // A storm of ten more: each hears why, the log says so once.
+  for (int i = 0; i < 10; ++i) {
+    LineClient newcomer(server.port());
+    EXPECT_EQ(newcomer.read_line(2s), kRefusal);
+  }
+  EXPECT_EQ(refusal_log_lines(server.process(), 500ms), 1);
+  greeted.front()->send_line("still here");
+  EXPECT_EQ(greeted.front()->read_chat_line(), "Message Received");
 }
 
 }  // namespace

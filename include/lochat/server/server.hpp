@@ -68,7 +68,9 @@ class Server {
   void accept_pending();
   // Why a newcomer from `address` cannot be served now, or "" if it can.
   [[nodiscard]] std::string refusal_reason(const std::string& address) const;
-  void refuse(FileDescriptor socket, const std::string& reason);
+  void refuse(const FileDescriptor& socket, const std::string& reason);
+  bool refuse_with_spare_descriptor();
+  void log_refusal(const std::string& reason);
   void start_session(FileDescriptor socket, Endpoint peer);
   void reap_finished();
   void stop_all_sessions();
@@ -88,6 +90,9 @@ class Server {
   // Accept thread only.
   std::chrono::steady_clock::time_point accept_paused_until_{};
   bool warned_out_of_fds_ = false;
+  FileDescriptor spare_descriptor_;  // given up for a moment to refuse newcomers when out of them
+  std::size_t refusals_not_logged_ = 0;
+  std::chrono::steady_clock::time_point next_refusal_log_{};
   std::chrono::steady_clock::time_point last_trim_{};
 
   mutable std::mutex sessions_mutex_;  // guards sessions_, clients_per_ip_ and served_anyone_

@@ -79,6 +79,8 @@ class Session final : public std::enable_shared_from_this<Session>,
 
   [[nodiscard]] bool finished() const { return finished_.load(); }
   [[nodiscard]] const Endpoint& peer() const { return peer_; }
+  // For a refusal before run() (no thread could be started for it).
+  [[nodiscard]] const FileDescriptor& socket() const { return connection_.socket(); }
 
  private:
   enum class Step { keep_going, close };
