@@ -180,6 +180,7 @@ class MessageRun {
       window_moved_ = false;
       show_progress(Clock::now());
     }
+    connections_.collect_closes(handler_);
     if (progress_shown_) config_.on_progress({.finished = true});
   }
 

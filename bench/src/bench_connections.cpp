@@ -139,6 +139,7 @@ ConnectReport run_connect_only(const BenchConfig& config) {
   const auto hold_started = Clock::now();
   keep_reading(connections, handler, std::min(deadline, hold_started + config.hold));
   report.held_for = Clock::now() - hold_started;
+  connections.collect_closes(handler);
   report.connected = connections.established();
   report.greeted = first_lines.count();
   report.closed = connections.closed_by_server();

@@ -4,6 +4,7 @@
 // connections without blocking, reading them all from one thread (epoll),
 // and knowing who has heard a first line. Everything here belongs to the
 // thread that reads; nothing is thread-safe.
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -85,6 +86,33 @@ class Connections {
       } else {
         read_from(client, handler);
       }
+    }
+  }
+
+  // Ends, as closed by the server, every open connection whose end has
+  // already arrived, without reading or waiting. A connection's EOF is read
+  // only after all the data before it, and the run stops reading once every
+  // delivery is in: a close the server made before its last delivery could
+  // otherwise still sit unread behind lines of that client's and go
+  // uncounted, and whether the run failed would depend on the order the
+  // reads happened in. POLLRDHUP is the peer's FIN, POLLHUP / POLLERR a reset,
+  // however much is unread.
+  void collect_closes(const Handler& handler) {
+    std::vector<pollfd> watched;
+    std::vector<std::size_t> clients;
+    for (std::size_t client = 0; client < sockets_.size(); ++client) {
+      if (states_[client] != State::open) continue;
+      watched.push_back({sockets_[client].get(), POLLRDHUP, 0});
+      clients.push_back(client);
+    }
+    int ready = 0;
+    do {
+      ready = ::poll(watched.data(), watched.size(), 0);
+    } while (ready < 0 && errno == EINTR);
+    for (std::size_t i = 0; ready > 0 && i < watched.size(); ++i) {
+      if ((watched[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) == 0) continue;
+      ++closed_by_server_;
+      end(clients[i], State::closed, handler);
     }
   }
 

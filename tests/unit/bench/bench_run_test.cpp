@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_connections.hpp"
 #include "lochat/bench.hpp"
 #include "lochat/net/socket.hpp"
 #include "lochat/wire/framing.hpp"
@@ -22,12 +23,28 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Closes `socket` and returns once the peer's kernel has acknowledged the FIN
+// (a lingering close), so the peer's end reads as closed before anything sent
+// afterwards, on any connection, can arrive. A plain close() only queues the
+// FIN, and under load loopback may process it (in ksoftirqd, on another CPU)
+// after lines sent later to other clients.
+void close_acknowledged(FileDescriptor& socket) {
+  constexpr int kLingerSeconds = 5;  // only a peer whose kernel never answers waits this long
+  const linger lingering{.l_onoff = 1, .l_linger = kLingerSeconds};
+  ::setsockopt(socket.get(), SOL_SOCKET, SO_LINGER, &lingering, sizeof lingering);
+  socket.reset();
+}
+
 // A line relay on one thread: greets each client, sends each line to all the
 // others. Told to, it closes the first client it accepted (the victim) as
 // soon as the victim has sent all its messages and received all of the
 // others', and before the victim's last line goes to them: every delivery
 // still arrives, the other clients are still waiting for one when the
 // victim's connection ends, and the victim was reading all along.
+//
+// The close waits until the victim's end has acknowledged it (see
+// close_acknowledged): only then has the connection ended before the lines
+// that follow, and only then must the bench, having every delivery, count it.
 class Relay {
  public:
   struct Plan {
@@ -92,7 +109,7 @@ class Relay {
     const bool token = line.find("LB|") != std::string::npos;
     if (token && sender == kVictim) ++from_victim_;
     if (sender != kVictim && deliver(kVictim, line) && token) ++to_victim_;
-    if (plan_.close_victim && victim_done()) members_[kVictim].socket.reset();
+    if (plan_.close_victim && victim_done()) close_acknowledged(members_[kVictim].socket);
     for (std::size_t index = 0; index < members_.size(); ++index) {
       if (index != sender && index != kVictim) deliver(index, line);
     }
@@ -150,6 +167,46 @@ TEST(BenchRun, ARunInWhichTheServerClosesAReadingClientFails) {
             std::string::npos)
       << format_table(report);
   EXPECT_NE(format_json(report).find(R"("passed":false)"), std::string::npos);
+}
+
+// A run stops reading once every delivery is in, and a connection's end is
+// read only after the lines before it: a server that closes a client just
+// before its last delivery can leave that end unread. Not reading it must not
+// make the close uncounted (the test above caught this only when its reads
+// happened to fall that way; here they always do).
+TEST(BenchConnections, ACloseStillBehindUnreadLinesIsCounted) {
+  const auto listener = listen_tcp("127.0.0.1", 0, 4);
+  BenchConfig config;
+  config.port = local_port(listener);
+  const auto target = resolve_target(config);
+  Connections connections;
+  std::vector<std::size_t> ended;
+  const Connections::Handler handler{
+      .on_bytes = [](std::size_t, std::string_view, Clock::time_point) {},
+      .on_closed = [&ended](std::size_t client) { ended.push_back(client); }};
+  connections.start(target);
+  connections.start(target);
+  const auto give_up = Clock::now() + 10s;
+  while (connections.connecting() > 0 && Clock::now() < give_up) {
+    connections.poll(100ms, handler);
+  }
+  ASSERT_EQ(connections.established(), 2u);
+  FileDescriptor first(::accept(listener.get(), nullptr, nullptr));
+  FileDescriptor second(::accept(listener.get(), nullptr, nullptr));
+  ASSERT_TRUE(first.valid() && second.valid());
+  const auto closed_client =
+      local_port(connections.sockets()[0]) == peer_endpoint(first).port ? 0u : 1u;
+
+  const auto patience = Clock::now() + 5s;
+  ASSERT_TRUE(send_all(first, "a line\nand another\n", patience));
+  ASSERT_TRUE(send_all(second, "a line for the one left open\n", patience));
+  close_acknowledged(first);  // the client's kernel has the end; the client has read nothing
+
+  connections.collect_closes(handler);
+  EXPECT_EQ(connections.closed_by_server(), 1u);
+  EXPECT_EQ(ended, std::vector<std::size_t>{closed_client});
+  EXPECT_FALSE(connections.is_open(closed_client));
+  EXPECT_TRUE(connections.is_open(1 - closed_client));
 }
 
 }  // namespace
