@@ -3,8 +3,10 @@
 // server before the fix. Traffic goes to 127.0.0.1 only.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -179,6 +181,33 @@ TEST(Hardening, TheLineLimitHoldsForWhatIsRelayedAfterCleaning) {
   sender.send_line("after");
   const auto relayed = listener.read_chat_line();
   EXPECT_TRUE(relayed && relayed->ends_with(": after")) << relayed.value_or("(nothing)");
+}
+
+// Connections reset before the server accepted them (a SYN-and-RST storm) are
+// neither served nor logged as "Connected to: , 0": the server is paused
+// (SIGSTOP, our own child) while they connect and reset, so all of them are
+// still in its accept queue when it resumes.
+TEST(Hardening, ConnectionsResetBeforeAcceptAreNotServedOrLogged) {
+  ServerProcess server({"--no-discovery"});
+  server.process().send_signal(SIGSTOP);
+  for (int i = 0; i < 20; ++i) {
+    LineClient doomed(server.port());
+    set_reset_on_close(FileDescriptor(::dup(doomed.fd())));
+    doomed.close();
+  }
+  server.process().send_signal(SIGCONT);
+  LineClient alice(server.port());
+  ASSERT_TRUE(alice.read_until("Welcome to LoChat!"));
+  const auto alice_port = alice.local_endpoint().port;
+  // Every "Connected to" line up to alice's names a real peer.
+  int empty_peers = 0;
+  while (const auto line = server.process().read_stderr_line(2s)) {
+    if (line->find("Connected to: , 0") != std::string::npos) ++empty_peers;
+    if (line->find("Connected to: 127.0.0.1, " + std::to_string(alice_port)) != std::string::npos) {
+      break;
+    }
+  }
+  EXPECT_EQ(empty_peers, 0);
 }
 
 }  // namespace
