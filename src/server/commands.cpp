@@ -22,7 +22,8 @@ std::pair<std::string_view, std::string_view> split_first_word(std::string_view 
 void nick(CommandContext& context, std::string_view argument) {
   // The name is the whole rest of the line: "al ice" is refused, not taken as "al".
   const auto end = argument.find_last_not_of(" \t");
-  const std::string name(argument.substr(0, end == std::string_view::npos ? 0 : end + 1));
+  const std::string name =
+      text::normalize_name(argument.substr(0, end == std::string_view::npos ? 0 : end + 1));
   if (auto problem = text::name_problem(name)) {
     context.reply(protocol::invalid_name(name, *problem));
     return;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "unicode_names.hpp"
+
 namespace lochat::text {
 
 namespace {
@@ -127,31 +129,55 @@ std::string sanitize(std::string_view bytes) {
   return out;
 }
 
-std::optional<std::string> name_problem(std::string_view name) {
-  if (name.empty()) return "a name needs at least one character";
+std::string normalize_name(std::string_view name) {
+  return unicode::nfc(name);
+}
+
+std::optional<std::string> name_problem(std::string_view raw_name) {
+  if (raw_name.empty()) return "a name needs at least one character";
+  const std::string name = normalize_name(raw_name);
+  std::string_view rest = name;
   std::size_t characters = 0;
-  while (!name.empty()) {
-    const auto decoded = decode(name);
+  while (!rest.empty()) {
+    const auto decoded = decode(rest);
     if (!decoded.valid) return "a name must be valid UTF-8";
+    if (unicode::is_invisible(decoded.code_point)) {
+      return "a name may not hold invisible characters";
+    }
     if (!is_name_character(decoded.code_point)) {
       return "a name may only hold letters, digits, '_', '-' and '.'";
     }
-    name.remove_prefix(decoded.length);
+    rest.remove_prefix(decoded.length);
     ++characters;
   }
   if (characters > kMaxNameLength) return "a name may be at most 32 characters long";
+  // A letter that looks like ':' or '*' would pose as punctuation next to the name.
+  for (const char c : unicode::skeleton(name)) {
+    if (static_cast<unsigned char>(c) < 0x80 && !is_name_character(static_cast<char32_t>(c))) {
+      return "a name may not hold letters that look like punctuation";
+    }
+  }
   return std::nullopt;
 }
 
-std::string fold_name(std::string_view name) {
+namespace {
+
+std::string lower_case(std::string_view text) {
   std::string out;
-  out.reserve(name.size());
-  while (!name.empty()) {
-    const auto decoded = decode(name);
-    name.remove_prefix(decoded.length);
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const auto decoded = decode(text);
+    text.remove_prefix(decoded.length);
     encode(decoded.valid ? fold(decoded.code_point) : kReplacement, out);
   }
   return out;
+}
+
+}  // namespace
+
+std::string fold_name(std::string_view name) {
+  // Lower case first: the skeleton keeps case ("I" and "l" meet, "A" and "a" do not).
+  return lower_case(unicode::skeleton(lower_case(normalize_name(name))));
 }
 
 }  // namespace lochat::text

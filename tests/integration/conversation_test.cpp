@@ -60,6 +60,29 @@ TEST_F(ConversationTest, TakenNameIsRefusedCaseInsensitively) {
   EXPECT_EQ(third->read_line(), "Error: the name ZOË is already taken");
 }
 
+// The impostors of the hardening issue: each showed as "alice", in alice's
+// colour, next to the real one.
+TEST_F(ConversationTest, LookAlikeAndInvisibleImpostorsCannotTakeAName) {
+  start();
+  auto alice = join_as("alice");
+  auto impostor = join();
+  for (const std::string look_alike : {"\U0001D41Alice", "al\u0131ce", "\u0430lice"}) {
+    impostor->send_line("/nick " + look_alike);
+    EXPECT_EQ(impostor->read_line(), "Error: the name " + look_alike + " is already taken");
+  }
+  impostor->send_line("/nick alice\u1160\u1160\u1160\u1160");
+  EXPECT_EQ(impostor->read_line(),
+            "Error: invalid name 'alice\u1160\u1160\u1160\u1160': a name "
+            "may not hold invisible characters");
+  impostor->send_line("/nick bob\u02D0");
+  EXPECT_EQ(impostor->read_line(),
+            "Error: invalid name 'bob\u02D0': a name may not hold letters that look like "
+            "punctuation");
+  // A decomposed name is kept composed, and is the same name as its composed form.
+  impostor->send_line("/nick Zoe\u0308");
+  EXPECT_EQ(impostor->read_line(), "*** You are now known as Zo\u00EB");
+}
+
 TEST_F(ConversationTest, ConcurrentClaimsForOneNameHaveExactlyOneWinner) {
   constexpr std::size_t kRacers = 12;
   start();

@@ -18,11 +18,20 @@ std::string sanitize(std::string_view bytes);
 
 inline constexpr std::size_t kMaxNameLength = 32;
 
-// Why `name` cannot be a nickname, or nullopt if it can: 1-32 characters,
-// each a letter (any script), a digit, or one of "_-.".
+// The form a name is kept and shown in: NFC, so "e" + U+0301 and "é" are one name.
+std::string normalize_name(std::string_view name);
+
+// Why `name` cannot be a nickname, or nullopt if it can: once normalized,
+// 1-32 characters, each a letter (any script), a digit, or one of "_-.";
+// nothing invisible (Unicode's default-ignorable code points, such as
+// zero-width joiners and Hangul fillers); no letter whose look-alike is
+// punctuation ("ː" for ':').
 std::optional<std::string> name_problem(std::string_view name);
 
-// The form in which names are compared: two names that fold alike are the same name.
+// The form in which names are compared: two names that fold alike are the
+// same name. Normalized, lower-cased, then the Unicode confusables skeleton
+// (UTS #39, by ICU), so "𝐚lice", "alıce" and "аlice" (Cyrillic а) are
+// all "alice".
 std::string fold_name(std::string_view name);
 
 }  // namespace lochat::text

@@ -72,5 +72,32 @@ TEST(Names, FoldingIgnoresCase) {
   EXPECT_NE(fold_name("alice"), fold_name("alicf"));
 }
 
+// The impostors of the hardening issue, each of which showed as "alice".
+TEST(Names, LookAlikeLettersFoldToTheNameTheyImitate) {
+  EXPECT_EQ(fold_name("\U0001D41Alice"), fold_name("alice")) << "mathematical bold a";
+  EXPECT_EQ(fold_name("al\u0131ce"), fold_name("alice")) << "dotless i";
+  EXPECT_EQ(fold_name("\u0430lice"), fold_name("alice")) << "Cyrillic a";
+  EXPECT_EQ(fold_name("ALICE"), fold_name("alice"));
+  EXPECT_NE(fold_name("alice"), fold_name("alina"));
+}
+
+TEST(Names, InvisibleCharactersAreRefused) {
+  EXPECT_NE(name_problem("alice\u1160\u1160\u1160\u1160"), std::nullopt) << "Hangul filler";
+  EXPECT_NE(name_problem("ali\u200Dce"), std::nullopt) << "zero-width joiner";
+  EXPECT_NE(name_problem("alice\uFE0F"), std::nullopt) << "variation selector";
+  EXPECT_NE(name_problem("\u3164"), std::nullopt) << "Hangul filler alone";
+}
+
+TEST(Names, LettersThatLookLikePunctuationAreRefused) {
+  EXPECT_NE(name_problem("bob\u02D0"), std::nullopt) << "modifier letter triangular colon";
+  EXPECT_EQ(name_problem("Zo\u00EB"), std::nullopt) << "an ordinary accented letter stays";
+}
+
+TEST(Names, ComposedAndDecomposedFormsAreOneName) {
+  EXPECT_EQ(normalize_name("Zoe\u0308"), "Zo\u00EB");
+  EXPECT_EQ(name_problem("Zoe\u0308"), std::nullopt) << "a combining mark is fine once composed";
+  EXPECT_EQ(fold_name("Zoe\u0308"), fold_name("Zo\u00EB"));
+}
+
 }  // namespace
 }  // namespace lochat::text

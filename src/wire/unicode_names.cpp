@@ -1,0 +1,78 @@
+#include "unicode_names.hpp"
+
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/uspoof.h>
+#include <unicode/ustring.h>
+
+#include <vector>
+
+namespace lochat::text::unicode {
+
+namespace {
+
+std::u16string to_utf16(std::string_view utf8, UErrorCode& error) {
+  int32_t length = 0;
+  u_strFromUTF8(nullptr, 0, &length, utf8.data(), static_cast<int32_t>(utf8.size()), &error);
+  if (error == U_BUFFER_OVERFLOW_ERROR) error = U_ZERO_ERROR;
+  std::u16string out(static_cast<std::size_t>(length), u'\0');
+  u_strFromUTF8(out.data(), length, nullptr, utf8.data(), static_cast<int32_t>(utf8.size()),
+                &error);
+  return out;
+}
+
+std::string to_utf8(std::u16string_view utf16, UErrorCode& error) {
+  int32_t length = 0;
+  u_strToUTF8(nullptr, 0, &length, utf16.data(), static_cast<int32_t>(utf16.size()), &error);
+  if (error == U_BUFFER_OVERFLOW_ERROR) error = U_ZERO_ERROR;
+  std::string out(static_cast<std::size_t>(length), '\0');
+  u_strToUTF8(out.data(), length, nullptr, utf16.data(), static_cast<int32_t>(utf16.size()),
+              &error);
+  return out;
+}
+
+// Opened once, never changed: ICU allows concurrent checks on one checker.
+const USpoofChecker* spoof_checker() {
+  static const USpoofChecker* const checker = [] {
+    UErrorCode error = U_ZERO_ERROR;
+    USpoofChecker* opened = uspoof_open(&error);
+    return U_SUCCESS(error) ? opened : nullptr;
+  }();
+  return checker;
+}
+
+}  // namespace
+
+std::string nfc(std::string_view utf8) {
+  UErrorCode error = U_ZERO_ERROR;
+  const UNormalizer2* normalizer = unorm2_getNFCInstance(&error);
+  const auto source = to_utf16(utf8, error);
+  if (U_FAILURE(error)) return std::string(utf8);
+  const auto length = unorm2_normalize(normalizer, source.data(),
+                                       static_cast<int32_t>(source.size()), nullptr, 0, &error);
+  if (error == U_BUFFER_OVERFLOW_ERROR) error = U_ZERO_ERROR;
+  std::u16string normalized(static_cast<std::size_t>(length), u'\0');
+  unorm2_normalize(normalizer, source.data(), static_cast<int32_t>(source.size()),
+                   normalized.data(), length, &error);
+  const auto out = to_utf8(normalized, error);
+  return U_SUCCESS(error) ? out : std::string(utf8);
+}
+
+std::string skeleton(std::string_view utf8) {
+  const USpoofChecker* checker = spoof_checker();
+  if (checker == nullptr) return std::string(utf8);
+  UErrorCode error = U_ZERO_ERROR;
+  const auto size = static_cast<int32_t>(utf8.size());
+  const auto length = uspoof_getSkeletonUTF8(checker, 0, utf8.data(), size, nullptr, 0, &error);
+  if (error == U_BUFFER_OVERFLOW_ERROR) error = U_ZERO_ERROR;
+  std::string out(static_cast<std::size_t>(length), '\0');
+  uspoof_getSkeletonUTF8(checker, 0, utf8.data(), size, out.data(), length, &error);
+  return U_SUCCESS(error) ? out : std::string(utf8);
+}
+
+bool is_invisible(char32_t code_point) {
+  return u_hasBinaryProperty(static_cast<UChar32>(code_point),
+                             UCHAR_DEFAULT_IGNORABLE_CODE_POINT) != 0;
+}
+
+}  // namespace lochat::text::unicode

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+// ICU behind the name rules of text.hpp (internal to the wire part): NFC,
+// the UTS #39 confusables skeleton, and which code points are invisible.
+// Pure functions over valid UTF-8; any thread may call them.
+namespace lochat::text::unicode {
+
+// NFC: "e" + U+0301 and "é" become one form. Invalid input comes back as it is.
+std::string nfc(std::string_view utf8);
+// The UTS #39 skeleton: letters that look alike ("𝐚", "а", "a") map to one.
+std::string skeleton(std::string_view utf8);
+// Default_Ignorable_Code_Point: shown as nothing (zero-width spaces and
+// joiners, Hangul fillers, variation selectors, ...).
+bool is_invisible(char32_t code_point);
+
+}  // namespace lochat::text::unicode
