@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 
 #include "unicode_names.hpp"
 
@@ -177,7 +178,20 @@ std::string lower_case(std::string_view text) {
 
 std::string fold_name(std::string_view name) {
   // Lower case first: the skeleton keeps case ("I" and "l" meet, "A" and "a" do not).
-  return lower_case(unicode::skeleton(lower_case(normalize_name(name))));
+  const auto fold_once = [](std::string_view text) {
+    return lower_case(unicode::skeleton(lower_case(normalize_name(text))));
+  };
+  // One round is not always the last: "ǅ" folds to "dz" and a caron, which
+  // composes to "dž" and folds on. Names compare equal only if folding a
+  // folded name changes nothing, so fold until it does (a few rounds at most).
+  constexpr int kMaxRounds = 8;
+  std::string folded = fold_once(name);
+  for (int round = 1; round < kMaxRounds; ++round) {
+    std::string again = fold_once(folded);
+    if (again == folded) break;
+    folded = std::move(again);
+  }
+  return folded;
 }
 
 }  // namespace lochat::text

@@ -93,6 +93,14 @@ TEST(Names, LettersThatLookLikePunctuationAreRefused) {
   EXPECT_EQ(name_problem("Zo\u00EB"), std::nullopt) << "an ordinary accented letter stays";
 }
 
+// Found by the parser fuzzer: U+01C5 folded to a form that folded on.
+TEST(Names, FoldingAFoldedNameChangesNothing) {
+  for (const std::string name : {"\u01C5", "\u01C4a", "ALICE", "Zo\u00EB", "\U0001D41Alice"}) {
+    const auto folded = fold_name(name);
+    EXPECT_EQ(fold_name(folded), folded) << name;
+  }
+}
+
 TEST(Names, ComposedAndDecomposedFormsAreOneName) {
   EXPECT_EQ(normalize_name("Zoe\u0308"), "Zo\u00EB");
   EXPECT_EQ(name_problem("Zoe\u0308"), std::nullopt) << "a combining mark is fine once composed";
