@@ -10,6 +10,7 @@
 #include "lochat/wire/commands.hpp"
 #include "lochat/wire/protocol.hpp"
 #include "lochat/wire/server_line.hpp"
+#include "lochat/wire/text.hpp"
 
 namespace lochat::front_end {
 
@@ -19,6 +20,9 @@ class TerminalMode;
 // Readline calls back through plain C function pointers, so they find the
 // terminal mode here. Only the input thread runs readline.
 TerminalMode* active_console = nullptr;
+// Further rows of a wrapped line start here: under the text, past the
+// "HH:MM " column, behind a mark no peer's text can put at a row's start.
+constexpr std::string_view kGutter = "      \xE2\x94\x86 ";  // six spaces, "┆", a space
 
 // A terminal with GNU readline: a prompt with line editing and history;
 // lines that arrive are printed above it, and own lines once confirmed.
@@ -148,11 +152,21 @@ class TerminalMode {
   }
 
   // Prints above the prompt, then redraws the prompt with what was being typed
-  // and the cursor where it was.
+  // and the cursor where it was. A line wider than the terminal is wrapped by
+  // us, its further rows after a gutter: the terminal's own wrapping would let
+  // a peer's space-padded text start a row that looks like a notice.
   static void print_above(const std::string& text) {
     rl_clear_visible_line();
-    std::fputs(text.c_str(), stdout);
-    std::fputc('\n', stdout);
+    int rows = 0;
+    int columns = 0;
+    rl_get_screen_size(&rows, &columns);
+    // One column spare: a row exactly as wide as the screen leaves some
+    // terminals waiting to wrap, and the newline would then add an empty row.
+    const auto usable = columns > 1 ? static_cast<std::size_t>(columns - 1) : 0;
+    for (const auto& row : text::wrap_for_terminal(text, usable, kGutter)) {
+      std::fputs(row.c_str(), stdout);
+      std::fputc('\n', stdout);
+    }
     rl_on_new_line();
     rl_redisplay();
   }

@@ -39,6 +39,17 @@ std::string painted_name(std::string_view name, std::string_view my_name, const 
   return (mine ? sgr(kBold) : "") + sgr(name_color(name)) + std::string(name) + std::string(kReset);
 }
 
+// A leaving peer's /quit reason is its own text: quoted, and out of the
+// notice colour, so it cannot pass for a notice of the server's.
+std::string notice_body(const ServerLine& line, const Style& style) {
+  if (line.topic != ServerLine::Topic::left || line.detail.empty()) {
+    return paint("*** " + std::string(line.text), kYellow, style);
+  }
+  const auto notice = line.text.substr(0, line.text.size() - line.detail.size());
+  return paint("*** " + std::string(notice), kYellow, style) + "\"" + std::string(line.detail) +
+         "\"";
+}
+
 std::string body_of(const ServerLine& line, std::string_view my_name, const Style& style) {
   switch (line.kind) {
     case ServerLine::Kind::relay:
@@ -49,7 +60,7 @@ std::string body_of(const ServerLine& line, std::string_view my_name, const Styl
     case ServerLine::Kind::action:
       return "* " + painted_name(line.sender, my_name, style) + " " + std::string(line.text);
     case ServerLine::Kind::notice:
-      return paint("*** " + std::string(line.text), kYellow, style);
+      return notice_body(line, style);
     case ServerLine::Kind::error:
       return paint("! " + std::string(line.text), kRed, style);
     case ServerLine::Kind::welcome:

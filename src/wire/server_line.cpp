@@ -50,6 +50,8 @@ void classify_notice(ServerLine& parsed) {
     parsed.topic = Topic::joined;
   } else if (name_then(text, kLeft, parsed.subject, rest)) {
     parsed.topic = Topic::left;
+    const auto colon = rest.find("): ");
+    if (colon != std::string_view::npos) parsed.detail = rest.substr(colon + 3);
   } else if (name_then(text, kWasDisconnected, parsed.subject, rest)) {
     parsed.topic = Topic::disconnected;
   } else if (name_then(text, kRenamed, parsed.subject, rest)) {

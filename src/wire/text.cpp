@@ -130,6 +130,59 @@ std::string sanitize(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// An escape sequence (ESC [ ... final byte) at the start of `text`: its length, or 0.
+std::size_t escape_length(std::string_view text) {
+  if (text.size() < 2 || text[0] != '\x1b' || text[1] != '[') return 0;
+  for (std::size_t at = 2; at < text.size(); ++at) {
+    const auto byte = static_cast<unsigned char>(text[at]);
+    if (byte >= 0x40 && byte <= 0x7E) return at + 1;
+  }
+  return text.size();
+}
+
+std::size_t width_of(std::string_view text) {
+  std::size_t width = 0;
+  while (!text.empty()) {
+    if (const auto escape = escape_length(text)) {
+      text.remove_prefix(escape);
+      continue;
+    }
+    const auto decoded = decode(text);
+    text.remove_prefix(decoded.length);
+    width += unicode::columns(decoded.code_point);
+  }
+  return width;
+}
+
+}  // namespace
+
+std::vector<std::string> wrap_for_terminal(std::string_view rendered, std::size_t columns,
+                                           std::string_view gutter) {
+  const std::size_t gutter_width = width_of(gutter);
+  if (columns <= gutter_width + 1) return {std::string(rendered)};
+  std::vector<std::string> rows(1);
+  std::size_t used = 0;
+  while (!rendered.empty()) {
+    if (const auto escape = escape_length(rendered)) {
+      rows.back().append(rendered.substr(0, escape));
+      rendered.remove_prefix(escape);
+      continue;
+    }
+    const auto decoded = decode(rendered);
+    const auto width = unicode::columns(decoded.code_point);
+    if (used + width > columns && used > gutter_width) {
+      rows.emplace_back(gutter);
+      used = gutter_width;
+    }
+    rows.back().append(rendered.substr(0, decoded.length));
+    used += width;
+    rendered.remove_prefix(decoded.length);
+  }
+  return rows;
+}
+
 std::string normalize_name(std::string_view name) {
   return unicode::nfc(name);
 }

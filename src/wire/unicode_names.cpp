@@ -75,4 +75,15 @@ bool is_invisible(char32_t code_point) {
                              UCHAR_DEFAULT_IGNORABLE_CODE_POINT) != 0;
 }
 
+std::size_t columns(char32_t code_point) {
+  if (code_point < 0x80) return 1;
+  const auto point = static_cast<UChar32>(code_point);
+  const auto category = u_charType(point);
+  if (category == U_NON_SPACING_MARK || category == U_ENCLOSING_MARK || is_invisible(code_point)) {
+    return 0;
+  }
+  const auto width = u_getIntPropertyValue(point, UCHAR_EAST_ASIAN_WIDTH);
+  return width == U_EA_WIDE || width == U_EA_FULLWIDTH ? 2 : 1;
+}
+
 }  // namespace lochat::text::unicode

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -15,5 +16,8 @@ std::string skeleton(std::string_view utf8);
 // Default_Ignorable_Code_Point: shown as nothing (zero-width spaces and
 // joiners, Hangul fillers, variation selectors, ...).
 bool is_invisible(char32_t code_point);
+// Terminal columns a printable code point takes: 0 for combining marks and
+// invisible ones, 2 for East Asian wide and fullwidth ones, 1 otherwise.
+std::size_t columns(char32_t code_point);
 
 }  // namespace lochat::text::unicode

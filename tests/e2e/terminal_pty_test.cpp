@@ -224,5 +224,27 @@ TEST(TerminalPty, OwnLinesShowTheNewNameAfterNick) {
   EXPECT_FALSE(some_line_has(lochat.output(), {"bob: as bobby now"})) << lochat.output();
 }
 
+// The hardening issue's attack: a message padded with spaces so that, wrapped
+// by an 80-column terminal, a fake notice starts a row of its own. lochat
+// wraps long lines itself: every further row starts with the gutter.
+TEST(TerminalPty, PeerTextPaddedToTheScreenWidthCannotFakeARowOfItsOwn) {
+  ServerProcess server;
+  PtyClient lochat(server.port());
+  ASSERT_TRUE(lochat.shows(kWelcome)) << lochat.output();
+  LineClient mallory(server.port());
+  ASSERT_TRUE(mallory.read_until(kWelcome));
+  const std::string fake = "*** alice left (1 online)";
+  const std::string prefix = "19:37 From " + mallory.local_endpoint().to_string() + ": hi";
+  // Enough spaces that the fake begins the second 80-column row.
+  mallory.send_line("hi" + std::string(80 - prefix.size() + 6, ' ') + "19:37 " + fake);
+  ASSERT_TRUE(lochat.shows(fake)) << lochat.output();
+  const auto& output = lochat.output();
+  const auto at = output.rfind(fake);
+  const auto row_start = output.find_last_of("\r\n", at);
+  ASSERT_NE(row_start, std::string::npos);
+  EXPECT_NE(output.substr(row_start, at - row_start).find("\xE2\x94\x86"), std::string::npos)
+      << "the fake notice's row has no gutter: " << output.substr(row_start, at - row_start);
+}
+
 }  // namespace
 }  // namespace lochat::test

@@ -14,7 +14,7 @@ struct ServerLine {
   enum class Topic {
     none,
     joined,         // subject joined
-    left,           // subject left
+    left,           // subject left; detail: the reason it gave (/quit), if any
     disconnected,   // subject was disconnected by the server
     renamed,        // subject is now known as detail
     you_are_now,    // our name is now subject

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 // Text rules shared by server and client: what may reach a terminal, and
 // what is a name. Pure functions: any thread may call them.
@@ -15,6 +16,15 @@ namespace lochat::text {
 // move another user's cursor, retitle their window, clear their screen or
 // turn the text around it backwards.
 std::string sanitize(std::string_view bytes);
+
+// The rows a terminal `columns` wide shows `rendered` in (cleaned text that
+// may hold SGR colour sequences, which take no room): the first row as it is,
+// each further row after `gutter`. So no part of a long or space-padded peer
+// line can start a row of its own at the left edge, where it could pass for a
+// notice or for another person's line. Unknown width (0), or too narrow for
+// the gutter: one row.
+std::vector<std::string> wrap_for_terminal(std::string_view rendered, std::size_t columns,
+                                           std::string_view gutter);
 
 inline constexpr std::size_t kMaxNameLength = 32;
 

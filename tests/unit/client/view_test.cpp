@@ -27,6 +27,21 @@ TEST(Render, ColourGivesEachNameItsOwnStableColour) {
   EXPECT_EQ(render("From bob: again", "10:07", "alice", kColor).text.find(bob_colour), 6U);
 }
 
+// The hardening issue: a /quit reason padded to show "*** Server is shutting
+// down" in the notice colour. The reason is the peer's text: quoted, and out
+// of the notice colour.
+TEST(Render, AQuitReasonIsQuotedAndNotInTheNoticeColour) {
+  const std::string line = "*** mallory left (1 online): *** Server is shutting down";
+  EXPECT_EQ(render(line, "19:37", "bob", kPlain).text,
+            "19:37 *** mallory left (1 online): \"*** Server is shutting down\"");
+  const auto coloured = render(line, "19:37", "bob", kColor).text;
+  const auto reason = coloured.find("\"*** Server");
+  ASSERT_NE(reason, std::string::npos);
+  EXPECT_LT(coloured.rfind("\x1b[0m", reason), reason) << "the notice colour ends before it";
+  EXPECT_EQ(render("*** mallory left (1 online)", "19:37", "bob", kPlain).text,
+            "19:37 *** mallory left (1 online)");
+}
+
 TEST(Render, NoEscapeCodesWithoutColour) {
   for (const char* line :
        {"From bob: hi", "Private from bob: psst", "* bob waves", "*** bob joined (2 online)",

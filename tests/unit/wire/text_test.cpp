@@ -107,5 +107,49 @@ TEST(Names, ComposedAndDecomposedFormsAreOneName) {
   EXPECT_EQ(fold_name("Zoe\u0308"), fold_name("Zo\u00EB"));
 }
 
+constexpr std::string_view kGutter = "      | ";
+
+TEST(Wrap, ALineThatFitsIsOneRow) {
+  EXPECT_EQ(wrap_for_terminal("19:37 alice: hi", 40, kGutter),
+            std::vector<std::string>{"19:37 alice: hi"});
+}
+
+TEST(Wrap, EveryFurtherRowStartsWithTheGutterAndFitsTheWidth) {
+  const std::string line = "19:37 mallory: " + std::string(100, 'x');
+  const auto rows = wrap_for_terminal(line, 40, kGutter);
+  ASSERT_GT(rows.size(), 2U);
+  std::string joined = rows[0];
+  for (std::size_t row = 1; row < rows.size(); ++row) {
+    EXPECT_TRUE(rows[row].starts_with(kGutter)) << rows[row];
+    joined += rows[row].substr(kGutter.size());
+  }
+  for (const auto& row : rows) EXPECT_LE(row.size(), 40U);
+  EXPECT_EQ(joined, line) << "nothing lost or added but the gutters";
+}
+
+// The hardening issue's attack: text padded with spaces to the screen's
+// width, so that a fake notice lands at the start of a row.
+TEST(Wrap, SpacePaddedPeerTextCannotStartARowAtTheLeftEdge) {
+  const std::string fake = "19:37 *** alice left (1 online)";
+  const std::string line = "19:36 mallory: hi" + std::string(63, ' ') + fake;
+  for (const auto& row : wrap_for_terminal(line, 80, kGutter)) {
+    EXPECT_FALSE(row.starts_with(fake)) << "a fake notice has a row of its own";
+  }
+}
+
+TEST(Wrap, ColourSequencesTakeNoRoomAndWideLettersTakeTwo) {
+  const std::string coloured = "\x1b[33m" + std::string(20, 'a') + "\x1b[0m";
+  EXPECT_EQ(wrap_for_terminal(coloured, 20, kGutter).size(), 1U);
+  std::string wide;
+  for (int letter = 0; letter < 15; ++letter) wide += "\u4E2D";  // 30 columns
+  EXPECT_EQ(wrap_for_terminal(wide, 20, kGutter).size(), 2U);
+}
+
+TEST(Wrap, AnUnknownOrTooNarrowScreenGetsOneRow) {
+  const std::string line(100, 'x');
+  EXPECT_EQ(wrap_for_terminal(line, 0, kGutter).size(), 1U);
+  EXPECT_EQ(wrap_for_terminal(line, 8, kGutter).size(), 1U);
+}
+
 }  // namespace
 }  // namespace lochat::text
