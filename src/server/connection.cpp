@@ -42,8 +42,10 @@ void Connection::prepare_socket(std::chrono::milliseconds io_timeout, int send_b
 }
 
 Participant::Delivery Connection::deliver(std::span<const SharedLine> lines,
-                                          const Participant* from) {
-  if (queue_.push_shared(lines) == OutboundQueue::PushResult::overflow) {
+                                          const Participant* from, Audience audience) {
+  const auto pushed =
+      audience == Audience::many ? queue_.push_shared(lines) : queue_.push_own_lines(lines);
+  if (pushed == OutboundQueue::PushResult::overflow) {
     owner_wake_.notify();  // the owner's thread disconnects the client
     return Delivery::done;
   }

@@ -23,18 +23,30 @@ OutboundQueue::PushResult OutboundQueue::push_shared(std::span<const SharedLine>
 OutboundQueue::PushResult OutboundQueue::push_own(SharedLine line) {
   const std::size_t size = line->size();
   std::lock_guard lock(mutex_);
-  return push_locked(std::span(&line, 1), size + kSharedLineSlotBytes, size);
+  return push_locked(std::span(&line, 1), std::nullopt, size);
 }
 
+OutboundQueue::PushResult OutboundQueue::push_own_lines(std::span<const SharedLine> lines) {
+  std::size_t size = 0;
+  for (const auto& line : lines) size += line->size();
+  std::lock_guard lock(mutex_);
+  return push_locked(lines, std::nullopt, size);
+}
+
+// `slot_charge`: what each line costs its client, or nullopt for its whole size (plus a slot).
 OutboundQueue::PushResult OutboundQueue::push_locked(std::span<const SharedLine> lines,
-                                                     std::size_t charge_each, std::size_t bytes) {
-  const std::size_t charge = charge_each * lines.size();
+                                                     std::optional<std::size_t> slot_charge,
+                                                     std::size_t bytes) {
+  const std::size_t charge =
+      slot_charge ? *slot_charge * lines.size() : bytes + kSharedLineSlotBytes * lines.size();
   if (overflow_ != Overflow::none) return PushResult::overflow;
   if (charged_ + charge > capacity_) {
     overflow_ = Overflow::own_limit;
     return PushResult::overflow;
   }
-  for (const auto& line : lines) lines_.push_back({line, charge_each});
+  for (const auto& line : lines) {
+    lines_.push_back({line, slot_charge ? *slot_charge : line->size() + kSharedLineSlotBytes});
+  }
   bytes_ += bytes;
   charged_ += charge;
   if (budget_ != nullptr) budget_->charge(charge);

@@ -58,12 +58,16 @@ void Room::broadcast(const SharedLine& line, const Participant* from, PendingFlu
   const auto members = snapshot();
   for (const auto& member : *members) {
     if (member.participant.get() == from) continue;
-    if (member.participant->deliver(std::span(&line, 1), from) ==
+    if (member.participant->deliver(std::span(&line, 1), from, Participant::Audience::many) ==
         Participant::Delivery::held_back) {
       owed.owe(member.participant);
     }
   }
   evict_if_over_budget(*members);
+}
+
+void Room::enforce_budget() const {
+  if (budget_.over_limit()) evict_if_over_budget(*snapshot());
 }
 
 // The member furthest behind holds the oldest lines alive: dropping it frees most.

@@ -148,6 +148,8 @@ void Session::serve() {
                          std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout)));
     }
     owed_.hand_over(flushes_);
+    // Replies and private messages grow queues too, not only broadcasts.
+    room_.enforce_budget();
     if (write_due() == Step::close) return;
     if (quit_requested_) {
       flush_before_close();
@@ -350,10 +352,6 @@ void Session::reply(std::string line) {
   connection_.queue_own_line(std::move(line));
 }
 
-void Session::publish(std::string line) {
-  add_to_batch(std::move(line));
-}
-
 void Session::announce() {
   if (announced_) return;
   announced_ = true;
@@ -378,15 +376,13 @@ commands::CommandContext::Rename Session::rename(const std::string& name) {
 bool Session::send_private(std::string_view recipient_name, std::string line) {
   const auto recipient = room_.find(recipient_name);
   if (!recipient) return false;
-  const auto shared = room_.share(std::move(line));
-  if (recipient->deliver(std::span(&shared, 1), &connection_) == Participant::Delivery::held_back) {
+  // For one recipient: charged to it in full, not shared (see Participant::Audience).
+  const auto alone = make_shared_line(std::move(line));
+  if (recipient->deliver(std::span(&alone, 1), &connection_, Participant::Audience::one) ==
+      Participant::Delivery::held_back) {
     owed_.owe(recipient);
   }
   return true;
-}
-
-protocol::OnlineList Session::online() const {
-  return room_.online();
 }
 
 void Session::quit(std::string_view reason) {

@@ -116,5 +116,55 @@ TEST(SendQueue, PastTheServerWideBoundTheClientFurthestBehindIsDropped) {
   }
 }
 
+// A staller that takes `name`, and whose nick the server has confirmed (it never reads).
+LineClient named_staller(ServerProcess& server, const std::string& name) {
+  auto staller = LineClient::staller(server.port());
+  staller.send_line("/nick " + name);
+  EXPECT_TRUE(server.next_connected_port());
+  return staller;
+}
+
+// Sends up to `count` private messages of `size` bytes to `to`, each answered
+// (acknowledged, or refused once `to` has gone); how many were acknowledged.
+int send_private(LineClient& from, const std::string& to, int count, std::size_t size) {
+  const std::string text(size, 'p');
+  int acknowledged = 0;
+  for (int line = 0; line < count; ++line) {
+    from.send_line("/msg " + to + " " + text);
+    const auto answer = from.read_chat_line();
+    if (answer != "Message Received") break;
+    ++acknowledged;
+  }
+  return acknowledged;
+}
+
+// Found by an adversarial run: private messages were charged a slot each,
+// like broadcast lines, so a client that barely read pinned some 84 MB of
+// 4 KB messages. A private message is for one client alone: charged in full.
+TEST(SendQueue, PrivateMessagesCountInFullAgainstTheRecipientsSendQueue) {
+  ServerProcess server({"--rate", "0", "--sendq", "65536", "--sendq-timeout", "600"});
+  auto victim = named_staller(server, "victim");
+  LineClient sender(server.port());
+  ASSERT_TRUE(sender.read_until("Welcome to LoChat!"));
+  // 200 x 4 KB: 800 KB for a client allowed 64 KiB (slots alone would be 9.6 KB).
+  EXPECT_LT(send_private(sender, "victim", 200, 4000), 200) << "the victim was never dropped";
+  EXPECT_TRUE(victim.wait_reset());
+}
+
+// Past --sendq-total the client furthest behind is dropped whatever filled
+// the queues: private messages here, with no broadcast at all.
+TEST(SendQueue, TheServerWideBoundHoldsForPrivateMessagesToo) {
+  ServerProcess server(
+      {"--rate", "0", "--sendq", "8000000", "--sendq-total", "1000000", "--sendq-timeout", "600"});
+  auto far = named_staller(server, "far");
+  auto near = named_staller(server, "near");
+  LineClient sender(server.port());
+  ASSERT_TRUE(sender.read_until("Welcome to LoChat!"));
+  ASSERT_EQ(send_private(sender, "near", 50, 4000), 50);
+  EXPECT_LT(send_private(sender, "far", 300, 4000), 300) << "far was never dropped";
+  EXPECT_TRUE(far.wait_reset()) << "1.2 MB queued against a 1 MB server-wide bound";
+  EXPECT_FALSE(near.wait_reset(500ms)) << "only the client furthest behind goes";
+}
+
 }  // namespace
 }  // namespace lochat::test

@@ -83,7 +83,8 @@ class Connection final : public Participant {
   void prepare_socket(std::chrono::milliseconds io_timeout, int send_buffer_bytes);
   [[nodiscard]] const FileDescriptor& socket() const { return socket_; }
 
-  Delivery deliver(std::span<const SharedLine> lines, const Participant* from) override;
+  Delivery deliver(std::span<const SharedLine> lines, const Participant* from,
+                   Audience audience) override;
   void flush_held() override;
   [[nodiscard]] std::size_t backlog_bytes() const override { return queue_.bytes(); }
   void evict() override;

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -46,6 +47,8 @@ class OutboundQueue {
   PushResult push_shared(std::span<const SharedLine> lines);
   // A line for this client alone, charged in full.
   PushResult push_own(SharedLine line);
+  // Lines for this client alone (a private message), charged in full, all or none.
+  PushResult push_own_lines(std::span<const SharedLine> lines);
   // Moves every queued line to the end of `out`, oldest first.
   void take_all(std::vector<QueuedLine>& out);
   // The consumer has written `bytes` of taken lines, whose charges add up to
@@ -63,7 +66,7 @@ class OutboundQueue {
   [[nodiscard]] bool empty() const;
 
  private:
-  PushResult push_locked(std::span<const SharedLine> lines, std::size_t charge_each,
+  PushResult push_locked(std::span<const SharedLine> lines, std::optional<std::size_t> slot_charge,
                          std::size_t bytes);
 
   mutable std::mutex mutex_;  // guards all members below

@@ -13,13 +13,18 @@ namespace lochat {
 class Participant {
  public:
   enum class Delivery { done, held_back };
+  // Who else the lines go to: many (a broadcast: the recipient is charged a
+  // slot per line, the bytes count once server-wide) or this one alone (a
+  // private message: charged in full, as its own replies are).
+  enum class Audience { many, one };
   virtual ~Participant() = default;
   // `lines` arrive in order, all or none (none if they overflow the recipient).
   // `from` is the participant who sent them. held_back: queued to share a
   // later write with others' lines; the sender then owes this participant a
   // flush_held() call (PendingFlushes, paid by the FlushScheduler) once its
   // coalescing window has passed.
-  virtual Delivery deliver(std::span<const SharedLine> lines, const Participant* from) = 0;
+  virtual Delivery deliver(std::span<const SharedLine> lines, const Participant* from,
+                           Audience audience) = 0;
   // Writes what deliver() held back, if nothing else has written it yet.
   virtual void flush_held() = 0;
   // Bytes waiting to be written to this participant: how far behind it is.

@@ -76,6 +76,9 @@ class Room {
   // A line for many queues, its bytes counted once in the budget.
   [[nodiscard]] SharedLine share(std::string text) const { return budget_.share(std::move(text)); }
   [[nodiscard]] QueueBudget& budget() { return budget_; }
+  // Past the budget, drops the member furthest behind (at most one per pause).
+  // Cheap when under it: two atomic loads. Any thread.
+  void enforce_budget() const;
 
  private:
   struct Member {

@@ -109,11 +109,11 @@ class Session final : public std::enable_shared_from_this<Session>,
   // commands::CommandContext
   [[nodiscard]] const std::string& name() const override { return name_; }
   void reply(std::string line) override;
-  void publish(std::string line) override;
+  void publish(std::string line) override { add_to_batch(std::move(line)); }
   void announce() override;
   Rename rename(const std::string& name) override;
   bool send_private(std::string_view recipient, std::string line) override;
-  [[nodiscard]] protocol::OnlineList online() const override;
+  [[nodiscard]] protocol::OnlineList online() const override { return room_.online(); }
   void quit(std::string_view reason) override;
 
   const Endpoint peer_;

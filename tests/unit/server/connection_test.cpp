@@ -18,7 +18,8 @@ using namespace std::chrono_literals;
 // Stands in for the other clients who deliver lines; only its address matters.
 class Sender final : public Participant {
  public:
-  Delivery deliver(std::span<const SharedLine> /*lines*/, const Participant* /*from*/) override {
+  Delivery deliver(std::span<const SharedLine> /*lines*/, const Participant* /*from*/,
+                   Audience /*audience*/) override {
     return Delivery::done;
   }
   void flush_held() override {}
@@ -45,7 +46,7 @@ struct ConnectionTest : ::testing::Test {
   static Participant::Delivery deliver(Connection& connection, const std::string& line,
                                        const Participant& from) {
     const auto shared = make_shared_line(line);
-    return connection.deliver(std::span(&shared, 1), &from);
+    return connection.deliver(std::span(&shared, 1), &from, Participant::Audience::many);
   }
 
   // What the client end can read within `patience` (all of it, if it arrives in time).

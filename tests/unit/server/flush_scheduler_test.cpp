@@ -19,7 +19,8 @@ using Clock = std::chrono::steady_clock;
 // Counts its flushes and remembers when the first came.
 class Counter final : public Participant {
  public:
-  Delivery deliver(std::span<const SharedLine> /*lines*/, const Participant* /*from*/) override {
+  Delivery deliver(std::span<const SharedLine> /*lines*/, const Participant* /*from*/,
+                   Audience /*audience*/) override {
     return Delivery::done;
   }
   void flush_held() override {

@@ -13,7 +13,8 @@ namespace {
 class Recorder final : public Participant {
  public:
   explicit Recorder(Delivery answer = Delivery::done) : answer_(answer) {}
-  Delivery deliver(std::span<const SharedLine> lines, const Participant* from) override {
+  Delivery deliver(std::span<const SharedLine> lines, const Participant* from,
+                   Audience /*audience*/) override {
     for (const auto& line : lines) received.push_back(*line);
     senders.push_back(from);
     return answer_;
