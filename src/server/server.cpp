@@ -123,10 +123,11 @@ void Server::accept_pending() {
       continue;
     }
     if (errno == EMFILE || errno == ENFILE) {
-      if (!warned_out_of_fds_) {
+      // Once per storm, like the refusals: near the limit it could come at every accept.
+      if (const auto now = std::chrono::steady_clock::now(); now >= next_descriptor_warning_) {
         spdlog::warn("Cannot accept more connections: {}; refusing newcomers",
                      std::strerror(errno));
-        warned_out_of_fds_ = true;
+        next_descriptor_warning_ = now + kRefusalLogEvery;
       }
       if (refuse_with_spare_descriptor()) continue;
       accept_paused_until_ = std::chrono::steady_clock::now() + kAcceptBackoff;
@@ -138,11 +139,16 @@ void Server::accept_pending() {
 // Out of descriptors, a newcomer would wait in the backlog without a word:
 // the descriptor kept spare for this lets it be accepted and told why.
 bool Server::refuse_with_spare_descriptor() {
+  // Taken back here if a departed client has freed a descriptor since.
+  if (!spare_descriptor_.valid()) spare_descriptor_ = open_spare_descriptor();
   if (!spare_descriptor_.valid()) return false;
   spare_descriptor_.reset();
-  FileDescriptor socket(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  const bool refused = socket.valid();
-  if (refused) refuse(socket, "server cannot take more clients now, try again later");
+  bool refused = false;
+  {
+    FileDescriptor socket(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    refused = socket.valid();
+    if (refused) refuse(socket, "server cannot take more clients now, try again later");
+  }  // closed before the spare is opened again, which needs its descriptor
   spare_descriptor_ = open_spare_descriptor();
   return refused;
 }
@@ -189,7 +195,6 @@ void Server::start_session(FileDescriptor socket, Endpoint peer) {
     sessions_.push_back(Running{session, std::thread([session] { session->run(); })});
     ++clients_per_ip_[address];
     served_anyone_ = true;
-    warned_out_of_fds_ = false;
   } catch (const std::system_error&) {
     // Out of threads: the newcomer hears why, and the log gets one line per storm.
     refuse(session->socket(), "server cannot take more clients now, try again later");

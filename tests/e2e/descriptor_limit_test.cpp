@@ -66,6 +66,12 @@ TEST(DescriptorLimit, ServerRaisesItsLimitAndKeepsServingWhenOutOfDescriptors) {
   }
   ASSERT_TRUE(refusal) << "the descriptor limit was never reached";
   EXPECT_EQ(*refusal, kRefusal);
+  // Every later newcomer too: the spare descriptor is taken back each time
+  // (an adversarial run found it lost after the first refusal).
+  for (int i = 0; i < 5; ++i) {
+    LineClient newcomer(server.port());
+    EXPECT_EQ(newcomer.read_line(2s), kRefusal) << "newcomer " << i;
+  }
   std::cout << "[ figures  ] " << greeted.size() << " clients greeted under a limit of "
             << kHardLimit << " descriptors\n";
   EXPECT_GT(greeted.size(), static_cast<std::size_t>(kSoftLimit)) << "the limit was not raised";

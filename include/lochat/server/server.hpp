@@ -89,7 +89,7 @@ class Server {
   std::atomic<bool> stop_requested_{false};
   // Accept thread only.
   std::chrono::steady_clock::time_point accept_paused_until_{};
-  bool warned_out_of_fds_ = false;
+  std::chrono::steady_clock::time_point next_descriptor_warning_{};
   FileDescriptor spare_descriptor_;  // given up for a moment to refuse newcomers when out of them
   std::size_t refusals_not_logged_ = 0;
   std::chrono::steady_clock::time_point next_refusal_log_{};
