@@ -198,13 +198,17 @@ std::optional<std::string> name_problem(std::string_view raw_name) {
     if (unicode::is_invisible(decoded.code_point)) {
       return "a name may not hold invisible characters";
     }
-    if (!is_name_character(decoded.code_point)) {
+    // A mark only on a letter before it; mixes_scripts() below sees whose.
+    const bool mark_on_letter = characters > 0 && unicode::is_mark(decoded.code_point);
+    if (!is_name_character(decoded.code_point) && !mark_on_letter) {
       return "a name may only hold letters, digits, '_', '-' and '.'";
     }
     rest.remove_prefix(decoded.length);
     ++characters;
   }
   if (characters > kMaxNameLength) return "a name may be at most 32 characters long";
+  if (unicode::mixes_scripts(name))
+    return "a name may not mix letters or marks of different scripts";
   // A letter that looks like ':' or '*' would pose as punctuation next to the name.
   for (const char c : unicode::skeleton(name)) {
     if (static_cast<unsigned char>(c) < 0x80 && !is_name_character(static_cast<char32_t>(c))) {

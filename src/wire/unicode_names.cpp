@@ -41,6 +41,18 @@ const USpoofChecker* spoof_checker() {
   return checker;
 }
 
+// Checks the restriction level and invisible marks only; confusability is the skeleton's job.
+const USpoofChecker* script_checker() {
+  static const USpoofChecker* const checker = [] {
+    UErrorCode error = U_ZERO_ERROR;
+    USpoofChecker* opened = uspoof_open(&error);
+    uspoof_setChecks(opened, USPOOF_RESTRICTION_LEVEL | USPOOF_INVISIBLE, &error);
+    uspoof_setRestrictionLevel(opened, USPOOF_HIGHLY_RESTRICTIVE);
+    return U_SUCCESS(error) ? opened : nullptr;
+  }();
+  return checker;
+}
+
 }  // namespace
 
 std::string nfc(std::string_view utf8) {
@@ -68,6 +80,21 @@ std::string skeleton(std::string_view utf8) {
   std::string out(static_cast<std::size_t>(length), '\0');
   uspoof_getSkeletonUTF8(checker, 0, utf8.data(), size, out.data(), length, &error);
   return U_SUCCESS(error) ? out : std::string(utf8);
+}
+
+bool mixes_scripts(std::string_view utf8) {
+  const USpoofChecker* checker = script_checker();
+  if (checker == nullptr) return false;
+  UErrorCode error = U_ZERO_ERROR;
+  const auto result =
+      uspoof_checkUTF8(checker, utf8.data(), static_cast<int32_t>(utf8.size()), nullptr, &error);
+  return U_SUCCESS(error) && result != 0;
+}
+
+bool is_mark(char32_t code_point) {
+  const auto category = u_charType(static_cast<UChar32>(code_point));
+  return category == U_NON_SPACING_MARK || category == U_COMBINING_SPACING_MARK ||
+         category == U_ENCLOSING_MARK;
 }
 
 bool is_invisible(char32_t code_point) {

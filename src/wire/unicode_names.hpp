@@ -16,6 +16,13 @@ std::string skeleton(std::string_view utf8);
 // Default_Ignorable_Code_Point: shown as nothing (zero-width spaces and
 // joiners, Hangul fillers, variation selectors, ...).
 bool is_invisible(char32_t code_point);
+// True if `utf8` mixes scripts beyond what one writing system uses (UTS #39
+// "highly restrictive": Latin with Han and kana is fine, Latin with a Hebrew
+// point or an Arabic vowel mark is not), or stacks the same combining mark.
+bool mixes_scripts(std::string_view utf8);
+// A combining mark (Unicode general category M): the vowel signs and viramas
+// many scripts need on their letters.
+bool is_mark(char32_t code_point);
 // Terminal columns a printable code point takes: 0 for combining marks and
 // invisible ones, 2 for East Asian wide and fullwidth ones, 1 otherwise.
 std::size_t columns(char32_t code_point);

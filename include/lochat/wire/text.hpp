@@ -35,7 +35,8 @@ std::string normalize_name(std::string_view name);
 // 1-32 characters, each a letter (any script), a digit, or one of "_-.";
 // nothing invisible (Unicode's default-ignorable code points, such as
 // zero-width joiners and Hangul fillers); no letter whose look-alike is
-// punctuation ("ː" for ':').
+// punctuation ("ː" for ':'); one writing system (UTS #39 "highly
+// restrictive": no Hebrew point or Arabic vowel mark on Latin letters).
 std::optional<std::string> name_problem(std::string_view name);
 
 // The form in which names are compared: two names that fold alike are the

@@ -88,6 +88,21 @@ TEST(Names, InvisibleCharactersAreRefused) {
   EXPECT_NE(name_problem("\u3164"), std::nullopt) << "Hangul filler alone";
 }
 
+// Found by an adversarial run: "alice" with one nearly invisible mark of
+// another script passed as a name of its own next to alice.
+TEST(Names, MarksOrLettersOfAnotherScriptAreRefused) {
+  EXPECT_NE(name_problem("alice\u05B0"), std::nullopt) << "Hebrew point on Latin";
+  EXPECT_NE(name_problem("alice\u064B"), std::nullopt) << "Arabic vowel mark on Latin";
+  EXPECT_NE(name_problem("alice\u0345"), std::nullopt) << "Greek ypogegrammeni on Latin";
+  EXPECT_NE(name_problem("ali\u0441e"), std::nullopt) << "Cyrillic letter among Latin";
+  EXPECT_EQ(name_problem("\u0414\u043C\u0438\u0442\u0440\u0438\u0439"), std::nullopt)
+      << "Cyrillic alone";
+  EXPECT_EQ(name_problem("\u0939\u093F\u0928\u094D\u0926\u0940"), std::nullopt)
+      << "Devanagari, with its own marks";
+  EXPECT_EQ(name_problem("Vi\u1EC7t"), std::nullopt) << "Latin with Latin marks";
+  EXPECT_EQ(name_problem("tanaka_\u7530\u4E2D"), std::nullopt) << "Latin with Han";
+}
+
 TEST(Names, LettersThatLookLikePunctuationAreRefused) {
   EXPECT_NE(name_problem("bob\u02D0"), std::nullopt) << "modifier letter triangular colon";
   EXPECT_EQ(name_problem("Zo\u00EB"), std::nullopt) << "an ordinary accented letter stays";
