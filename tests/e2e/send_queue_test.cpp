@@ -27,6 +27,8 @@ std::string numbered(int number, const std::string& filler) {
 TEST(SendQueue, AReaderFarBehindABurstIsNotDroppedAndGetsEverything) {
   ServerProcess server({"--rate", "0"});
   auto bob = LineClient::staller(server.port());
+  // Logged once Bob's session has joined the room: every later line is his too.
+  ASSERT_TRUE(server.next_connected_port());
   LineClient alice(server.port());
   ASSERT_TRUE(alice.read_until("Welcome to LoChat!"));
   constexpr int kLines = 3000;
