@@ -40,6 +40,27 @@ int open_files_soft_limit(pid_t pid) {
   return -1;
 }
 
+// Newcomers connect until one is not greeted (at most `attempts`): those
+// greeted, and the first line of the one that was not, once it is closed.
+struct Crowd {
+  std::vector<std::unique_ptr<LineClient>> greeted;
+  std::optional<std::string> refusal;
+};
+Crowd connect_until_refused(std::uint16_t port, int attempts) {
+  Crowd crowd;
+  for (int i = 0; i < attempts && !crowd.refusal; ++i) {
+    auto client = std::make_unique<LineClient>(port);
+    auto first = client->read_line(2s);
+    if (first == "Welcome to LoChat!") {
+      crowd.greeted.push_back(std::move(client));
+    } else {
+      crowd.refusal = first.value_or("(nothing)");
+      EXPECT_TRUE(client->wait_closed());
+    }
+  }
+  return crowd;
+}
+
 TEST(DescriptorLimit, ServerRaisesItsLimitAndKeepsServingWhenOutOfDescriptors) {
 #if defined(__SANITIZE_ADDRESS__)
   // UBSan checks each virtual call's vptr by probing memory through a pipe; a
@@ -51,19 +72,8 @@ TEST(DescriptorLimit, ServerRaisesItsLimitAndKeepsServingWhenOutOfDescriptors) {
   ServerProcess server({"--no-discovery"}, {"/usr/bin/prlimit", limits, "--"});
   EXPECT_EQ(open_files_soft_limit(server.process().pid()), kHardLimit);
 
-  // Connect until one is not greeted: out of descriptors, it is refused in one line.
-  std::vector<std::unique_ptr<LineClient>> greeted;
-  std::optional<std::string> refusal;
-  for (int i = 0; i < 2 * kHardLimit && !refusal; ++i) {
-    auto client = std::make_unique<LineClient>(server.port());
-    auto first = client->read_line(2s);
-    if (first == "Welcome to LoChat!") {
-      greeted.push_back(std::move(client));
-    } else {
-      refusal = first.value_or("(nothing)");
-      EXPECT_TRUE(client->wait_closed());
-    }
-  }
+  // Out of descriptors, a newcomer is refused in one line.
+  auto [greeted, refusal] = connect_until_refused(server.port(), 2 * kHardLimit);
   ASSERT_TRUE(refusal) << "the descriptor limit was never reached";
   EXPECT_EQ(*refusal, kRefusal);
   // Every later newcomer too: the spare descriptor is taken back each time
@@ -103,17 +113,7 @@ TEST(ResourceLimit, OutOfThreadsNewcomersAreRefusedInOneLineAndTheLogStaysQuiet)
 #endif
   // 300 MB of address space holds a few 8 MB thread stacks, then no more.
   ServerProcess server({"--no-discovery"}, {"/usr/bin/prlimit", "--as=300000000", "--"});
-  std::vector<std::unique_ptr<LineClient>> greeted;
-  std::optional<std::string> refusal;
-  for (int i = 0; i < 200 && !refusal; ++i) {
-    auto client = std::make_unique<LineClient>(server.port());
-    auto first = client->read_line(2s);
-    if (first == "Welcome to LoChat!") {
-      greeted.push_back(std::move(client));
-    } else {
-      refusal = first.value_or("(nothing)");
-    }
-  }
+  auto [greeted, refusal] = connect_until_refused(server.port(), 200);
   ASSERT_TRUE(refusal) << "no thread was ever refused";
   EXPECT_EQ(*refusal, kRefusal);
   // A storm of ten more: each hears why, the log says so once.

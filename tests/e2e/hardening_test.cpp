@@ -17,11 +17,6 @@
 namespace lochat::test {
 namespace {
 
-std::uint64_t resident_bytes(pid_t pid) {
-  const auto stats = bench::read_process_stats(pid);
-  return stats ? stats->rss_bytes : 0;
-}
-
 // Sends `chunk` again and again until the server stops taking it or `limit` passes.
 void send_until_refused(LineClient& client, const std::string& chunk,
                         std::chrono::milliseconds limit) {

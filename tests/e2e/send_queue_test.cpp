@@ -12,11 +12,6 @@
 namespace lochat::test {
 namespace {
 
-std::uint64_t resident_bytes(pid_t pid) {
-  const auto stats = bench::read_process_stats(pid);
-  return stats ? stats->rss_bytes : 0;
-}
-
 std::string numbered(int number, const std::string& filler) {
   return std::to_string(number) + " " + filler;
 }

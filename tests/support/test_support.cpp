@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "lochat/bench.hpp"
+
 extern char** environ;
 
 namespace lochat::test {
@@ -302,6 +304,11 @@ std::optional<std::uint16_t> ServerProcess::next_connected_port() {
     }
   }
   return std::nullopt;
+}
+
+std::uint64_t resident_bytes(pid_t pid) {
+  const auto stats = bench::read_process_stats(pid);
+  return stats ? stats->rss_bytes : 0;
 }
 
 std::string server_binary() {

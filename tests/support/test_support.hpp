@@ -122,6 +122,9 @@ class ServerProcess {
   std::uint16_t port_ = 0;
 };
 
+// The resident memory of process `pid`, in bytes (0 if it is gone).
+std::uint64_t resident_bytes(pid_t pid);
+
 std::string server_binary();
 std::string client_binary();
 
