@@ -10,12 +10,16 @@ namespace {
 // whole map, so it is done once the map has grown, not on every connection.
 constexpr std::size_t kForgetRestedFrom = 64;
 
+double per_second(std::chrono::seconds interval) {
+  return 1.0 / std::chrono::duration<double>(interval).count();
+}
+
 }  // namespace
 
 AddressBudget::AddressBudget(double line_rate, double line_burst, Clock::time_point now)
     : lines_(line_rate, line_burst, now),
-      presence_(1.0 / std::chrono::duration<double>(kPresenceInterval).count(), kPresenceBurst,
-                now) {}
+      presence_(per_second(kPresenceInterval), kPresenceBurst, now),
+      connections_(per_second(kConnectInterval), kConnectBurst, now) {}
 
 bool AddressBudget::try_take_line(Clock::time_point now) {
   std::lock_guard lock(mutex_);
@@ -32,9 +36,14 @@ bool AddressBudget::try_take_presence(Clock::time_point now) {
   return presence_.try_take(now);
 }
 
+bool AddressBudget::try_take_connection(Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  return connections_.try_take(now);
+}
+
 bool AddressBudget::rested(Clock::time_point now) const {
   std::lock_guard lock(mutex_);
-  return lines_.full(now) && presence_.full(now);
+  return lines_.full(now) && presence_.full(now) && connections_.full(now);
 }
 
 AddressLimits::AddressLimits(double rate, std::size_t burst)

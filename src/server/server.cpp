@@ -13,6 +13,7 @@
 #include <system_error>
 #include <utility>
 
+#include "lochat/server/admission.hpp"
 #include "lochat/wire/protocol.hpp"
 
 namespace lochat {
@@ -115,10 +116,12 @@ void Server::accept_pending() {
       auto peer = peer_endpoint(socket);
       // Reset before we took it: nobody is there to serve, greet or log.
       if (peer.address.empty()) continue;
-      if (const auto reason = refusal_reason(peer.address); !reason.empty()) {
+      auto budget = address_limits_.budget_for(peer.address);
+      const bool connect_token_free = budget->try_take_connection(std::chrono::steady_clock::now());
+      if (const auto reason = admit(peer.address, connect_token_free); !reason.empty()) {
         refuse(socket, reason);
       } else {
-        start_session(std::move(socket), std::move(peer));
+        start_session(std::move(socket), std::move(peer), std::move(budget));
       }
       continue;
     }
@@ -153,18 +156,33 @@ bool Server::refuse_with_spare_descriptor() {
   return refused;
 }
 
-std::string Server::refusal_reason(const std::string& address) const {
+std::string Server::admit(const std::string& address, bool connect_token_free) {
   std::lock_guard lock(sessions_mutex_);
-  if (sessions_.size() >= config_.max_clients) {
-    return "server full (" + std::to_string(config_.max_clients) + " clients), try again later";
-  }
+  const admission::Places places{sessions_.size(), config_.max_clients};
   const auto same_ip = clients_per_ip_.find(address);
-  if (config_.max_per_ip > 0 && same_ip != clients_per_ip_.end() &&
-      same_ip->second >= config_.max_per_ip) {
-    return "too many connections from " + address + " (limit " +
-           std::to_string(config_.max_per_ip) + ")";
+  const std::size_t held = same_ip == clients_per_ip_.end() ? 0 : same_ip->second;
+  auto verdict = admission::admit(places, {held, config_.max_per_ip, connect_token_free});
+  if (verdict == admission::Verdict::make_room) {
+    verdict = make_room_locked(address, held) ? admission::Verdict::serve
+                                              : admission::Verdict::refuse_full;
   }
-  return "";
+  if (verdict == admission::Verdict::serve) return "";
+  return admission::refusal(verdict, places, address, config_.max_per_ip);
+}
+
+// Full, and the newcomer's address holds fewer than a few: the most recent
+// connection that has sent nothing, from another address that holds more,
+// is closed to make room. One machine's idle connections cannot lock out the
+// rest of the LAN, and nobody who has spoken loses their place.
+bool Server::make_room_locked(const std::string& address, std::size_t held) {
+  for (auto it = sessions_.rbegin(); it != sessions_.rend(); ++it) {
+    const auto& other = it->session->peer().address;
+    if (other == address) continue;
+    const auto others_held = clients_per_ip_.find(other)->second;
+    if (others_held < admission::kFewPerAddress || others_held <= held) continue;
+    if (it->session->make_room_if_silent()) return true;
+  }
+  return false;
 }
 
 // The refused client reads one line saying why. The socket is fresh, so the
@@ -185,11 +203,12 @@ void Server::log_refusal(const std::string& reason) {
   next_refusal_log_ = now + kRefusalLogEvery;
 }
 
-void Server::start_session(FileDescriptor socket, Endpoint peer) {
+void Server::start_session(FileDescriptor socket, Endpoint peer,
+                           std::shared_ptr<AddressBudget> budget) {
   const std::string address = peer.address;
-  auto session = std::make_shared<Session>(std::move(socket), std::move(peer), room_, flushes_,
-                                           config_.session, address_limits_.budget_for(address),
-                                           [this] { wake_.notify(); });
+  auto session =
+      std::make_shared<Session>(std::move(socket), std::move(peer), room_, flushes_,
+                                config_.session, std::move(budget), [this] { wake_.notify(); });
   std::lock_guard lock(sessions_mutex_);
   try {
     sessions_.push_back(Running{session, std::thread([session] { session->run(); })});

@@ -36,6 +36,9 @@ constexpr std::string_view kOverlongLine = "\n";
 // this much silence are one message; a line that TCP splits into segments
 // arrives well within it. Clients that end lines with "\n" never wait on it.
 constexpr std::chrono::milliseconds kUnterminatedPause{300};
+// Why a connection that had sent nothing is closed when a full server needs its place.
+constexpr std::string_view kMakingRoom =
+    "the server is full and needs this place for another machine (this connection sent nothing)";
 // After a client's end of input, its delayed lines get the time its own rate
 // needs for them plus this; past that (its address's other connections have
 // taken the shared allowance) the rest is dropped, so a client that sends and
@@ -142,6 +145,8 @@ void Session::serve() {
       return;
     }
     if (!announced_ && std::chrono::steady_clock::now() >= announce_by_) announce();
+    if (use_.load() == Use::making_room && !quit_requested_)
+      disconnect_for(std::string(kMakingRoom));
     if (idle_too_long()) {
       disconnect_for("idle for more than " +
                      protocol::short_duration(
@@ -233,8 +238,17 @@ Session::Step Session::read_available() {
 }
 
 void Session::take_line(std::string_view line) {
+  auto silent = Use::silent;
+  use_.compare_exchange_strong(silent, Use::spoken);
   // At shutdown the rest of a large read is left unhandled, so stop is prompt.
   if (!quit_requested_ && !stop_requested_.load()) offer_line(line);
+}
+
+bool Session::make_room_if_silent() {
+  auto silent = Use::silent;
+  if (!use_.compare_exchange_strong(silent, Use::making_room)) return false;
+  wake_.notify();
+  return true;
 }
 
 void Session::frame_unterminated() {
@@ -346,48 +360,6 @@ void Session::flush_before_close() {
       health != Connection::Health::open && health != Connection::Health::failed) {
     note_overflow(health);
   }
-}
-
-void Session::reply(std::string line) {
-  connection_.queue_own_line(std::move(line));
-}
-
-void Session::announce() {
-  if (announced_) return;
-  announced_ = true;
-  // An address that keeps reconnecting is not announced each time.
-  presence_told_ = !address_ || address_->try_take_presence(std::chrono::steady_clock::now());
-  if (presence_told_) announce_presence(protocol::joined(name_, room_.size()));
-}
-
-commands::CommandContext::Rename Session::rename(const std::string& name) {
-  if (!room_.rename(&connection_, name)) return Rename::taken;
-  const std::string old_name = std::exchange(name_, name);
-  if (old_name == name_) return Rename::unchanged;
-  if (announced_) {
-    publish_batch();
-    room_.broadcast(room_.share(protocol::renamed(old_name, name_)), &connection_, owed_);
-  } else {
-    announce();
-  }
-  return Rename::done;
-}
-
-bool Session::send_private(std::string_view recipient_name, std::string line) {
-  const auto recipient = room_.find(recipient_name);
-  if (!recipient) return false;
-  // For one recipient: charged to it in full, not shared (see Participant::Audience).
-  const auto alone = make_shared_line(std::move(line));
-  if (recipient->deliver(std::span(&alone, 1), &connection_, Participant::Audience::one) ==
-      Participant::Delivery::held_back) {
-    owed_.owe(recipient);
-  }
-  return true;
-}
-
-void Session::quit(std::string_view reason) {
-  departure_reason_ = reason;
-  quit_requested_ = true;
 }
 
 }  // namespace lochat

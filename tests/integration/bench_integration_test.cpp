@@ -176,8 +176,10 @@ TEST(BenchIntegration, ConnectOnlyCountsTheClientsTheServerAccepts) {
   config.server_pid = server.process().pid();
   const auto report = bench::run_connect_only(config);
   EXPECT_EQ(report.connected, 10u);  // the kernel completes the handshake ...
-  EXPECT_EQ(report.greeted, 10u);    // ... the server greets 8 and refuses 2 with an error line
-  EXPECT_EQ(report.held, 8u) << bench::format_table(report);
+  // ... the server greets 6 and refuses 4 with an error line: from one
+  // address, its last 2 places are kept for other machines
+  EXPECT_EQ(report.greeted, 10u);
+  EXPECT_EQ(report.held, 6u) << bench::format_table(report);
   EXPECT_FALSE(report.passed());
   EXPECT_TRUE(report.server_after.has_value());
 }

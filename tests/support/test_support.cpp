@@ -99,6 +99,22 @@ LineClient LineClient::staller(std::uint16_t port) {
   return LineClient(std::move(socket));
 }
 
+LineClient LineClient::from(const std::string& source, std::uint16_t port) {
+  FileDescriptor socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  sockaddr_in server{};
+  server.sin_family = AF_INET;
+  server.sin_port = htons(port);
+  server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, source.c_str(), &local.sin_addr) != 1 ||
+      ::bind(socket.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
+      ::connect(socket.get(), reinterpret_cast<sockaddr*>(&server), sizeof server) != 0) {
+    throw std::runtime_error("LineClient::from " + source + ": bind or connect failed");
+  }
+  return LineClient(std::move(socket));
+}
+
 void LineClient::send_raw(std::string_view bytes) {
   if (!send_all(socket_, bytes, Clock::now() + kPatience)) {
     throw std::runtime_error("LineClient: send failed");

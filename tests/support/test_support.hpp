@@ -32,6 +32,9 @@ class LineClient {
   // A client that never reads: its receive buffer is shrunk before connecting
   // (shrinking it later makes TCP retransmit into a closed window for seconds).
   static LineClient staller(std::uint16_t port);
+  // A client whose source address is `source` (any 127.x.y.z: on loopback each
+  // is another machine to the server, as an alias is on a LAN).
+  static LineClient from(const std::string& source, std::uint16_t port);
 
   void send_raw(std::string_view bytes);
   // Like send_raw, but false (no exception) when the server stops taking

@@ -26,6 +26,11 @@ inline constexpr double kConnectionsPerAddress = 4;
 // are not announced: a reconnect loop cannot fill everyone's screen.
 inline constexpr double kPresenceBurst = 4;
 inline constexpr std::chrono::seconds kPresenceInterval{10};
+// New connections one address may open while the server is nearly full: a
+// burst of this many, then one every kConnectInterval. A person reconnecting
+// never notices; a loop of connections cannot churn through the last places.
+inline constexpr double kConnectBurst = 4;
+inline constexpr std::chrono::seconds kConnectInterval{1};
 
 class AddressBudget {
  public:
@@ -40,13 +45,16 @@ class AddressBudget {
   [[nodiscard]] std::chrono::milliseconds wait_for_line(Clock::time_point now) const;
   // Takes one join notice's token; false: this join is not announced.
   bool try_take_presence(Clock::time_point now);
-  // True when both buckets are full again: this budget may be forgotten.
+  // Takes one new connection's token; false: it comes faster than kConnectInterval.
+  bool try_take_connection(Clock::time_point now);
+  // True when all buckets are full again: this budget may be forgotten.
   [[nodiscard]] bool rested(Clock::time_point now) const;
 
  private:
-  mutable std::mutex mutex_;  // guards both buckets
+  mutable std::mutex mutex_;  // guards the buckets
   TokenBucket lines_;
   TokenBucket presence_;
+  TokenBucket connections_;
 };
 
 class AddressLimits {

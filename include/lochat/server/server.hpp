@@ -28,7 +28,7 @@ struct ServerConfig {
   std::uint16_t port = 4444;
   bool exit_when_empty = false;  // the original behaviour: stop once the last client left
   std::size_t max_clients = 1024;
-  std::size_t max_per_ip = 0;  // 0 = no limit
+  std::size_t max_per_ip = 0;  // 0 = no fixed cap (admission.hpp's rules still hold)
   bool discovery = true;       // answer LAN discovery probes on UDP
   std::string name;            // shown to users who discover the server; empty = host name
   RoomConfig room;             // history and presence notices
@@ -66,12 +66,14 @@ class Server {
 
   void start_discovery();
   void accept_pending();
-  // Why a newcomer from `address` cannot be served now, or "" if it can.
-  [[nodiscard]] std::string refusal_reason(const std::string& address) const;
+  // Why a newcomer from `address` cannot be served now, or "" if it can
+  // (after asking a silent connection to make room, if the server is full).
+  [[nodiscard]] std::string admit(const std::string& address, bool connect_token_free);
+  bool make_room_locked(const std::string& address, std::size_t held);
   void refuse(const FileDescriptor& socket, const std::string& reason);
   bool refuse_with_spare_descriptor();
   void log_refusal(const std::string& reason);
-  void start_session(FileDescriptor socket, Endpoint peer);
+  void start_session(FileDescriptor socket, Endpoint peer, std::shared_ptr<AddressBudget> budget);
   void reap_finished();
   void stop_all_sessions();
   [[nodiscard]] bool should_exit_when_empty() const;

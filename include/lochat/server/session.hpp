@@ -77,6 +77,10 @@ class Session final : public std::enable_shared_from_this<Session>,
   // `flush_until` at the latest) and return.
   void request_stop(std::chrono::steady_clock::time_point flush_until);
 
+  // From the server's thread, when it is full: closes this connection to make
+  // room if the client has sent nothing yet (it hears why); false if it has.
+  bool make_room_if_silent();
+
   [[nodiscard]] bool finished() const { return finished_.load(); }
   [[nodiscard]] const Endpoint& peer() const { return peer_; }
   // For a refusal before run() (no thread could be started for it).
@@ -127,6 +131,9 @@ class Session final : public std::enable_shared_from_this<Session>,
   std::atomic<bool> stop_requested_{false};
   std::atomic<std::chrono::steady_clock::time_point> stop_flush_until_{};  // set before the flag
   std::atomic<bool> finished_{false};
+  // Whether the client has sent a line, or was asked to make room before it did.
+  enum class Use : unsigned char { silent, spoken, making_room };
+  std::atomic<Use> use_{Use::silent};
 
   // Owned by the session's thread alone.
   LineFramer framer_;

@@ -1,0 +1,52 @@
+#include <utility>
+
+#include "lochat/server/session.hpp"
+#include "lochat/wire/protocol.hpp"
+
+// The session's side of the command table (commands::CommandContext): what a
+// command may do to this session and the room. All on the session's own thread.
+namespace lochat {
+
+void Session::reply(std::string line) {
+  connection_.queue_own_line(std::move(line));
+}
+
+void Session::announce() {
+  if (announced_) return;
+  announced_ = true;
+  // An address that keeps reconnecting is not announced each time.
+  presence_told_ = !address_ || address_->try_take_presence(std::chrono::steady_clock::now());
+  if (presence_told_) announce_presence(protocol::joined(name_, room_.size()));
+}
+
+commands::CommandContext::Rename Session::rename(const std::string& name) {
+  if (!room_.rename(&connection_, name)) return Rename::taken;
+  const std::string old_name = std::exchange(name_, name);
+  if (old_name == name_) return Rename::unchanged;
+  if (announced_) {
+    publish_batch();
+    room_.broadcast(room_.share(protocol::renamed(old_name, name_)), &connection_, owed_);
+  } else {
+    announce();
+  }
+  return Rename::done;
+}
+
+bool Session::send_private(std::string_view recipient_name, std::string line) {
+  const auto recipient = room_.find(recipient_name);
+  if (!recipient) return false;
+  // For one recipient: charged to it in full, not shared (see Participant::Audience).
+  const auto alone = make_shared_line(std::move(line));
+  if (recipient->deliver(std::span(&alone, 1), &connection_, Participant::Audience::one) ==
+      Participant::Delivery::held_back) {
+    owed_.owe(recipient);
+  }
+  return true;
+}
+
+void Session::quit(std::string_view reason) {
+  departure_reason_ = reason;
+  quit_requested_ = true;
+}
+
+}  // namespace lochat
