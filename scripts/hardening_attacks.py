@@ -4,7 +4,9 @@ the figures in docs/RELIABILITY.md. Everything goes to 127.0.0.1 (attack1b binds
 its clients to 127.0.0.10-29, other loopback addresses); every loop is bounded in
 time; the servers it starts are stopped by PID. Usage:
 
-    scripts/hardening_attacks.py BUILD_DIR attack1 attack1b attack2 attack3 original
+    scripts/hardening_attacks.py BUILD_DIR attack1 attack1b attack2 attack3 original attack4
+
+(attack4 binds newcomers to 127.0.0.2-99: each is another machine to the server.)
 """
 import socket, subprocess, sys, time, threading, os, select
 build = sys.argv[1]
@@ -90,4 +92,26 @@ def original():
         o.sendall(text); time.sleep(0.5)
     time.sleep(0.5); srv.terminate(); srv.wait()
     print("original client:", [l.decode() for l in ro.lines], "| listener:", [l.decode() for l in r.lines if l.startswith(b"From")])
+def first_line(sock):
+    sock.settimeout(5)
+    try: return sock.recv(300).decode(errors="replace").split("\n")[0]
+    except OSError: return "(nothing)"
+def attack4():
+    srv, port = start(); held = []; t0 = time.time(); refusal = None
+    for _ in range(1100):
+        s = connect(port); line = first_line(s)
+        if not line.startswith("Welcome"): refusal = line; s.close(); break
+        held.append(s)
+    took = time.time() - t0
+    others = [(src, first_line(connect(port, source=src))) for src in ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")]
+    aliases = []
+    for a in range(10, 40):
+        for _ in range(3):
+            s = connect(port, source=f"127.0.0.{a}")
+            if first_line(s).startswith("Welcome"): aliases.append(s)
+    last = first_line(connect(port, source="127.0.0.99"))
+    srv.terminate(); srv.wait()
+    print(f"attack 4 (one machine takes every place): {len(held)} idle connections from 127.0.0.1 in {took:.2f} s, then: {refusal}")
+    print(f"  newcomers from other addresses: {others}")
+    print(f"  after {len(aliases)} more from 30 aliases: 127.0.0.99 reads {last!r}")
 for f in sys.argv[2:]: globals()[f]()
