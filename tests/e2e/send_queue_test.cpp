@@ -113,12 +113,24 @@ TEST(SendQueue, PastTheServerWideBoundTheClientFurthestBehindIsDropped) {
   }
 }
 
-// A staller that takes `name`, and whose nick the server has confirmed (it never reads).
+// A staller that asks for `name` (see wait_listed) and never reads.
 LineClient named_staller(ServerProcess& server, const std::string& name) {
   auto staller = LineClient::staller(server.port());
   staller.send_line("/nick " + name);
   EXPECT_TRUE(server.next_connected_port());
   return staller;
+}
+
+// Until /who lists `name`: a staller's /nick is handled on its own thread,
+// so its connection being logged does not mean its name is taken yet.
+bool wait_listed(LineClient& client, const std::string& name) {
+  return eventually([&] {
+    client.send_line("/who");
+    while (const auto line = client.read_line()) {
+      if (line->starts_with("*** Online (")) return line->find(" " + name) != std::string::npos;
+    }
+    return false;
+  });
 }
 
 // Sends up to `count` private messages of `size` bytes to `to`, each answered
@@ -143,6 +155,7 @@ TEST(SendQueue, PrivateMessagesCountInFullAgainstTheRecipientsSendQueue) {
   auto victim = named_staller(server, "victim");
   LineClient sender(server.port());
   ASSERT_TRUE(sender.read_until("Welcome to LoChat!"));
+  ASSERT_TRUE(wait_listed(sender, "victim"));
   // 200 x 4 KB: 800 KB for a client allowed 64 KiB (slots alone would be 9.6 KB).
   EXPECT_LT(send_private(sender, "victim", 200, 4000), 200) << "the victim was never dropped";
   EXPECT_TRUE(victim.wait_reset());
@@ -157,6 +170,8 @@ TEST(SendQueue, TheServerWideBoundHoldsForPrivateMessagesToo) {
   auto near = named_staller(server, "near");
   LineClient sender(server.port());
   ASSERT_TRUE(sender.read_until("Welcome to LoChat!"));
+  ASSERT_TRUE(wait_listed(sender, "far"));
+  ASSERT_TRUE(wait_listed(sender, "near"));
   ASSERT_EQ(send_private(sender, "near", 50, 4000), 50);
   EXPECT_LT(send_private(sender, "far", 300, 4000), 300) << "far was never dropped";
   EXPECT_TRUE(far.wait_reset()) << "1.2 MB queued against a 1 MB server-wide bound";
