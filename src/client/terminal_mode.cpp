@@ -35,13 +35,6 @@ extern "C" void on_resize(int /*signal*/) {
   resized = 1;
 }
 
-// Screen cells of UTF-8 text, a code point each (as the echo is counted).
-std::size_t cells(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char byte) {
-    return (static_cast<unsigned char>(byte) & 0xC0) != 0x80;
-  }));
-}
-
 // Most terminals (VTE, kitty, iTerm2, tmux, ...) rewrap a line's rows when
 // the width changes, cursor included; xterm and the Linux console cut them.
 bool terminal_reflows() {
@@ -217,7 +210,7 @@ class TerminalMode {
     int rows = 0;
     int columns = 0;
     rl_get_screen_size(&rows, &columns);
-    const std::size_t echo_rows = row_of(kPrompt.size() + cells(line), columns) + 1;
+    const std::size_t echo_rows = row_of(kPrompt.size() + text::display_width(line), columns) + 1;
     for (std::size_t row = 0; row < echo_rows; ++row) std::fputs("\x1b[1A\x1b[2K", stdout);
   }
 
@@ -234,7 +227,7 @@ class TerminalMode {
     rl_get_screen_size(&rows, &new_columns);
     const std::string_view typed(rl_line_buffer != nullptr ? rl_line_buffer : "",
                                  static_cast<std::size_t>(rl_point));
-    const std::size_t cursor = kPrompt.size() + cells(typed);
+    const std::size_t cursor = kPrompt.size() + text::display_width(typed);
     const auto up = row_of(cursor, terminal_reflows() ? new_columns : old_columns);
     std::fputc('\r', stdout);
     if (up > 0) std::fprintf(stdout, "\x1b[%zuA", up);

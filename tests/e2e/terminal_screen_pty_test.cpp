@@ -148,12 +148,12 @@ TEST(TerminalPty, APastedLastLineWithoutNewlineStaysForEditing) {
 
 // A long half-typed line, the window narrowed then widened, a message after
 // each: the line is on screen once, under the messages, wherever the
-// terminal put the rows of the old prompt.
-void ResizeLeavesNoPieceOfTheOldPrompt(TerminalKind kind) {
+// terminal put the rows of the old prompt. `typed` starts with "typed" and
+// ends with "forty", each once.
+void ResizeLeavesNoPieceOfTheOldPrompt(TerminalKind kind, const std::string& typed) {
   Room room(kind);
-  const std::string typed = "a line typed but not sent, long enough to wrap at forty columns";
   room.alice.type(typed);
-  const auto shows_typed_once_after = [&](const std::string& message) {
+  const auto shows_typed_after = [&](const std::string& message) {
     return [&, message](const TerminalScreen& screen) {
       const auto rows = screen.rows();
       const auto said = std::find_if(rows.begin(), rows.end(), [&](const std::string& row) {
@@ -170,25 +170,54 @@ void ResizeLeavesNoPieceOfTheOldPrompt(TerminalKind kind) {
     room.alice.resize(PtyClient::kRows, columns);
     room.other.send_line(message);
     room.other.send_line(message + " again");
-    ASSERT_TRUE(room.alice.screen_until(shows_typed_once_after(message + " again")))
+    ASSERT_TRUE(room.alice.screen_until(shows_typed_after(message + " again")))
         << columns << " columns:\n"
         << room.alice.screen().text();
     const auto rows = room.alice.screen().rows();
-    const auto pieces = std::count_if(rows.begin(), rows.end(), [](const std::string& row) {
-      return row.find("typed") != std::string::npos || row.find("forty") != std::string::npos;
-    });
-    EXPECT_EQ(pieces, columns == 40 ? 2 : 1)
-        << "a piece of the old prompt stays (" << columns << " columns):\n"
-        << room.alice.screen().text();
+    for (const char* word : {"typed", "forty"}) {
+      EXPECT_EQ(std::count_if(
+                    rows.begin(), rows.end(),
+                    [&](const std::string& row) { return row.find(word) != std::string::npos; }),
+                1)
+          << "a piece of the old prompt stays (" << columns << " columns):\n"
+          << room.alice.screen().text();
+    }
   }
 }
 
+const std::string kLongLine = "a line typed but not sent, long enough to wrap at forty columns";
+// After the prompt, 49 cells in 32 characters: two rows at 40 columns, not one.
+const std::string kWideLine = "typed: 日本語の文字を書いています、長い行 forty";
+
 TEST(TerminalPty, AfterAResizeNoPieceOfTheOldPromptStays) {
-  ResizeLeavesNoPieceOfTheOldPrompt(TerminalKind::reflowing);
+  ResizeLeavesNoPieceOfTheOldPrompt(TerminalKind::reflowing, kLongLine);
 }
 
 TEST(TerminalPty, AfterAResizeInXtermNoPieceOfTheOldPromptStays) {
-  ResizeLeavesNoPieceOfTheOldPrompt(TerminalKind::xterm);
+  ResizeLeavesNoPieceOfTheOldPrompt(TerminalKind::xterm, kLongLine);
+}
+
+TEST(TerminalPty, AfterAResizeALineOfWideCharactersLeavesNoPieceEither) {
+  ResizeLeavesNoPieceOfTheOldPrompt(TerminalKind::reflowing, kWideLine);
+}
+
+// The echo of a sent line is wiped (the line comes back marked once
+// confirmed): all its rows, counted in cells, not characters.
+TEST(TerminalPty, ASentLineOfWideCharactersLeavesNoRowOfItsEcho) {
+  Room room;
+  std::string line;
+  for (int index = 0; index < 45; ++index) line += "語";  // 90 cells: two rows at 80 columns
+  room.alice.type(line + "\r");
+  EXPECT_TRUE(room.other.read_until("From alice: " + line));
+  ASSERT_TRUE(room.alice.screen_until([&](const TerminalScreen& screen) {
+    return input_area(screen) == ">" && screen.text().find(kCheckMark) != std::string::npos;
+  })) << room.alice.screen().text();
+  for (const auto& row : room.alice.screen().rows()) {
+    EXPECT_TRUE(row.find("語") == std::string::npos || row.find("alice") != std::string::npos ||
+                row.starts_with("      ┆ "))
+        << "a row of the echo stays: " << row << "\n"
+        << room.alice.screen().text();
+  }
 }
 
 // Every SGR code that starts `name` in the output.

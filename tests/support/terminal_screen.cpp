@@ -4,6 +4,8 @@
 #include <charconv>
 #include <utility>
 
+#include "lochat/wire/text.hpp"
+
 namespace lochat::test {
 
 namespace {
@@ -77,13 +79,22 @@ void TerminalScreen::feed(std::string_view bytes) {
   }
 }
 
+// A wide character takes its cell and the next, left empty; one that does
+// not fit in the row's last cell goes to the next row. A combining mark joins
+// the character before it.
 void TerminalScreen::put(std::string character) {
-  if (wrap_pending_) {
+  const std::size_t width = text::display_width(character);
+  if (width == 0) {
+    if (cursor_column_ > 0) screen_[cursor_row_][cursor_column_ - 1] += character;
+    return;
+  }
+  if (wrap_pending_ || (width == 2 && cursor_column_ + 1 == columns_)) {
     wrapped_[cursor_row_] = true;
     cursor_column_ = 0;
     line_feed();
   }
   screen_[cursor_row_][cursor_column_] = std::move(character);
+  if (width == 2) screen_[cursor_row_][++cursor_column_] = "";
   if (cursor_column_ + 1 == columns_) {
     wrap_pending_ = true;
   } else {

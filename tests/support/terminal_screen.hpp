@@ -8,8 +8,8 @@
 // A small terminal emulator for the pty tests: it is fed what a program wrote
 // to its terminal and keeps the screen that a person would see, so a test can
 // check what is left on screen, not only which bytes went by. It knows what
-// readline and lochat write with TERM=xterm: printable UTF-8 (one cell per
-// code point), CR, LF, BS, TAB, autowrap, and the CSI cursor moves and erases
+// readline and lochat write with TERM=xterm: printable UTF-8 (wide characters
+// two cells), CR, LF, BS, TAB, autowrap, and the CSI cursor moves and erases
 // (A B C D G H d J K P @ X); colours, modes and OSC strings are skipped.
 // A resize either reflows soft-wrapped rows (as tmux, VTE, kitty do) or cuts
 // and pads them (as xterm does). Used by one test thread; no locking.
@@ -29,7 +29,8 @@ class TerminalScreen {
   [[nodiscard]] std::size_t cursor_row() const { return cursor_row_; }
 
  private:
-  using Row = std::vector<std::string>;  // one UTF-8 character per cell
+  // One UTF-8 character per cell; "" in the cell a wide character covers too.
+  using Row = std::vector<std::string>;
 
   void put(std::string character);
   void line_feed();

@@ -24,6 +24,15 @@ TEST(TerminalScreen, WrapsAtTheLastColumnAndTakesCarriageReturnsAndNewlines) {
   EXPECT_EQ(screen.cursor_row(), 2U);
 }
 
+TEST(TerminalScreen, AWideCharacterTakesTwoCellsAndDoesNotSplitAcrossRows) {
+  TerminalScreen screen(3, 5);
+  screen.feed(
+      "ab\xE8\xAA\x9E\xE8\xAA\x9E");  // "ab語語": the second 語 has one cell left, so it wraps
+  EXPECT_EQ(first_rows(screen, 2), (Rows{"ab語", "語"}));
+  screen.feed("\r\x1b[2Ce\xCC\x81");  // a combining acute accent joins the "e"
+  EXPECT_EQ(screen.rows()[1], "語e\xCC\x81");
+}
+
 TEST(TerminalScreen, CursorMovesAndErasesAsReadlineUsesThem) {
   TerminalScreen screen(4, 10);
   screen.feed("one\r\ntwo\r\nthree");
