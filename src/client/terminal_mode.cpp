@@ -1,6 +1,8 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +25,24 @@ TerminalMode* active_console = nullptr;
 // Further rows of a wrapped line start here: under the text, past the
 // "HH:MM " column, behind a mark no peer's text can put at a row's start.
 constexpr std::string_view kGutter = "      \xE2\x94\x86 ";  // six spaces, "┆", a space
+// What a terminal in bracketed-paste mode sends before a pasted block.
+constexpr const char* kPasteStart = "\x1b[200~";
+
+// Set by SIGWINCH; the input thread, which owns readline, redraws.
+volatile std::sig_atomic_t resized = 0;
+
+extern "C" void on_resize(int /*signal*/) {
+  resized = 1;
+}
+
+// Most terminals (VTE, kitty, iTerm2, tmux, ...) rewrap a line's rows when
+// the width changes, cursor included; xterm and the Linux console cut them.
+bool terminal_reflows() {
+  if (std::getenv("TMUX") != nullptr) return true;
+  const char* term = std::getenv("TERM");
+  return std::getenv("XTERM_VERSION") == nullptr &&
+         (term == nullptr || std::string_view(term) != "linux");
+}
 
 // A terminal with GNU readline: a prompt with line editing and history;
 // lines that arrive are printed above it, and own lines once confirmed.
@@ -35,10 +55,16 @@ class TerminalMode {
   Ending run() {
     active_console = this;
     rl_catch_signals = 0;  // Ctrl-C comes to on_interrupt: quit cleanly, terminal restored
+    // Readline would hear a resize only while it reads a key; ours hears it while we wait.
+    rl_catch_sigwinch = 0;
+    std::signal(SIGWINCH, on_resize);
     rl_attempted_completion_function = complete;
     rl_callback_handler_install(std::string(kPrompt).c_str(), on_line);
+    rl_bind_keyseq_in_map(kPasteStart, on_paste, emacs_standard_keymap);
+    rl_bind_keyseq_in_map(kPasteStart, on_paste, vi_insertion_keymap);
     const Ending ending = loop();
     rl_callback_handler_remove();
+    std::signal(SIGWINCH, SIG_DFL);
     active_console = nullptr;
     return ending;
   }
@@ -50,6 +76,7 @@ class TerminalMode {
     while (!quit_) {
       const auto [input_ready, mail_ready] = wait_for_activity(true, mailbox_.fd(), 500);
       if (interrupted != 0) break;
+      if (resized != 0) redraw_after_resize();
       if (mail_ready) show_mail();
       if (const auto by_server = mailbox_.closed_by_server()) {
         report_unconfirmed();
@@ -171,17 +198,63 @@ class TerminalMode {
     rl_redisplay();
   }
 
+  // The screen row, counted from the prompt's, that the cell `offset` of the
+  // input is on when the terminal wraps it at `columns`.
+  static std::size_t row_of(std::size_t offset, int columns) {
+    return columns > 0 ? offset / static_cast<std::size_t>(columns) : 0;
+  }
+
   // Readline has echoed the submitted line; it is shown again, marked, once
   // confirmed, so the echo (one or more screen rows) is wiped.
   static void erase_echo(std::string_view line) {
     int rows = 0;
     int columns = 0;
     rl_get_screen_size(&rows, &columns);
-    std::size_t characters = kPrompt.size();
-    for (const char byte : line) characters += (static_cast<unsigned char>(byte) & 0xC0) != 0x80;
-    const std::size_t echo_rows =
-        columns > 0 ? characters / static_cast<std::size_t>(columns) + 1 : 1;
+    const std::size_t echo_rows = row_of(kPrompt.size() + text::display_width(line), columns) + 1;
     for (std::size_t row = 0; row < echo_rows; ++row) std::fputs("\x1b[1A\x1b[2K", stdout);
+  }
+
+  // The prompt and the line being typed are drawn again for the new width,
+  // from the prompt's first row down: the rows the old drawing took are
+  // wiped, wherever the terminal moved them.
+  static void redraw_after_resize() {
+    resized = 0;
+    int rows = 0;
+    int old_columns = 0;
+    rl_get_screen_size(&rows, &old_columns);
+    rl_reset_screen_size();
+    int new_columns = 0;
+    rl_get_screen_size(&rows, &new_columns);
+    const std::string_view typed(rl_line_buffer != nullptr ? rl_line_buffer : "",
+                                 static_cast<std::size_t>(rl_point));
+    const std::size_t cursor = kPrompt.size() + text::display_width(typed);
+    const auto up = row_of(cursor, terminal_reflows() ? new_columns : old_columns);
+    std::fputc('\r', stdout);
+    if (up > 0) std::fprintf(stdout, "\x1b[%zuA", up);
+    std::fputs("\x1b[J", stdout);
+    rl_forced_update_display();
+    std::fflush(stdout);
+  }
+
+  // A paste arrives as one block (bracketed paste): readline puts it into the
+  // line, newlines and all. Each whole line in it is sent as if typed and
+  // Enter pressed; the text after the last newline stays to be edited.
+  void take_pasted_lines() {
+    const std::string buffer(rl_line_buffer, static_cast<std::size_t>(rl_end));
+    const auto last_newline = buffer.rfind('\n');
+    if (last_newline == std::string::npos) return;
+    const auto kept_from = static_cast<int>(last_newline + 1);
+    const int point = std::max(rl_point - kept_from, 0);
+    rl_deactivate_mark();
+    rl_replace_line(buffer.c_str() + kept_from, 1);
+    rl_point = point;
+    std::string_view whole_lines(buffer.data(), last_newline);
+    while (!quit_) {
+      const auto end = std::min(whole_lines.find('\n'), whole_lines.size());
+      submit(std::string(whole_lines.substr(0, end)));
+      if (end == whole_lines.size()) break;
+      whole_lines.remove_prefix(end + 1);
+    }
   }
 
   void submit(std::string line) {
@@ -191,7 +264,6 @@ class TerminalMode {
     }
     if (line.find_first_not_of(" \t") == std::string::npos) return;
     add_history(line.c_str());
-    erase_echo(line);
     if (!client_.send_line(line)) return;
     const bool acknowledged = commands::expects_ack(line);
     if (acknowledged) {
@@ -208,7 +280,14 @@ class TerminalMode {
     }
     std::string line(raw);
     std::free(raw);
+    erase_echo(line);
     active_console->submit(std::move(line));
+  }
+
+  static int on_paste(int count, int key) {
+    const int result = rl_bracketed_paste_begin(count, key);
+    active_console->take_pasted_lines();
+    return result;
   }
 
   static char* completion_candidate(const char* text, int state) {

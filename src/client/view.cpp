@@ -16,10 +16,14 @@ using protocol::ServerLine;
 
 constexpr std::string_view kReset = "\x1b[0m";
 constexpr std::string_view kCheckMark = " \xE2\x9C\x93";  // " ✓"
-// Bright and normal foreground colours, readable on dark and light backgrounds.
-constexpr std::array kNameColors{31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96};
+// Peer names take green, blue and cyan only (normal and bright, readable on
+// dark and light backgrounds): red is for errors and warnings, yellow for the
+// server's notices, magenta for private-message tags, so no name can pass for
+// one of them. Your own name is bold reverse video, which no peer name gets.
+constexpr std::array kNameColors{32, 34, 36, 92, 94, 96};
 constexpr int kBold = 1;
 constexpr int kDim = 2;
+constexpr int kReverse = 7;
 constexpr int kRed = 31;
 constexpr int kYellow = 33;
 constexpr int kMagenta = 35;
@@ -36,7 +40,19 @@ std::string paint(std::string_view text, int code, const Style& style) {
 std::string painted_name(std::string_view name, std::string_view my_name, const Style& style) {
   if (!style.color) return std::string(name);
   const bool mine = text::fold_name(name) == text::fold_name(my_name);
-  return (mine ? sgr(kBold) : "") + sgr(name_color(name)) + std::string(name) + std::string(kReset);
+  return (mine ? sgr(kBold) + sgr(kReverse) : sgr(name_color(name))) + std::string(name) +
+         std::string(kReset);
+}
+
+// A history line dimmed from end to end: each reset inside it (a name's
+// colour ending) dims again what follows.
+std::string dimmed(std::string_view body) {
+  std::string line = sgr(kDim);
+  for (auto reset = body.find(kReset); reset != std::string_view::npos; reset = body.find(kReset)) {
+    line += std::string(body.substr(0, reset)) + std::string(kReset) + sgr(kDim);
+    body.remove_prefix(reset + kReset.size());
+  }
+  return line + std::string(body) + std::string(kReset);
 }
 
 // A leaving peer's /quit reason is its own text: quoted, and out of the
@@ -94,8 +110,7 @@ Rendered render(std::string_view server_line, std::string_view clock_time, std::
   const std::string_view time = line.replayed ? line.clock_time : clock_time;
   std::string body = body_of(line, my_name, style);
   if (line.replayed) {
-    body =
-        style.color ? sgr(kDim) + "[history] " + body + std::string(kReset) : "[history] " + body;
+    body = style.color ? dimmed("[history] " + body) : "[history] " + body;
   }
   return {std::string(time) + " " + body, rings(line, my_name, style.bell)};
 }

@@ -158,6 +158,10 @@ std::size_t width_of(std::string_view text) {
 
 }  // namespace
 
+std::size_t display_width(std::string_view text) {
+  return width_of(text);
+}
+
 std::vector<std::string> wrap_for_terminal(std::string_view rendered, std::size_t columns,
                                            std::string_view gutter) {
   const std::size_t gutter_width = width_of(gutter);

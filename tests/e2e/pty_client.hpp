@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <pty.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -27,6 +28,7 @@
 
 #include "lochat/client/view.hpp"
 #include "lochat/net/socket.hpp"
+#include "terminal_screen.hpp"
 #include "test_support.hpp"
 
 namespace lochat::test {
@@ -36,32 +38,40 @@ using Clock = std::chrono::steady_clock;
 inline constexpr std::string_view kWelcome = "Welcome to LoChat!";
 inline constexpr std::string_view kCheckMark = "✓";
 
+// The terminal a PtyClient stands for: how its screen takes a change of width.
+// `lochat` is told as a real one would tell it (xterm sets XTERM_VERSION).
+enum class TerminalKind { reflowing, xterm };
+
 // `lochat` on the slave side of a pty, 80x24. Its output (stdout and stderr
-// both) is read from the master side as it comes, with a deadline; the
-// destructor kills and reaps the child if it is still running.
+// both) is read from the master side as it comes, with a deadline, and kept
+// as bytes and as the screen a terminal would show; the destructor kills and
+// reaps the child if it is still running.
 class PtyClient {
  public:
   // `extra_args` go after --host/--port; `colour` leaves NO_COLOR unset.
   explicit PtyClient(std::uint16_t port, const std::vector<std::string>& extra_args = {},
-                     bool colour = false) {
+                     bool colour = false, TerminalKind kind = TerminalKind::reflowing)
+      : kind_(kind) {
     // Everything exec needs is built before forking: the child only calls exec.
     std::vector<std::string> args{client_binary(), "--host", "127.0.0.1", "--port",
                                   std::to_string(port)};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<std::string> environment{"TERM=xterm", "LC_ALL=C.UTF-8"};
     if (!colour) environment.emplace_back("NO_COLOR=1");
+    if (kind == TerminalKind::xterm) environment.emplace_back("XTERM_VERSION=XTerm(379)");
     for (char** entry = environ; *entry != nullptr; ++entry) {
       const std::string_view variable(*entry);
       if (!variable.starts_with("TERM=") && !variable.starts_with("NO_COLOR=") &&
-          !variable.starts_with("LC_ALL=")) {
+          !variable.starts_with("LC_ALL=") && !variable.starts_with("XTERM_VERSION=") &&
+          !variable.starts_with("TMUX=")) {
         environment.emplace_back(variable);
       }
     }
     const auto arg_pointers = pointers_to(args);
     const auto env_pointers = pointers_to(environment);
     winsize size{};
-    size.ws_row = 24;
-    size.ws_col = 80;
+    size.ws_row = kRows;
+    size.ws_col = kColumns;
     int master = -1;
     pid_ = ::forkpty(&master, nullptr, nullptr, &size);
     if (pid_ < 0) throw std::runtime_error("forkpty failed");
@@ -92,6 +102,27 @@ class PtyClient {
 
   // Everything the client has written so far, escape codes included.
   [[nodiscard]] const std::string& output() const { return output_; }
+
+  // What a terminal would show now, one string a row.
+  [[nodiscard]] const TerminalScreen& screen() const { return screen_; }
+
+  // Reads output until `condition` holds for the screen; false at the deadline or end of output.
+  bool screen_until(const std::function<bool(const TerminalScreen&)>& condition,
+                    std::chrono::milliseconds timeout = kPatience) {
+    return read_until([&](const std::string&) { return condition(screen_); }, timeout);
+  }
+
+  // The window changes size, as when a person drags its edge: the screen is
+  // redrawn the terminal's way and the kernel sends lochat SIGWINCH.
+  void resize(std::uint16_t rows, std::uint16_t columns) {
+    winsize size{};
+    size.ws_row = rows;
+    size.ws_col = columns;
+    screen_.resize(rows, columns, kind_ == TerminalKind::reflowing);
+    if (::ioctl(master_.get(), TIOCSWINSZ, &size) != 0) {
+      throw std::runtime_error("cannot resize the pty");
+    }
+  }
 
   // Reads output until `condition` holds for all of it; false at the deadline or end of output.
   bool read_until(const std::function<bool(const std::string&)>& condition,
@@ -125,6 +156,8 @@ class PtyClient {
   }
 
   static constexpr std::size_t npos = std::string::npos;
+  static constexpr std::uint16_t kRows = 24;
+  static constexpr std::uint16_t kColumns = 80;
 
  private:
   static std::vector<char*> pointers_to(std::vector<std::string>& strings) {
@@ -146,15 +179,18 @@ class PtyClient {
     const auto count = ::read(master_.get(), buffer.data(), buffer.size());
     if (count > 0) {
       output_.append(buffer.data(), static_cast<std::size_t>(count));
+      screen_.feed(std::string_view(buffer.data(), static_cast<std::size_t>(count)));
     } else if (count == 0 || errno != EINTR) {
       ended_ = true;
     }
     return true;
   }
 
+  TerminalKind kind_;
   pid_t pid_ = -1;
   FileDescriptor master_;
   std::string output_;
+  TerminalScreen screen_{kRows, kColumns};
   bool ended_ = false;
   std::optional<int> exit_code_;
 };

@@ -22,8 +22,9 @@ struct Rendered {
 };
 
 // One server line as the user sees it: "HH:MM " first (the original time for
-// history), the sender's name in a colour of its own, private messages and
-// actions marked, history dimmed, and no control characters from the peer.
+// history), the sender's name in a colour of its own (your own name in bold
+// reverse video), notices in yellow, private messages and actions marked,
+// history dimmed from end to end, and no control characters from the peer.
 Rendered render(std::string_view server_line, std::string_view clock_time, std::string_view my_name,
                 const Style& style);
 
@@ -42,7 +43,8 @@ std::string name_lost_warning(std::string_view wanted, std::string_view got);
 // True if `text` mentions `name` as a whole word, ignoring case.
 bool mentions(std::string_view text, std::string_view name);
 
-// A colour (an SGR code) that is always the same for the same name.
+// A colour (an SGR code) that is always the same for the same name; never
+// red, yellow or magenta, the colours of warnings, notices and private tags.
 int name_color(std::string_view name);
 
 }  // namespace lochat::view

@@ -26,6 +26,10 @@ std::string sanitize(std::string_view bytes);
 std::vector<std::string> wrap_for_terminal(std::string_view rendered, std::size_t columns,
                                            std::string_view gutter);
 
+// The columns `text` takes on a terminal: East Asian wide characters two,
+// combining marks none, SGR colour sequences none.
+std::size_t display_width(std::string_view text);
+
 inline constexpr std::size_t kMaxNameLength = 32;
 
 // The form a name is kept and shown in: NFC, so "e" + U+0301 and "é" are one name.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 #include "lochat/client/name_negotiation.hpp"
@@ -63,6 +64,41 @@ TEST(Render, HistoryKeepsItsOwnTimeAndIsMarkedAndDimmed) {
   EXPECT_EQ(render("History 09:15 From bob: old news", "10:06", "alice", kColor)
                 .text.rfind("09:15 \x1b[2m[history] ", 0),
             0U);
+}
+
+// Issue 14: your own bold bright cyan name looked like a peer's cyan one, and
+// a bright yellow name like a notice.
+TEST(Render, YourOwnNameIsBoldReverseWhichNoPeerNameGets) {
+  const std::string mine = "\x1b[1m\x1b[7malice\x1b[0m";
+  EXPECT_NE(render_own("hi", "10:06", "alice", kColor).find(mine), std::string::npos);
+  EXPECT_NE(render("From Alice: hi", "10:06", "alice", kColor).text.find("\x1b[1m\x1b[7mAlice"),
+            std::string::npos);
+  const auto peer = render("From bob: hi", "10:06", "alice", kColor).text;
+  EXPECT_EQ(peer.find("\x1b[1m"), std::string::npos) << peer;
+  EXPECT_EQ(peer.find("\x1b[7m"), std::string::npos) << peer;
+}
+
+TEST(Render, NoPeerNameTakesTheColourOfNoticesWarningsOrPrivateTags) {
+  const std::set<int> reserved{31, 33, 35, 91, 93, 95};  // red, yellow, magenta
+  std::set<int> used;
+  for (int index = 0; index < 500; ++index) {
+    const int colour = name_color("user" + std::to_string(index));
+    EXPECT_EQ(reserved.count(colour), 0U) << colour;
+    used.insert(colour);
+  }
+  EXPECT_GE(used.size(), 6U) << "names should still be told apart";
+  EXPECT_EQ(render("*** bob joined (2 online)", "10:06", "alice", kColor).text.find("\x1b[33m*** "),
+            6U);
+}
+
+TEST(Render, HistoryIsDimmedToTheEndOfTheLineNotOnlyTheTag) {
+  const auto shown = render("History 09:15 From bob: old news", "10:06", "alice", kColor).text;
+  const auto text = shown.find(": old news");
+  ASSERT_NE(text, std::string::npos) << shown;
+  const auto reset = shown.rfind("\x1b[0m", text);
+  ASSERT_NE(reset, std::string::npos) << "the name's colour ends before the text";
+  EXPECT_EQ(shown.substr(reset, text - reset), "\x1b[0m\x1b[2m") << shown;
+  EXPECT_TRUE(shown.ends_with("old news\x1b[0m")) << shown;
 }
 
 TEST(Render, PeerEscapeSequencesNeverReachTheTerminal) {

@@ -124,6 +124,13 @@ TEST(Names, ComposedAndDecomposedFormsAreOneName) {
 
 constexpr std::string_view kGutter = "      | ";
 
+TEST(DisplayWidth, WideCharactersTakeTwoColumnsMarksAndColoursNone) {
+  EXPECT_EQ(display_width("abc"), 3U);
+  EXPECT_EQ(display_width("\xE8\xAA\x9E\xE8\xAA\x9E"), 4U);  // 語語
+  EXPECT_EQ(display_width("e\xCC\x81"), 1U);                 // e + combining acute
+  EXPECT_EQ(display_width("\x1b[36mbob\x1b[0m"), 3U);
+}
+
 TEST(Wrap, ALineThatFitsIsOneRow) {
   EXPECT_EQ(wrap_for_terminal("19:37 alice: hi", 40, kGutter),
             std::vector<std::string>{"19:37 alice: hi"});
