@@ -26,10 +26,14 @@ class ServerFixture : public ::testing::Test {
     if (runner_.joinable()) runner_.join();
   }
 
-  // A LineClient that has already read the greeting and the list of who is online.
+  // A LineClient that has already read the greeting (the welcome and what the
+  // server says of itself) and the list of who is online.
   std::unique_ptr<LineClient> join() {
     auto client = std::make_unique<LineClient>(server_->port());
     EXPECT_EQ(client->read_line(), "Welcome to LoChat!");
+    const auto description = client->read_line();
+    EXPECT_TRUE(description && description->starts_with("*** lochat-server protocol "))
+        << description.value_or("(nothing)");
     const auto online = client->read_line();
     EXPECT_TRUE(online && online->starts_with("*** Online (")) << online.value_or("(nothing)");
     return client;
