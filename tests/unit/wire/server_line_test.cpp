@@ -137,11 +137,16 @@ TEST(ServerLine, OnlyTheServerCanDescribeItself) {
   EXPECT_EQ(later->max_line, 99U);
 }
 
+// `line` is a peer's chat line: `sender` said `text`.
+void expect_peer_line(std::string_view line, std::string_view sender, std::string_view text) {
+  const auto peer = classify(line);
+  EXPECT_EQ(peer.kind, ServerLine::Kind::relay) << line;
+  EXPECT_EQ(peer.sender, sender);
+  EXPECT_EQ(peer.text, text);
+}
+
 TEST(ServerLine, NcatChatLinesAreReadAsPeersAndAnnouncements) {
-  const auto peer = classify("<user5> hello there");
-  EXPECT_EQ(peer.kind, ServerLine::Kind::relay);
-  EXPECT_EQ(peer.sender, "user5");
-  EXPECT_EQ(peer.text, "hello there");
+  expect_peer_line("<user5> hello there", "user5", "hello there");
   const auto announce = classify("<announce> 127.0.0.1 is connected as <user6>.");
   EXPECT_EQ(announce.kind, ServerLine::Kind::notice);
   EXPECT_EQ(announce.text, "127.0.0.1 is connected as <user6>.");
@@ -149,10 +154,7 @@ TEST(ServerLine, NcatChatLinesAreReadAsPeersAndAnnouncements) {
 }
 
 TEST(ServerLine, TheOriginalServersRelayIsAPeerLineAndEmptyLinesShowNothing) {
-  const auto peer = classify("From 127.0.0.1: hi");
-  EXPECT_EQ(peer.kind, ServerLine::Kind::relay);
-  EXPECT_EQ(peer.sender, "127.0.0.1");
-  EXPECT_EQ(peer.text, "hi");
+  expect_peer_line("From 127.0.0.1: hi", "127.0.0.1", "hi");
   EXPECT_TRUE(shows_nothing(""));
   EXPECT_TRUE(shows_nothing(" \t "));
   EXPECT_FALSE(shows_nothing(" x"));
