@@ -3,7 +3,9 @@
 // in a pty and with pipes; and lochat-server's published flood limit, which
 // the client paces a long paste by.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <optional>
 #include <regex>
 #include <string>
 
@@ -32,10 +34,11 @@ bool has_empty_stamped_line(const std::string& output) {
 struct Peer {
   explicit Peer(std::uint16_t port) : socket(connect_tcp("127.0.0.1", port)) {}
 
-  // Reads until the bytes received hold `needle`; false at the deadline or end of stream.
-  bool hears(std::string_view needle) {
+  // Reads until the bytes received from byte `from` on hold `needle`; false
+  // at the deadline or end of stream.
+  bool hears(std::string_view needle, std::size_t from = 0) {
     const auto deadline = Clock::now() + kPatience;
-    while (heard.find(needle) == std::string::npos) {
+    while (heard.find(needle, from) == std::string::npos) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
       pollfd watched{socket.get(), POLLIN, 0};
       if (left.count() <= 0 || ::poll(&watched, 1, static_cast<int>(left.count())) != 1) {
@@ -108,6 +111,49 @@ TEST(ForeignServer, PipedLinesToTheOriginalServerEndWithoutFalseWarnings) {
   }
   const auto complaint = lochat.read_stderr_line(std::chrono::milliseconds(100));
   EXPECT_FALSE(complaint) << *complaint;
+}
+
+// The name in the first "is connected as <userN>." at or after `from`.
+std::string user_named_after(const std::string& heard, std::size_t from) {
+  static const std::regex connected(R"(is connected as <(user\d+)>\.)");
+  std::smatch match;
+  const std::string rest = heard.substr(std::min(from, heard.size()));
+  return std::regex_search(rest, match, connected) ? match[1].str() : std::string();
+}
+
+// The real `ncat --chat`, where it is installed, on a port the kernel chose.
+TEST(ForeignServer, AgainstARealNcatChatOwnLinesShowAndNoCommandLeaks) {
+  if (::access("/usr/bin/ncat", X_OK) != 0) GTEST_SKIP() << "ncat is not installed";
+  const auto port = [] {
+    const auto probe = listen_tcp("127.0.0.1", 0, 1);
+    return local_port(probe);
+  }();
+  ChildProcess ncat({"/usr/bin/ncat", "--chat", "-l", "127.0.0.1", std::to_string(port)});
+  std::optional<Peer> peer;
+  ASSERT_TRUE(eventually([&] {
+    try {
+      peer.emplace(port);
+      return true;
+    } catch (const NetError&) {
+      return false;
+    }
+  }));
+  // ncat names each connection after its descriptor: read the names it gives.
+  ASSERT_TRUE(peer->hears("already connected"));
+  const auto peer_name = user_named_after(peer->heard, 0);
+  const auto before_lochat = peer->heard.size();
+  PtyClient lochat(port, {"--name", "bob"});
+  ASSERT_TRUE(peer->hears(">.\n", before_lochat));
+  const auto lochat_name = user_named_after(peer->heard, before_lochat);
+  lochat.type("hello\r");
+  EXPECT_TRUE(lochat.shows("bob: hello (unconfirmed)")) << lochat.output();
+  ASSERT_TRUE(peer->hears("<" + lochat_name + "> hello\n")) << peer->heard;
+  peer->say("hi bob\n");
+  EXPECT_TRUE(lochat.shows(peer_name + ": hi bob")) << lochat.output();
+  lochat.type(":q\r");
+  EXPECT_EQ(lochat.wait_exit(), 0) << lochat.output();
+  EXPECT_EQ(peer->heard.find("/nick"), std::string::npos) << peer->heard;
+  EXPECT_EQ(lochat.output().find("not confirmed"), std::string::npos) << lochat.output();
 }
 
 TEST(PacedPaste, LongerThanTheFloodLimitAllArrivesAndTheSenderIsNotCutOff) {
