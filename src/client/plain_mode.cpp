@@ -26,7 +26,8 @@ class PlainMode {
     const auto name_deadline = std::chrono::steady_clock::now() + kWaitForName;
     while (true) {
       const auto now = std::chrono::steady_clock::now();
-      // Lines typed ahead wait until our name is settled, so they go out under it.
+      // Lines typed ahead wait until the server is known and our name settled,
+      // so they go out under it.
       const bool name_pending =
           (outbox_.server() == Outbox::Server::undecided || (names_ && !names_->settled())) &&
           now < name_deadline;

@@ -75,8 +75,9 @@ class TerminalMode {
     return Ending::user_quit;
   }
 
-  // Quitting with lines not yet confirmed: stop sending, give the server a
-  // moment to confirm them, and mark any it did not.
+  // Quitting with lines queued or not yet confirmed: send the queue at the
+  // server's pace, give the server a moment to confirm them, and say what was
+  // not sent and mark what was not confirmed.
   void await_last_acknowledgements() {
     if (awaiting_ack_.empty() && outbox_.queued() == 0) return;
     if (outbox_.queued() > 0) {
