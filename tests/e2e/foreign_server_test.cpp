@@ -178,6 +178,25 @@ TEST(PacedPaste, LongerThanTheFloodLimitAllArrivesAndTheSenderIsNotCutOff) {
   EXPECT_EQ(lochat.wait_exit(), 0);
 }
 
+TEST(PacedPaste, QuittingRightAfterAPasteInATerminalSendsItAllFirst) {
+  ServerProcess server({"--rate", "100", "--burst", "30", "--flood-lines", "50"});
+  LineClient listener(server.port());
+  ASSERT_TRUE(listener.read_until("Welcome to LoChat!"));
+  PtyClient lochat(server.port(), {"--name", "paster"});
+  ASSERT_TRUE(lochat.shows("You are now known as paster")) << lochat.output();
+  constexpr int kLines = 150;
+  std::string keys;
+  for (int line = 1; line <= kLines; ++line) keys += "pasted " + std::to_string(line) + "\r";
+  lochat.type(keys + ":q\r");
+  EXPECT_TRUE(lochat.shows("sending 150 lines, about 2 s")) << lochat.output();
+  for (int line = 1; line <= kLines; ++line) {
+    ASSERT_EQ(listener.read_chat_line(), "From paster: pasted " + std::to_string(line));
+  }
+  EXPECT_EQ(lochat.wait_exit(), 0) << lochat.output();
+  EXPECT_EQ(lochat.output().find("not sent"), std::string::npos) << lochat.output();
+  EXPECT_EQ(lochat.output().find("not confirmed"), std::string::npos) << lochat.output();
+}
+
 TEST(FloodWarning, AnNcClientIsToldToSlowDownBeforeItIsDisconnected) {
   ServerProcess server;  // the default limits nc users have always had
   LineClient nc(server.port());
