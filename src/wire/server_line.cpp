@@ -1,6 +1,7 @@
 #include "lochat/wire/server_line.hpp"
 
 #include <charconv>
+#include <cmath>
 
 #include "lochat/wire/commands.hpp"
 #include "lochat/wire/protocol.hpp"
@@ -151,8 +152,9 @@ bool read_flood_limit(std::string_view text, ServerDescription& description) {
   if (!read_number(text, description.burst) || !consume_prefix(text, kBurstEnd)) return false;
   const auto [end, error] =
       std::from_chars(text.data(), text.data() + text.size(), description.rate);
+  // from_chars also reads "inf" and "nan": no rate a client could pace by.
   return error == std::errc{} && std::string_view(end, text.data() + text.size()) == kRateEnd &&
-         description.rate > 0;
+         std::isfinite(description.rate) && description.rate > 0;
 }
 
 // One "; "-separated field; fields it does not know are skipped, so a later
@@ -176,7 +178,8 @@ std::optional<ServerDescription> describe(std::string_view line) {
   ServerDescription description;
   description.acknowledges = false;
   std::size_t version = 0;
-  if (!read_number(text, version)) return {};
+  constexpr std::size_t kHighestVersion = 1000000;  // anything past it is garbage, not a version
+  if (!read_number(text, version) || version > kHighestVersion) return {};
   description.version = static_cast<int>(version);
   while (consume_prefix(text, kFieldSeparator)) {
     const auto end = text.find(kFieldSeparator);

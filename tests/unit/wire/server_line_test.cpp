@@ -128,6 +128,10 @@ TEST(ServerLine, OnlyTheServerCanDescribeItself) {
   EXPECT_FALSE(describe(received(history("09:15", wire))));
   EXPECT_FALSE(describe("*** lochat-server protocol 1; flood limit lots"));
   EXPECT_FALSE(describe("*** lochat-server protocol x"));
+  EXPECT_FALSE(
+      describe("*** lochat-server protocol 1; flood limit 30 lines at once, then nan a second"));
+  EXPECT_FALSE(
+      describe("*** lochat-server protocol 1; flood limit 30 lines at once, then inf a second"));
   // A field a later server adds is skipped.
   const auto later =
       describe("*** lochat-server protocol 2; emoji reactions; lines up to 99 bytes");
