@@ -1,6 +1,7 @@
 // libFuzzer target: the client-line parser, the name rules and the sanitiser.
 // Sanitised text must be printable UTF-8 (sanitising it again changes nothing)
-// and parsing must stay inside the input.
+// and parsing must stay inside the input; a server's self-description reads
+// back as finite limits.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -46,6 +47,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       !inside(server_line.subject, clean) || !inside(server_line.detail, clean) ||
       !inside(server_line.clock_time, clean)) {
     std::abort();
+  }
+
+  // A server's self-description is read back as limits a client can pace by,
+  // and what it says survives being written out and read again.
+  if (const auto described = lochat::protocol::describe(clean)) {
+    if (!(described->rate >= 0) || described->rate > 1e308) std::abort();
+    std::string again = lochat::protocol::self_description(*described);
+    again.pop_back();
+    const auto reread = lochat::protocol::describe(again);
+    if (!reread || lochat::protocol::self_description(*reread) != again + "\n") std::abort();
   }
   return 0;
 }

@@ -1,11 +1,13 @@
 #include "lochat/client/chat_client.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <array>
 #include <utility>
 
 #include "lochat/wire/framing.hpp"
+#include "lochat/wire/server_line.hpp"
 
 namespace lochat {
 
@@ -16,6 +18,9 @@ constexpr std::chrono::milliseconds kReceiveTimeout{1000};
 constexpr std::chrono::seconds kSendPatience{5};
 // The client accepts longer lines than the server sends, so nothing legitimate is dropped.
 constexpr std::size_t kClientMaxLine = 64 * 1024;
+// A server that does not end its lines: what it sent is a line once this much
+// silence follows. Its one send() arrives whole on a LAN well within it.
+constexpr int kQuietGapMs = 200;
 
 }  // namespace
 
@@ -54,16 +59,30 @@ void ChatClient::close() {
   if (receiver_.joinable() && receiver_.get_id() != std::this_thread::get_id()) receiver_.join();
 }
 
+bool ChatClient::more_within_quiet_gap(const LineFramer& framer,
+                                       bool lines_end_with_newline) const {
+  if (lines_end_with_newline || framer.pending() == 0) return true;
+  pollfd watched{socket_.get(), POLLIN, 0};
+  return ::poll(&watched, 1, kQuietGapMs) != 0;
+}
+
 void ChatClient::receive_loop() {
   LineFramer framer(kClientMaxLine);
   std::array<char, 16 * 1024> buffer;
+  bool lines_end_with_newline = false;  // a lochat-server has described itself
+  const auto on_line = [&](std::string_view line) {
+    lines_end_with_newline = lines_end_with_newline || protocol::describe(line).has_value();
+    callbacks_.on_line(line);
+  };
   while (!closing_.load()) {
+    if (!more_within_quiet_gap(framer, lines_end_with_newline)) {
+      framer.finish(on_line, [] {});
+      continue;
+    }
     const auto result = receive_some(socket_, buffer);
     if (result.status == ReadResult::Status::would_block) continue;
     if (result.status == ReadResult::Status::closed) break;
-    framer.feed(
-        std::string_view(buffer.data(), result.bytes),
-        [this](std::string_view line) { callbacks_.on_line(line); }, [] {});
+    framer.feed(std::string_view(buffer.data(), result.bytes), on_line, [] {});
   }
   // The callback runs first, so whoever wait_closed() wakes sees its effects.
   if (callbacks_.on_closed) callbacks_.on_closed(!closing_.load());

@@ -48,11 +48,9 @@ std::optional<Ending> converse(const ClientConfig& config, std::string& name) {
     std::fprintf(stderr, "lochat: %s\n", error.what());
     return std::nullopt;
   }
+  // The front end asks for the name once the server has said it is a lochat-server.
   std::optional<view::NameNegotiation> names;
-  if (!name.empty()) {
-    names.emplace(name);
-    client->send_line(names->first_request());
-  }
+  if (!name.empty()) names.emplace(name);
   if (::isatty(STDIN_FILENO) == 0) {
     return front_end::run_plain_mode(*client, mailbox, std::move(names), name);
   }

@@ -1,8 +1,10 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "front_end.hpp"
+#include "lochat/client/outbox.hpp"
 #include "lochat/wire/commands.hpp"
 #include "lochat/wire/framing.hpp"
 #include "lochat/wire/protocol.hpp"
@@ -24,21 +26,25 @@ class PlainMode {
     const auto name_deadline = std::chrono::steady_clock::now() + kWaitForName;
     while (true) {
       const auto now = std::chrono::steady_clock::now();
-      // Lines typed ahead wait until our name is settled, so they go out under it.
-      const bool name_pending = names_ && !names_->settled() && now < name_deadline;
-      const int timeout = input_open_ ? (name_pending ? 50 : -1) : millis_until(give_up_at_);
+      // Lines typed ahead wait until the server is known and our name settled,
+      // so they go out under it.
+      const bool name_pending =
+          (outbox_.server() == Outbox::Server::undecided || (names_ && !names_->settled())) &&
+          now < name_deadline;
       const auto [input_ready, mail_ready] =
-          wait_for_activity(input_open_ && !name_pending, mailbox_.fd(), timeout);
+          wait_for_activity(input_open_ && !name_pending, mailbox_.fd(), timeout(name_pending));
       if (mail_ready) print_mail();
+      if (outbox_.settle_by_time(std::chrono::steady_clock::now())) adapt_to_server();
       if (const auto by_server = mailbox_.closed_by_server()) {
         if (*by_server && input_open_) return Ending::server_closed;
         return report_unconfirmed();
       }
-      if (input_ready && read_input() == Outcome::quit) return Ending::user_quit;
+      if (input_ready && read_input() == Outcome::quit) end_input();
+      send_due();
       // Once input has ended, wait while the server confirms what we sent (a
       // long paste comes through flood control at its pace), and give up only
       // when confirmations stop coming.
-      if (!input_open_ &&
+      if (!input_open_ && outbox_.queued() == 0 &&
           (awaiting_acks_ == 0 || std::chrono::steady_clock::now() >= give_up_at_)) {
         return report_unconfirmed();
       }
@@ -50,6 +56,16 @@ class PlainMode {
  private:
   enum class Outcome { go_on, quit };
 
+  int timeout(bool name_pending) const {
+    const auto now = std::chrono::steady_clock::now();
+    int wait = input_open_ ? (name_pending ? 50 : -1) : millis_until(give_up_at_);
+    if (const auto outbox_wait = outbox_.wait(now)) {
+      const auto millis = static_cast<int>(outbox_wait->count());
+      wait = wait < 0 ? millis : std::min(wait, millis);
+    }
+    return wait;
+  }
+
   static int millis_until(std::chrono::steady_clock::time_point deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -59,7 +75,12 @@ class PlainMode {
   // Lines we sent that the server did not confirm, said in one line; an
   // acknowledging server that left some unconfirmed makes the exit code 1.
   Ending report_unconfirmed() const {
-    if (awaiting_acks_ == 0 || !server_acknowledges_) return Ending::user_quit;
+    if (outbox_.queued() > 0) {
+      std::fprintf(stderr, "lochat: %zu lines were not sent\n", outbox_.queued());
+    }
+    if (awaiting_acks_ == 0 || !outbox_.acknowledges()) {
+      return outbox_.queued() > 0 ? Ending::lines_unconfirmed : Ending::user_quit;
+    }
     std::fprintf(stderr, "lochat: %zu of %zu lines were not confirmed by the server\n",
                  awaiting_acks_, sent_for_ack_);
     return Ending::lines_unconfirmed;
@@ -67,7 +88,6 @@ class PlainMode {
 
   void note_confirmations(std::string_view line) {
     const auto classified = protocol::classify(line);
-    if (classified.kind == protocol::ServerLine::Kind::welcome) server_acknowledges_ = true;
     const bool confirms = classified.kind == protocol::ServerLine::Kind::ack ||
                           protocol::answers_instead_of_ack(classified);
     if (!confirms || awaiting_acks_ == 0) return;
@@ -77,8 +97,10 @@ class PlainMode {
 
   void print_mail() {
     for (const auto& line : mailbox_.take()) {
+      if (outbox_.observe(line)) adapt_to_server();
+      if (protocol::shows_nothing(line)) continue;
       if (names_ && !names_->settled()) {
-        if (const auto retry = names_->observe(line)) client_.send_line(*retry);
+        if (const auto retry = names_->observe(line)) outbox_.push_first(*retry);
         if (names_->lost_wanted_name()) {
           std::fprintf(stderr, "lochat: %s\n",
                        view::name_lost_warning(names_->wanted(), names_->name()).c_str());
@@ -88,6 +110,45 @@ class PlainMode {
       std::printf("%s\n", text::sanitize(line).c_str());
     }
     std::fflush(stdout);
+  }
+
+  // A lochat-server is asked for our name; another server would relay the
+  // "/nick" to everyone as a chat line.
+  void adapt_to_server() {
+    if (!names_) return;
+    if (outbox_.server() == Outbox::Server::lochat) {
+      outbox_.push_first(names_->first_request());
+    } else {
+      names_.reset();
+    }
+  }
+
+  void send_due() {
+    if (const auto note = outbox_.progress(std::chrono::steady_clock::now())) {
+      std::fprintf(stderr, "lochat: %s\n", note->c_str());
+    }
+    while (const auto line = outbox_.next_due(std::chrono::steady_clock::now())) {
+      if (line->refused) {
+        std::fprintf(stderr, "lochat: not sent, this server has no commands: %s\n",
+                     line->text.c_str());
+      } else if (client_.send_line(line->text) && line->typed && outbox_.acknowledges() &&
+                 commands::expects_ack(line->text)) {
+        ++awaiting_acks_;
+        ++sent_for_ack_;
+      }
+      give_up_at_ = std::chrono::steady_clock::now() + kDrainAfterInputEnds;
+    }
+    // Half-close only once every line is out: the server still answers them, then closes.
+    if (!input_open_ && !half_closed_ && outbox_.queued() == 0) {
+      client_.finish_sending();
+      half_closed_ = true;
+    }
+  }
+
+  // End of input, or :q: what is queued still goes out, and is waited for.
+  void end_input() {
+    input_open_ = false;
+    give_up_at_ = std::chrono::steady_clock::now() + kDrainAfterInputEnds;
   }
 
   Outcome read_input() {
@@ -100,22 +161,15 @@ class PlainMode {
         quit = true;
         return;
       }
-      if (client_.send_line(line) && commands::expects_ack(line)) {
-        ++awaiting_acks_;
-        ++sent_for_ack_;
-      }
+      outbox_.push(std::string(line));
     };
     const auto too_long = [] { std::fputs("lochat: input line too long, not sent\n", stderr); };
     if (got > 0) {
       framer_.feed(std::string_view(buffer.data(), static_cast<std::size_t>(got)), send, too_long);
     } else {
       framer_.finish(send, too_long);
-      // Half-close: the server still answers what we sent, then closes.
-      client_.finish_sending();
-      input_open_ = false;
-      give_up_at_ = std::chrono::steady_clock::now() + kDrainAfterInputEnds;
+      end_input();
     }
-    if (quit) client_.close();
     return quit ? Outcome::quit : Outcome::go_on;
   }
 
@@ -128,7 +182,8 @@ class PlainMode {
   std::chrono::steady_clock::time_point give_up_at_{};
   std::size_t awaiting_acks_ = 0;  // sent lines the server has not confirmed yet
   std::size_t sent_for_ack_ = 0;
-  bool server_acknowledges_ = false;  // it greeted as lochat-server does
+  Outbox outbox_{std::chrono::steady_clock::now()};
+  bool half_closed_ = false;
 };
 
 }  // namespace

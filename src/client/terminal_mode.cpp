@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "front_end.hpp"
+#include "lochat/client/outbox.hpp"
 #include "lochat/client/roster.hpp"
 #include "lochat/wire/commands.hpp"
 #include "lochat/wire/protocol.hpp"
@@ -74,10 +75,11 @@ class TerminalMode {
  private:
   Ending loop() {
     while (!quit_) {
-      const auto [input_ready, mail_ready] = wait_for_activity(true, mailbox_.fd(), 500);
+      const auto [input_ready, mail_ready] = wait_for_activity(true, mailbox_.fd(), timeout(500));
       if (interrupted != 0) break;
       if (resized != 0) redraw_after_resize();
       if (mail_ready) show_mail();
+      if (outbox_.settle_by_time(std::chrono::steady_clock::now())) adapt_to_server();
       if (const auto by_server = mailbox_.closed_by_server()) {
         report_unconfirmed();
         if (*by_server) {
@@ -87,7 +89,12 @@ class TerminalMode {
         }
         return Ending::user_quit;
       }
-      if (input_ready) rl_callback_read_char();
+      // A paste is read whole before its lines are paced out.
+      if (input_ready) {
+        rl_callback_read_char();
+      } else {
+        send_due();
+      }
     }
     std::fputc('\n', stdout);
     await_last_acknowledgements();
@@ -95,40 +102,96 @@ class TerminalMode {
     return Ending::user_quit;
   }
 
-  // Quitting with lines not yet confirmed: stop sending, give the server a
-  // moment to confirm them, and mark any it did not.
+  // Quitting with lines queued or not yet confirmed: send the queue at the
+  // server's pace, give the server a moment to confirm them, and say what was
+  // not sent and mark what was not confirmed.
   void await_last_acknowledgements() {
-    if (awaiting_ack_.empty()) return;
-    client_.finish_sending();
+    if (awaiting_ack_.empty() && outbox_.queued() == 0) return;
+    if (outbox_.queued() > 0) {
+      print_above("lochat: sending " + std::to_string(outbox_.queued()) +
+                  " more lines before quitting (Ctrl-C stops)");
+    }
     interrupted = 0;  // the Ctrl-C that quit, if it was one: the next one stops the wait
     // A long paste comes through flood control at its pace: wait while
     // confirmations keep coming, and give up only when they stop.
     auto deadline = std::chrono::steady_clock::now() + kDrainAfterInputEnds;
     // A second Ctrl-C (or a hang-up) stops the wait.
-    while (!awaiting_ack_.empty() && !mailbox_.closed_by_server() && interrupted == 0) {
+    while ((!awaiting_ack_.empty() || outbox_.queued() > 0) && !mailbox_.closed_by_server() &&
+           interrupted == 0) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;
-      const std::size_t waiting = awaiting_ack_.size();
-      if (wait_for_activity(false, mailbox_.fd(), static_cast<int>(left.count())).second) {
+      // Once every line is out, the server answers the rest and then closes.
+      if (outbox_.queued() == 0) client_.finish_sending();
+      const std::size_t waiting = awaiting_ack_.size() + outbox_.queued();
+      if (wait_for_activity(false, mailbox_.fd(), timeout(static_cast<int>(left.count()))).second) {
         show_mail();
       }
-      if (awaiting_ack_.size() < waiting) {
+      send_due();
+      if (awaiting_ack_.size() + outbox_.queued() < waiting) {
         deadline = std::chrono::steady_clock::now() + kDrainAfterInputEnds;
       }
     }
     report_unconfirmed();
   }
 
+  // At most `longest` ms, less when the outbox has a line due sooner.
+  [[nodiscard]] int timeout(int longest) const {
+    const auto wait = outbox_.wait(std::chrono::steady_clock::now());
+    return wait ? std::min(longest, static_cast<int>(wait->count())) : longest;
+  }
+
+  // A lochat-server is asked for our name; another server would relay the
+  // "/nick" to everyone, so our lines show under the name we would have asked for.
+  void adapt_to_server() {
+    if (!names_) return;
+    if (outbox_.server() == Outbox::Server::lochat) {
+      outbox_.push_first(names_->first_request());
+      return;
+    }
+    my_name_ = names_->wanted();
+    names_.reset();
+  }
+
+  void send_due() {
+    if (const auto note = outbox_.progress(std::chrono::steady_clock::now())) {
+      print_above("lochat: " + *note);
+    }
+    while (auto line = outbox_.next_due(std::chrono::steady_clock::now())) {
+      if (line->refused) {
+        print_above(
+            view::render_warning("not sent, this server has no commands: " + line->text, style_));
+      } else if (client_.send_line(line->text) && line->typed) {
+        show_sent(std::move(line->text));
+      }
+    }
+  }
+
+  // A line the server will confirm waits for it; to a server that confirms
+  // nothing it shows at once, marked; a command's echo is dimmed.
+  void show_sent(std::string line) {
+    if (outbox_.acknowledges() && commands::expects_ack(line)) {
+      awaiting_ack_.push_back(std::move(line));
+    } else if (!outbox_.acknowledges()) {
+      print_above(view::render_own(line, protocol::clock_time_now(), my_name(), style_, false));
+    } else {
+      print_above(style_.color ? "\x1b[2m" + line + "\x1b[0m" : line);
+    }
+  }
+
   void show_mail() {
     for (const auto& line : mailbox_.take()) {
+      if (outbox_.observe(line)) adapt_to_server();
+      if (protocol::shows_nothing(line)) continue;
       roster_.observe(line);
       observe_name(line);
       const auto classified = protocol::classify(line);
+      // A foreign server's "Message Received" confirms nothing we keep track of.
       if (classified.kind == protocol::ServerLine::Kind::ack) {
-        confirm_oldest();
+        if (outbox_.acknowledges()) confirm_oldest();
         continue;
       }
+      if (classified.topic == protocol::ServerLine::Topic::about_server) continue;
       if (protocol::answers_instead_of_ack(classified) && !awaiting_ack_.empty()) {
         awaiting_ack_.pop_front();
       }
@@ -158,6 +221,10 @@ class TerminalMode {
   void report_unconfirmed() {
     for (const auto& line : awaiting_ack_) print_above("! not confirmed by the server: " + line);
     awaiting_ack_.clear();
+    if (outbox_.queued() > 0) {
+      print_above(
+          view::render_warning(std::to_string(outbox_.queued()) + " lines were not sent", style_));
+    }
   }
 
   [[nodiscard]] std::string my_name() const { return my_name_; }
@@ -166,7 +233,7 @@ class TerminalMode {
   // another name), then every "You are now known as" (a /nick of ours).
   void observe_name(std::string_view line) {
     if (names_ && !names_->settled()) {
-      if (const auto retry = names_->observe(line)) client_.send_line(*retry);
+      if (const auto retry = names_->observe(line)) outbox_.push_first(*retry);
       if (names_->lost_wanted_name()) {
         print_above(view::render_warning(view::name_lost_warning(names_->wanted(), names_->name()),
                                          style_));
@@ -264,13 +331,7 @@ class TerminalMode {
     }
     if (line.find_first_not_of(" \t") == std::string::npos) return;
     add_history(line.c_str());
-    if (!client_.send_line(line)) return;
-    const bool acknowledged = commands::expects_ack(line);
-    if (acknowledged) {
-      awaiting_ack_.push_back(std::move(line));
-    } else {
-      print_above(style_.color ? "\x1b[2m" + line + "\x1b[0m" : line);
-    }
+    outbox_.push(std::move(line));
   }
 
   static void on_line(char* raw) {
@@ -311,6 +372,7 @@ class TerminalMode {
   std::optional<view::NameNegotiation> names_;
   view::Style style_;
   view::Roster roster_;
+  Outbox outbox_{std::chrono::steady_clock::now()};
   std::deque<std::string> awaiting_ack_;  // sent lines the server has not confirmed yet
   std::string my_name_;  // as the server last confirmed it; empty: shown by our address
   bool quit_ = false;

@@ -16,6 +16,7 @@ using protocol::ServerLine;
 
 constexpr std::string_view kReset = "\x1b[0m";
 constexpr std::string_view kCheckMark = " \xE2\x9C\x93";  // " ✓"
+constexpr std::string_view kUnconfirmedMark = " (unconfirmed)";
 // Peer names take green, blue and cyan only (normal and bright, readable on
 // dark and light backgrounds): red is for errors and warnings, yellow for the
 // server's notices, magenta for private-message tags, so no name can pass for
@@ -116,7 +117,7 @@ Rendered render(std::string_view server_line, std::string_view clock_time, std::
 }
 
 std::string render_own(std::string_view sent_line, std::string_view clock_time,
-                       std::string_view my_name, const Style& style) {
+                       std::string_view my_name, const Style& style, bool confirmed) {
   const std::string clean = text::sanitize(sent_line);
   const auto parsed = protocol::parse_client_line(clean);
   std::string body;
@@ -130,7 +131,8 @@ std::string render_own(std::string_view sent_line, std::string_view clock_time,
   } else {
     body = painted_name(my_name, my_name, style) + ": " + std::string(parsed.text);
   }
-  return std::string(clock_time) + " " + body + std::string(kCheckMark);
+  return std::string(clock_time) + " " + body +
+         std::string(confirmed ? kCheckMark : kUnconfirmedMark);
 }
 
 std::string render_warning(std::string_view text, const Style& style) {

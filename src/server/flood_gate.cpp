@@ -24,8 +24,14 @@ FloodGate::Verdict FloodGate::offer(std::string_view line, Clock::time_point now
   if (delayed_.empty() && take_token(now)) return Verdict::pass;
   delayed_.emplace_back(line);
   delayed_bytes_ += line.size();
-  const bool flooding = delayed_.size() > max_delayed_lines_ || delayed_bytes_ > kMaxDelayedBytes;
-  return flooding ? Verdict::flooding : Verdict::delayed;
+  if (delayed_.size() > max_delayed_lines_ || delayed_bytes_ > kMaxDelayedBytes) {
+    return Verdict::flooding;
+  }
+  const bool halfway =
+      delayed_.size() > max_delayed_lines_ / 2 || delayed_bytes_ > kMaxDelayedBytes / 2;
+  if (!halfway || warned_) return Verdict::delayed;
+  warned_ = true;
+  return Verdict::slow_down;
 }
 
 std::optional<std::string> FloodGate::next_due(Clock::time_point now) {
@@ -33,6 +39,7 @@ std::optional<std::string> FloodGate::next_due(Clock::time_point now) {
   std::string line = std::move(delayed_.front());
   delayed_.pop_front();
   delayed_bytes_ -= line.size();
+  warned_ = warned_ && !delayed_.empty();
   return line;
 }
 

@@ -97,6 +97,7 @@ void Session::run() {
 // comes first and the replay holds only messages older than the newcomer.
 void Session::greet() {
   reply(protocol::welcome());
+  reply(protocol::self_description(limits()));
   auto online = room_.online();
   ++online.total;  // the newcomer, listed last, joins right after this
   if (online.listed.size() < protocol::kMaxListed) {
@@ -264,6 +265,9 @@ void Session::offer_line(std::string_view line) {
       handle_line(line);
       return;
     case FloodGate::Verdict::delayed:
+      return;
+    case FloodGate::Verdict::slow_down:
+      reply(protocol::slow_down(flood_gate_.delayed(), limits(), config_.flood_lines));
       return;
     case FloodGate::Verdict::flooding:
       disconnect_for("flooding (more than " + std::to_string(config_.flood_lines) +

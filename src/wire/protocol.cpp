@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <ctime>
 #include <string>
+
+#include "lochat/wire/commands.hpp"
 
 namespace lochat::protocol {
 
@@ -30,10 +33,38 @@ std::string notice(std::string_view text) {
   return line(std::string(kNoticePrefix).append(text));
 }
 
+// "10", "0.5": the shortest form that reads back as the same rate.
+std::string rate_text(double rate) {
+  std::array<char, 32> text{};
+  std::snprintf(text.data(), text.size(), "%g", rate);
+  return text.data();
+}
+
+std::string flood_limit(const ServerDescription& limits) {
+  if (limits.rate <= 0) return std::string(kNoFloodLimit);
+  return std::to_string(limits.burst) + std::string(kBurstEnd) + rate_text(limits.rate) +
+         std::string(kRateEnd);
+}
+
 }  // namespace
 
 std::string welcome() {
   return line(kWelcome);
+}
+
+std::string self_description(const ServerDescription& description) {
+  std::string text = std::string(kSelfDescription) + std::to_string(description.version);
+  if (description.acknowledges) text.append(kFieldSeparator).append(kAcknowledges);
+  text.append(kFieldSeparator).append(kCommandsField);
+  const char* separator = "";
+  for (const auto& command : commands::all()) {
+    text.append(separator).append(1, kCommandPrefix).append(command.name);
+    separator = " ";
+  }
+  text.append(kFieldSeparator).append(kFloodField).append(flood_limit(description));
+  text.append(kFieldSeparator).append(kMaxLineField);
+  text.append(std::to_string(description.max_line)).append(kMaxLineEnd);
+  return notice(text);
 }
 
 std::string ack() {
@@ -102,6 +133,14 @@ std::string shutting_down() {
 
 std::string help(std::string_view help_line) {
   return notice(help_line);
+}
+
+std::string slow_down(std::size_t waiting, const ServerDescription& limits,
+                      std::size_t flood_lines) {
+  return notice("Slow down: " + std::to_string(waiting) +
+                " of your lines are waiting (flood limit " + flood_limit(limits) +
+                "); with more than " + std::to_string(flood_lines) +
+                " waiting you will be disconnected");
 }
 
 std::string online_list(const OnlineList& online) {

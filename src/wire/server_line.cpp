@@ -1,5 +1,8 @@
 #include "lochat/wire/server_line.hpp"
 
+#include <charconv>
+#include <cmath>
+
 #include "lochat/wire/commands.hpp"
 #include "lochat/wire/protocol.hpp"
 
@@ -8,6 +11,10 @@ namespace lochat::protocol {
 namespace {
 
 constexpr std::size_t kClockTimeLength = 5;  // "HH:MM"
+// `ncat --chat` names each sender "<user5> " and speaks itself as "<announce> ".
+constexpr std::string_view kNcatAnnounce = "<announce> ";
+constexpr char kNcatNameStart = '<';
+constexpr std::string_view kNcatNameEnd = "> ";
 
 bool consume_prefix(std::string_view& text, std::string_view prefix) {
   if (!text.starts_with(prefix)) return false;
@@ -57,6 +64,8 @@ void classify_notice(ServerLine& parsed) {
   } else if (name_then(text, kRenamed, parsed.subject, rest)) {
     parsed.topic = Topic::renamed;
     parsed.detail = rest;
+  } else if (text.starts_with(kSelfDescription)) {
+    parsed.topic = Topic::about_server;
   }
 }
 
@@ -102,6 +111,14 @@ ServerLine classify_live(std::string_view text) {
     classify_error(parsed);
   } else if (consume_prefix(rest, kActionPrefix)) {
     if (split_sender(rest, " ", parsed)) parsed.kind = ServerLine::Kind::action;
+  } else if (consume_prefix(rest, kNcatAnnounce)) {
+    parsed.kind = ServerLine::Kind::notice;
+    parsed.text = rest;
+  } else if (consume_prefix(rest, std::string_view(&kNcatNameStart, 1))) {
+    if (split_sender(rest, kNcatNameEnd, parsed) &&
+        parsed.sender.find(' ') == std::string_view::npos) {
+      parsed.kind = ServerLine::Kind::relay;
+    }
   }
   return parsed;
 }
@@ -118,6 +135,63 @@ ServerLine classify(std::string_view line) {
     return inner;
   }
   return classify_live(line);
+}
+
+namespace {
+
+bool read_number(std::string_view& text, std::size_t& number) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error != std::errc{}) return false;
+  text.remove_prefix(static_cast<std::size_t>(end - text.data()));
+  return true;
+}
+
+// "30 lines at once, then 10 a second", or "none".
+bool read_flood_limit(std::string_view text, ServerDescription& description) {
+  if (text == kNoFloodLimit) return true;
+  if (!read_number(text, description.burst) || !consume_prefix(text, kBurstEnd)) return false;
+  const auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), description.rate);
+  // from_chars also reads "inf" and "nan": no rate a client could pace by.
+  return error == std::errc{} && std::string_view(end, text.data() + text.size()) == kRateEnd &&
+         std::isfinite(description.rate) && description.rate > 0;
+}
+
+// One "; "-separated field; fields it does not know are skipped, so a later
+// server may add some.
+bool read_field(std::string_view field, ServerDescription& description) {
+  if (field == kAcknowledges) {
+    description.acknowledges = true;
+  } else if (consume_prefix(field, kFloodField)) {
+    return read_flood_limit(field, description);
+  } else if (consume_prefix(field, kMaxLineField)) {
+    return read_number(field, description.max_line) && field == kMaxLineEnd;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<ServerDescription> describe(std::string_view line) {
+  std::string_view text = line;
+  if (!consume_prefix(text, kNoticePrefix) || !consume_prefix(text, kSelfDescription)) return {};
+  ServerDescription description;
+  description.acknowledges = false;
+  std::size_t version = 0;
+  constexpr std::size_t kHighestVersion = 1000000;  // anything past it is garbage, not a version
+  if (!read_number(text, version) || version > kHighestVersion) return {};
+  description.version = static_cast<int>(version);
+  while (consume_prefix(text, kFieldSeparator)) {
+    const auto end = text.find(kFieldSeparator);
+    if (!read_field(text.substr(0, end), description)) return {};
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end);
+  }
+  if (!text.empty()) return {};
+  return description;
+}
+
+bool shows_nothing(std::string_view line) {
+  return line.find_first_not_of(" \t") == std::string_view::npos;
 }
 
 std::vector<std::string_view> names_in_online_list(std::string_view detail) {

@@ -130,8 +130,11 @@ TEST(Hardening, ReconnectingDoesNotResetFloodControl) {
 TEST(Hardening, AnAddressThatKeepsReconnectingIsNotAnnouncedEachTime) {
   ServerProcess server;
   LineClient listener(server.port());
+  // The greeting's own list, before the churn.
   ASSERT_TRUE(listener.read_until(kWelcome));
-  const auto roster = listener.read_line();  // the greeting's own list, before the churn
+  const auto description = listener.read_line();
+  ASSERT_TRUE(description && description->starts_with("*** lochat-server protocol "));
+  const auto roster = listener.read_line();
   ASSERT_TRUE(roster && roster->starts_with("*** Online ("));
   constexpr int kRounds = 10;
   for (int round = 0; round < kRounds; ++round) {

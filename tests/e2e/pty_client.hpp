@@ -28,6 +28,7 @@
 
 #include "lochat/client/view.hpp"
 #include "lochat/net/socket.hpp"
+#include "lochat/wire/protocol.hpp"
 #include "terminal_screen.hpp"
 #include "test_support.hpp"
 
@@ -195,8 +196,9 @@ class PtyClient {
   std::optional<int> exit_code_;
 };
 
-// A stand-in server that greets and then only listens: it never acknowledges
-// anything, so the client's lines stay unconfirmed.
+// A stand-in lochat-server that greets (and says it acknowledges each line, as
+// lochat-server does) and then only listens: it never acknowledges anything,
+// so the client's lines stay unconfirmed.
 class SilentServer {
  public:
   SilentServer() : listener_(listen_tcp("127.0.0.1", 0, 1)) {}
@@ -207,7 +209,11 @@ class SilentServer {
     if (!readable(listener_, Clock::now() + kPatience)) return false;
     connection_ = FileDescriptor(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     return connection_.valid() &&
-           send_all(connection_, std::string(kWelcome) + "\n", Clock::now() + kPatience);
+           send_all(
+               connection_,
+               std::string(kWelcome) + "\n" +
+                   protocol::self_description({protocol::kProtocolVersion, true, 10, 30, 4096}),
+               Clock::now() + kPatience);
   }
 
   // Reads until the client has sent `line`; false at the deadline or end of stream.

@@ -22,17 +22,9 @@ class AdmissionTest : public ServerFixture {
     start(config);
   }
 
-  std::unique_ptr<LineClient> join_from(const std::string& source) {
-    auto client = std::make_unique<LineClient>(LineClient::from(source, server_->port()));
-    EXPECT_EQ(client->read_line(), "Welcome to LoChat!") << "from " << source;
-    const auto online = client->read_line();
-    EXPECT_TRUE(online && online->starts_with("*** Online (")) << online.value_or("(nothing)");
-    return client;
-  }
-
   std::vector<std::unique_ptr<LineClient>> join_many(const std::string& source, int count) {
     std::vector<std::unique_ptr<LineClient>> clients;
-    for (int i = 0; i < count; ++i) clients.push_back(join_from(source));
+    for (int i = 0; i < count; ++i) clients.push_back(join(source));
     return clients;
   }
 };
@@ -45,7 +37,7 @@ TEST_F(AdmissionTest, TheLastPlacesAreKeptForOtherMachines) {
             "Error: server nearly full: its last 4 places are kept for other machines, and "
             "127.0.0.1 has 4 or more connections");
   EXPECT_TRUE(one_more.wait_closed());
-  auto colleague = join_from("127.0.0.2");
+  auto colleague = join("127.0.0.2");
   colleague->send_line("I got in");
   EXPECT_TRUE(colleague->read_until("Message Received"));
 }
@@ -54,7 +46,7 @@ TEST_F(AdmissionTest, AFullServerClosesTheLatestSilentConnectionOfABusierMachine
   start_with_places(8);
   auto hog = join_many("127.0.0.1", 6);
   auto pair = join_many("127.0.0.2", 2);
-  auto newcomer = join_from("127.0.0.3");
+  auto newcomer = join("127.0.0.3");
   EXPECT_TRUE(hog.back()->read_until(
       "Error: disconnected: the server is full and needs this place for another machine (this "
       "connection sent nothing)"));

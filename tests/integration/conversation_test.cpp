@@ -158,6 +158,7 @@ TEST_F(ConversationTest, NewcomerLearnsWhoIsOnline) {
   auto alice = join_as("alice");
   LineClient newcomer(server_->port());
   EXPECT_EQ(newcomer.read_line(), "Welcome to LoChat!");
+  EXPECT_TRUE(newcomer.read_line().value_or("").starts_with("*** lochat-server protocol "));
   const auto online = newcomer.read_line();
   ASSERT_TRUE(online);
   const std::regex expected(R"(\*\*\* Online \(2\): alice \(\d+s\), 127\.0\.0\.1:\d+ \(0s\))");
@@ -249,6 +250,7 @@ TEST_F(ConversationTest, HistoryReplaysTheLastMessagesMarkedAndInOrder) {
 
   LineClient newcomer(server_->port());
   EXPECT_EQ(newcomer.read_line(), "Welcome to LoChat!");
+  EXPECT_TRUE(newcomer.read_line().value_or("").starts_with("*** lochat-server protocol "));
   EXPECT_TRUE(newcomer.read_line().value_or("").starts_with("*** Online (2)"));
   const std::regex stamp(R"(History \d\d:\d\d (.*))");
   for (const char* expected :

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "lochat/server/server.hpp"
@@ -26,10 +27,15 @@ class ServerFixture : public ::testing::Test {
     if (runner_.joinable()) runner_.join();
   }
 
-  // A LineClient that has already read the greeting and the list of who is online.
-  std::unique_ptr<LineClient> join() {
-    auto client = std::make_unique<LineClient>(server_->port());
+  // A LineClient that has already read the greeting (the welcome and what the
+  // server says of itself) and the list of who is online.
+  // `source` is the client's own address (any 127.x: another machine to the server).
+  std::unique_ptr<LineClient> join(const std::string& source = "127.0.0.1") {
+    auto client = std::make_unique<LineClient>(LineClient::from(source, server_->port()));
     EXPECT_EQ(client->read_line(), "Welcome to LoChat!");
+    const auto description = client->read_line();
+    EXPECT_TRUE(description && description->starts_with("*** lochat-server protocol "))
+        << description.value_or("(nothing)");
     const auto online = client->read_line();
     EXPECT_TRUE(online && online->starts_with("*** Online (")) << online.value_or("(nothing)");
     return client;

@@ -11,12 +11,15 @@
 #include <thread>
 
 #include "lochat/net/socket.hpp"
+#include "lochat/wire/framing.hpp"
 
 namespace lochat {
 
 // The network half of the `lochat` client, with no terminal code: connects,
 // sends lines, and runs a receive thread that hands every whole line to a
-// callback. Callbacks run on the receive thread.
+// callback. Callbacks run on the receive thread. Until the server has
+// described itself as a lochat-server, a line also ends after a quiet gap:
+// the original LoChat server never ends its lines, it starts each with "\n".
 class ChatClient {
  public:
   struct Callbacks {
@@ -44,6 +47,8 @@ class ChatClient {
 
  private:
   void receive_loop();
+  // True if bytes came within the quiet gap (or nothing waits to be ended by it).
+  bool more_within_quiet_gap(const LineFramer& framer, bool lines_end_with_newline) const;
 
   FileDescriptor socket_;
   Callbacks callbacks_;

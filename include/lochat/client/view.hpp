@@ -28,9 +28,10 @@ struct Rendered {
 Rendered render(std::string_view server_line, std::string_view clock_time, std::string_view my_name,
                 const Style& style);
 
-// How one of my own lines looks once the server has acknowledged it.
+// How one of my own lines looks once the server has acknowledged it ("✓"),
+// or, unconfirmed, as sent to a server that never acknowledges.
 std::string render_own(std::string_view sent_line, std::string_view clock_time,
-                       std::string_view my_name, const Style& style);
+                       std::string_view my_name, const Style& style, bool confirmed = true);
 
 // A warning of the client's own ("! text"), in bold red on a colour terminal:
 // it must not pass for a line from the server or a peer.

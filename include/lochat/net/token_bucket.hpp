@@ -16,6 +16,10 @@ class TokenBucket {
   bool try_take(Clock::time_point now);
   // How long until a token is available (zero if one is now).
   [[nodiscard]] std::chrono::milliseconds wait_for_token(Clock::time_point now) const;
+  // Tokens that could be taken now (a whole burst when the rate is 0: no limit).
+  [[nodiscard]] double available(Clock::time_point now) const {
+    return rate_ <= 0 ? burst_ : tokens_at(now);
+  }
   // True when the bucket has filled up again: forgetting it would change nothing.
   [[nodiscard]] bool full(Clock::time_point now) const;
 

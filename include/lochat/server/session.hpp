@@ -90,6 +90,10 @@ class Session final : public std::enable_shared_from_this<Session>,
   enum class Step { keep_going, close };
 
   void greet();
+  // What the greeting says of the server: this session's limits.
+  [[nodiscard]] protocol::ServerDescription limits() const {
+    return {protocol::kProtocolVersion, true, config_.rate, config_.burst, config_.max_line};
+  }
   void serve();
   Step read_available();
   void take_line(std::string_view line);

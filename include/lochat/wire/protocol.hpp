@@ -35,10 +35,36 @@ inline constexpr std::string_view kInvalidName = "invalid name '";
 inline constexpr std::string_view kLineTooLong = "line too long (more than ";
 inline constexpr std::string_view kUsage = "usage: ";
 inline constexpr std::string_view kNobodyCalled = "nobody called ";
+// The server's self-description (self_description()): a notice a person can
+// read, whose fields the client parses (server_line.hpp). The protocol version
+// counts up only when a client must tell versions apart.
+inline constexpr std::string_view kSelfDescription = "lochat-server protocol ";
+inline constexpr int kProtocolVersion = 1;
+inline constexpr std::string_view kFieldSeparator = "; ";
+inline constexpr std::string_view kAcknowledges = "acknowledges each line";
+inline constexpr std::string_view kCommandsField = "commands ";
+inline constexpr std::string_view kFloodField = "flood limit ";
+inline constexpr std::string_view kBurstEnd = " lines at once, then ";
+inline constexpr std::string_view kRateEnd = " a second";
+inline constexpr std::string_view kNoFloodLimit = "none";
+inline constexpr std::string_view kMaxLineField = "lines up to ";
+inline constexpr std::string_view kMaxLineEnd = " bytes";
 
 // --- Server-to-client lines, each with its trailing "\n" ---------------------------------
 
 std::string welcome();
+// What a server says of itself, right after the welcome: the limits a client
+// must keep to (the lochat client paces its sends by them).
+struct ServerDescription {
+  int version = kProtocolVersion;
+  bool acknowledges = true;  // "Message Received" for every chat line
+  double rate = 0;           // lines a second after the burst; 0: no flood limit
+  std::size_t burst = 0;
+  std::size_t max_line = 0;  // bytes
+};
+// "*** lochat-server protocol 1; acknowledges each line; commands /nick /who ...;
+// flood limit 30 lines at once, then 10 a second; lines up to 4096 bytes"
+std::string self_description(const ServerDescription& description);
 std::string ack();
 std::string relay(std::string_view sender, std::string_view text);
 std::string private_message(std::string_view sender, std::string_view text);
@@ -57,6 +83,9 @@ std::string you_are_now(std::string_view name);
 std::string goodbye(std::string_view reason);
 std::string shutting_down();
 std::string help(std::string_view help_line);
+// A client whose waiting lines near the flood limit is told before it is disconnected.
+std::string slow_down(std::size_t waiting, const ServerDescription& limits,
+                      std::size_t flood_lines);
 struct OnlineEntry {
   std::string name;
   std::chrono::seconds connected;

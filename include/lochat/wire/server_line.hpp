@@ -1,11 +1,16 @@
 #pragma once
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
+#include "lochat/wire/protocol.hpp"
+
 // The client's one classifier of server lines: every line `lochat` receives
 // goes through classify() once, and nothing else in the client looks at a
-// line's words. It reads back what protocol.hpp builds. Pure: any thread.
+// line's words. It reads back what protocol.hpp builds, and the lines of the
+// chat servers lochat also meets: `ncat --chat` ("<user5> text", "<announce>
+// ...") and the original LoChat server ("From IP: text"). Pure: any thread.
 namespace lochat::protocol {
 
 struct ServerLine {
@@ -24,6 +29,7 @@ struct ServerLine {
     line_too_long,  // a line we sent was refused
     usage,          // a command we sent was malformed
     nobody_called,  // a /msg we sent had no recipient
+    about_server,   // lochat-server says what it is (read it with describe())
   };
   Kind kind = Kind::other;
   Topic topic = Topic::none;
@@ -37,6 +43,13 @@ struct ServerLine {
 
 // `line` without its "\n".
 ServerLine classify(std::string_view line);
+
+// The server's self-description (protocol::self_description()), if `line` is one.
+std::optional<ServerDescription> describe(std::string_view line);
+
+// True for a line with nothing to show: empty or only blanks (the original
+// server starts its lines with "\n", so an empty line comes before each).
+bool shows_nothing(std::string_view line);
 
 // The names in an online list's detail ("alice (5m), bob (12s)"), in order.
 std::vector<std::string_view> names_in_online_list(std::string_view detail);

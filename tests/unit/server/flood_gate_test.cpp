@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace lochat {
 namespace {
@@ -44,8 +46,29 @@ TEST(FloodGate, SaysHowLongUntilTheNextDelayedLine) {
 TEST(FloodGate, MoreDelayedLinesThanAllowedIsFlooding) {
   FloodGate gate(1.0, 1, 3, kStart);
   gate.offer("pass", kStart);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(gate.offer("wait", kStart), FloodGate::Verdict::delayed);
+  EXPECT_EQ(gate.offer("wait", kStart), FloodGate::Verdict::delayed);
+  EXPECT_EQ(gate.offer("wait", kStart), FloodGate::Verdict::slow_down);
+  EXPECT_EQ(gate.offer("wait", kStart), FloodGate::Verdict::delayed);
   EXPECT_EQ(gate.offer("one too many", kStart), FloodGate::Verdict::flooding);
+}
+
+TEST(FloodGate, HalfwayToFloodingItSaysSlowDownOnceUntilTheBacklogHasGone) {
+  FloodGate gate(1.0, 1, 10, kStart);
+  gate.offer("pass", kStart);
+  std::vector<FloodGate::Verdict> verdicts;
+  for (int i = 0; i < 10; ++i) verdicts.push_back(gate.offer("wait", kStart));
+  EXPECT_EQ(std::count(verdicts.begin(), verdicts.end(), FloodGate::Verdict::slow_down), 1);
+  EXPECT_EQ(verdicts[5], FloodGate::Verdict::slow_down) << "the sixth waiting line is past half";
+  // The backlog drains at one line a second; once it is gone, the next one is warned again.
+  auto now = kStart;
+  while (gate.has_delayed()) {
+    now += std::chrono::seconds(1);
+    ASSERT_TRUE(gate.next_due(now));
+  }
+  now += std::chrono::seconds(1);
+  ASSERT_EQ(gate.offer("pass", now), FloodGate::Verdict::pass);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(gate.offer("wait", now), FloodGate::Verdict::delayed);
+  EXPECT_EQ(gate.offer("wait", now), FloodGate::Verdict::slow_down);
 }
 
 TEST(FloodGate, MoreDelayedBytesThanAllowedIsFlooding) {
@@ -53,7 +76,7 @@ TEST(FloodGate, MoreDelayedBytesThanAllowedIsFlooding) {
   gate.offer("pass", kStart);
   const std::string big(kMaxDelayedBytes / 2, 'x');
   EXPECT_EQ(gate.offer(big, kStart), FloodGate::Verdict::delayed);
-  EXPECT_EQ(gate.offer(big, kStart), FloodGate::Verdict::delayed);
+  EXPECT_EQ(gate.offer(big, kStart), FloodGate::Verdict::slow_down);
   EXPECT_EQ(gate.offer("x", kStart), FloodGate::Verdict::flooding);
 }
 

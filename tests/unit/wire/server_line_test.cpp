@@ -93,5 +93,76 @@ TEST(ServerLine, ANoticeOfNoKnownTopicIsStillANotice) {
   EXPECT_EQ(shutdown.text, kShutdownNotice);
 }
 
+TEST(ServerLine, TheSelfDescriptionIsReadBackWithTheServersLimits) {
+  const auto wire = received(self_description({kProtocolVersion, true, 10, 30, 4096}));
+  EXPECT_EQ(wire,
+            "*** lochat-server protocol 1; acknowledges each line; commands /nick /who /msg /me "
+            "/help /quit; flood limit 30 lines at once, then 10 a second; lines up to 4096 bytes");
+  EXPECT_EQ(classify(wire).kind, ServerLine::Kind::notice);
+  EXPECT_EQ(classify(wire).topic, Topic::about_server);
+  const auto described = describe(wire);
+  ASSERT_TRUE(described);
+  EXPECT_EQ(described->version, kProtocolVersion);
+  EXPECT_TRUE(described->acknowledges);
+  EXPECT_EQ(described->burst, 30U);
+  EXPECT_DOUBLE_EQ(described->rate, 10.0);
+  EXPECT_EQ(described->max_line, 4096U);
+}
+
+TEST(ServerLine, AFractionalRateAndNoFloodLimitAreReadBack) {
+  const auto slow = describe(received(self_description({kProtocolVersion, true, 0.5, 3, 512})));
+  ASSERT_TRUE(slow);
+  EXPECT_DOUBLE_EQ(slow->rate, 0.5);
+  EXPECT_EQ(slow->burst, 3U);
+  EXPECT_EQ(slow->max_line, 512U);
+  const auto unlimited =
+      describe(received(self_description({kProtocolVersion, true, 0, 30, 4096})));
+  ASSERT_TRUE(unlimited);
+  EXPECT_EQ(unlimited->rate, 0.0);
+}
+
+TEST(ServerLine, OnlyTheServerCanDescribeItself) {
+  // A peer's text, a history line and a garbled notice are no self-description.
+  const auto wire = received(self_description({kProtocolVersion, true, 10, 30, 4096}));
+  EXPECT_FALSE(describe(received(relay("mallory", wire))));
+  EXPECT_FALSE(describe(received(history("09:15", wire))));
+  EXPECT_FALSE(describe("*** lochat-server protocol 1; flood limit lots"));
+  EXPECT_FALSE(describe("*** lochat-server protocol x"));
+  EXPECT_FALSE(
+      describe("*** lochat-server protocol 1; flood limit 30 lines at once, then nan a second"));
+  EXPECT_FALSE(
+      describe("*** lochat-server protocol 1; flood limit 30 lines at once, then inf a second"));
+  // A field a later server adds is skipped.
+  const auto later =
+      describe("*** lochat-server protocol 2; emoji reactions; lines up to 99 bytes");
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->version, 2);
+  EXPECT_FALSE(later->acknowledges);
+  EXPECT_EQ(later->max_line, 99U);
+}
+
+// `line` is a peer's chat line: `sender` said `text`.
+void expect_peer_line(std::string_view line, std::string_view sender, std::string_view text) {
+  const auto peer = classify(line);
+  EXPECT_EQ(peer.kind, ServerLine::Kind::relay) << line;
+  EXPECT_EQ(peer.sender, sender);
+  EXPECT_EQ(peer.text, text);
+}
+
+TEST(ServerLine, NcatChatLinesAreReadAsPeersAndAnnouncements) {
+  expect_peer_line("<user5> hello there", "user5", "hello there");
+  const auto announce = classify("<announce> 127.0.0.1 is connected as <user6>.");
+  EXPECT_EQ(announce.kind, ServerLine::Kind::notice);
+  EXPECT_EQ(announce.text, "127.0.0.1 is connected as <user6>.");
+  EXPECT_EQ(classify("<not a name> hi").kind, ServerLine::Kind::other);
+}
+
+TEST(ServerLine, TheOriginalServersRelayIsAPeerLineAndEmptyLinesShowNothing) {
+  expect_peer_line("From 127.0.0.1: hi", "127.0.0.1", "hi");
+  EXPECT_TRUE(shows_nothing(""));
+  EXPECT_TRUE(shows_nothing(" \t "));
+  EXPECT_FALSE(shows_nothing(" x"));
+}
+
 }  // namespace
 }  // namespace lochat::protocol
