@@ -180,7 +180,13 @@ bool Server::make_room_locked(const std::string& address, std::size_t held) {
     if (other == address) continue;
     const auto others_held = clients_per_ip_.find(other)->second;
     if (others_held < admission::kFewPerAddress || others_held <= held) continue;
-    if (it->session->make_room_if_silent()) return true;
+    if (it->session->make_room_if_silent()) {
+      if (const auto count = made_room_.note()) {
+        spdlog::info("Closed {} silent connection(s) to make room for newcomers (the last: {})",
+                     count, other);
+      }
+      return true;
+    }
   }
   return false;
 }
@@ -195,12 +201,17 @@ void Server::refuse(const FileDescriptor& socket, const std::string& reason) {
 }
 
 void Server::log_refusal(const std::string& reason) {
-  ++refusals_not_logged_;
+  if (const auto count = refusals_.note()) {
+    spdlog::warn("Refused {} newcomer(s) (the last: {})", count, reason);
+  }
+}
+
+std::size_t Server::StormLog::note() {
+  ++not_logged;
   const auto now = std::chrono::steady_clock::now();
-  if (now < next_refusal_log_) return;
-  spdlog::warn("Refused {} newcomer(s) (the last: {})", refusals_not_logged_, reason);
-  refusals_not_logged_ = 0;
-  next_refusal_log_ = now + kRefusalLogEvery;
+  if (now < next) return 0;
+  next = now + kRefusalLogEvery;
+  return std::exchange(not_logged, 0);
 }
 
 void Server::start_session(FileDescriptor socket, Endpoint peer,

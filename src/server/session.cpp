@@ -146,8 +146,7 @@ void Session::serve() {
       return;
     }
     if (!announced_ && std::chrono::steady_clock::now() >= announce_by_) announce();
-    if (use_.load() == Use::making_room && !quit_requested_)
-      disconnect_for(std::string(kMakingRoom));
+    if (asked_to_make_room()) disconnect_for(std::string(kMakingRoom), spdlog::level::debug);
     if (idle_too_long()) {
       disconnect_for("idle for more than " +
                      protocol::short_duration(
@@ -206,8 +205,8 @@ bool Session::idle_too_long() const {
 }
 
 // The client hears why in one error line; the others in one notice when it has gone.
-void Session::disconnect_for(std::string reason) {
-  spdlog::warn("Disconnecting {}: {}", name_, reason);
+void Session::disconnect_for(std::string reason, spdlog::level::level_enum level) {
+  spdlog::log(level, "Disconnecting {}: {}", name_, reason);
   reply(protocol::disconnecting(reason));
   kick_reason_ = std::move(reason);
   quit_requested_ = true;
@@ -239,17 +238,28 @@ Session::Step Session::read_available() {
 }
 
 void Session::take_line(std::string_view line) {
-  auto silent = Use::silent;
-  use_.compare_exchange_strong(silent, Use::spoken);
   // At shutdown the rest of a large read is left unhandled, so stop is prompt.
   if (!quit_requested_ && !stop_requested_.load()) offer_line(line);
 }
 
+void Session::mark_spoken() {
+  if (!spoken_.load(std::memory_order_relaxed)) spoken_.store(true);
+}
+
 bool Session::make_room_if_silent() {
-  auto silent = Use::silent;
-  if (!use_.compare_exchange_strong(silent, Use::making_room)) return false;
+  if (spoken_.load() || room_requested_.exchange(true)) return false;
   wake_.notify();
   return true;
+}
+
+// Lines the client sent that are not handled yet (unread bytes, lines
+// waiting for the flood gate) are heard out first: they may make it a
+// speaker, whose place is not taken.
+bool Session::asked_to_make_room() const {
+  if (!room_requested_.load() || spoken_.load() || quit_requested_) return false;
+  const bool unheard = flood_gate_.has_delayed() || bytes_waiting(connection_.socket()) > 0 ||
+                       unterminated_due_ != std::chrono::steady_clock::time_point{};
+  return !unheard;
 }
 
 void Session::frame_unterminated() {
@@ -312,6 +322,7 @@ void Session::handle_line(std::string_view raw_line) {
 // A public line waits for the rest of this read, so one read's lines go to
 // each recipient as one write.
 void Session::add_to_batch(std::string line) {
+  mark_spoken();
   batch_.append(line);
 }
 

@@ -74,6 +74,9 @@ std::size_t raise_open_file_limit();
 bool send_all(const FileDescriptor& socket, std::string_view bytes,
               std::chrono::steady_clock::time_point deadline);
 
+// Bytes received on `socket` and not read yet (0 if it cannot tell).
+std::size_t bytes_waiting(const FileDescriptor& socket);
+
 // Result of one read: bytes read, or closed (EOF / reset), or nothing yet (timeout, EAGAIN).
 struct ReadResult {
   enum class Status { data, closed, would_block };

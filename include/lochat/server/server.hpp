@@ -93,8 +93,16 @@ class Server {
   std::chrono::steady_clock::time_point accept_paused_until_{};
   std::chrono::steady_clock::time_point next_descriptor_warning_{};
   FileDescriptor spare_descriptor_;  // given up for a moment to refuse newcomers when out of them
-  std::size_t refusals_not_logged_ = 0;
-  std::chrono::steady_clock::time_point next_refusal_log_{};
+  // Events that come in storms (refusals, places made), logged at most once
+  // per 10 s with their count.
+  struct StormLog {
+    std::size_t not_logged = 0;
+    std::chrono::steady_clock::time_point next{};
+    // Counts one; returns how many to log now, or 0 if it is not time yet.
+    std::size_t note();
+  };
+  StormLog refusals_;
+  StormLog made_room_;
   std::chrono::steady_clock::time_point last_trim_{};
 
   mutable std::mutex sessions_mutex_;  // guards sessions_, clients_per_ip_ and served_anyone_

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <spdlog/common.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -77,8 +79,10 @@ class Session final : public std::enable_shared_from_this<Session>,
   // `flush_until` at the latest) and return.
   void request_stop(std::chrono::steady_clock::time_point flush_until);
 
-  // From the server's thread, when it is full: closes this connection to make
-  // room if the client has sent nothing yet (it hears why); false if it has.
+  // From the server's thread, when it is full: asks this connection to make
+  // room if no line of the client's has been handled yet; false if one has
+  // (or it was asked already). The session closes it, telling it why, unless
+  // a line arrives before its thread sees the request (the request is then void).
   bool make_room_if_silent();
 
   [[nodiscard]] bool finished() const { return finished_.load(); }
@@ -103,9 +107,11 @@ class Session final : public std::enable_shared_from_this<Session>,
   void handle_line(std::string_view line);
   [[nodiscard]] std::chrono::nanoseconds poll_timeout() const;
   [[nodiscard]] bool idle_too_long() const;
+  [[nodiscard]] bool asked_to_make_room() const;
+  void mark_spoken();
   [[nodiscard]] std::chrono::nanoseconds time_for_delayed_lines() const;
   [[nodiscard]] bool drained_too_long() const;
-  void disconnect_for(std::string reason);
+  void disconnect_for(std::string reason, spdlog::level::level_enum level = spdlog::level::warn);
   void add_to_batch(std::string line);
   void publish_batch();
   void announce_departure();
@@ -135,9 +141,11 @@ class Session final : public std::enable_shared_from_this<Session>,
   std::atomic<bool> stop_requested_{false};
   std::atomic<std::chrono::steady_clock::time_point> stop_flush_until_{};  // set before the flag
   std::atomic<bool> finished_{false};
-  // Whether the client has sent a line, or was asked to make room before it did.
-  enum class Use : unsigned char { silent, spoken, making_room };
-  std::atomic<Use> use_{Use::silent};
+  // Set once the client has had a line relayed (to everyone or to one) or
+  // taken a name: only a connection that has done neither may be asked to
+  // make room.
+  std::atomic<bool> spoken_{false};
+  std::atomic<bool> room_requested_{false};  // set by the server's thread
 
   // Owned by the session's thread alone.
   LineFramer framer_;
