@@ -120,8 +120,7 @@ bool Stream::handshake_until(std::chrono::steady_clock::time_point deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
-    pollfd ready{socket_, static_cast<short>(step.wait == Wait::writable ? POLLOUT : POLLIN), 0};
-    if (::poll(&ready, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) return false;
+    if (!wait_for(socket_, step.wait, left)) return false;
   }
 }
 
@@ -178,6 +177,11 @@ Stream::Io Stream::result_of(int returned) {
       ERR_clear_error();
       return {Io::Status::failed, 0, Wait::nothing};
   }
+}
+
+bool wait_for(int socket, Stream::Wait wait, std::chrono::milliseconds timeout) {
+  pollfd ready{socket, static_cast<short>(wait == Stream::Wait::writable ? POLLOUT : POLLIN), 0};
+  return ::poll(&ready, 1, static_cast<int>(timeout.count())) >= 0 || errno == EINTR;
 }
 
 }  // namespace lochat::tls

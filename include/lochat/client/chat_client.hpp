@@ -5,18 +5,27 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
 
 #include "lochat/net/socket.hpp"
+#include "lochat/net/tls.hpp"
 
 namespace lochat {
 
 // The network half of the `lochat` client, with no terminal code: connects,
 // sends lines, and runs a receive thread that hands every whole line to a
 // callback. Callbacks run on the receive thread.
+//
+// Threads: the caller's thread (the console's input thread) sends,
+// serialised by send_mutex_; the receive thread reads. Over TLS both use one
+// OpenSSL object, which must never be used by two threads at once: every
+// call on it is made under tls_mutex_, with the socket non-blocking, and
+// neither thread waits for the socket (poll) while holding that mutex.
 class ChatClient {
  public:
   struct Callbacks {
@@ -27,6 +36,9 @@ class ChatClient {
 
   // Connects to host:port; a NetError says "cannot connect to HOST:PORT: reason".
   ChatClient(const std::string& host, std::uint16_t port, Callbacks callbacks);
+  // Chats over `tls`, whose handshake on the non-blocking `socket` is done
+  // (and whose certificate the caller has checked).
+  ChatClient(FileDescriptor socket, std::unique_ptr<tls::Stream> tls, Callbacks callbacks);
   ~ChatClient();
   ChatClient(const ChatClient&) = delete;
   ChatClient& operator=(const ChatClient&) = delete;
@@ -44,8 +56,12 @@ class ChatClient {
 
  private:
   void receive_loop();
+  ReadResult receive_tls(std::span<char> buffer);
+  bool send_tls(std::string_view bytes);
 
   FileDescriptor socket_;
+  std::unique_ptr<tls::Stream> tls_;  // null in clear
+  std::mutex tls_mutex_;              // held for each call on tls_, never while waiting
   Callbacks callbacks_;
   std::mutex send_mutex_;  // serialises send_line and finish_sending
   std::atomic<bool> closing_{false};

@@ -92,4 +92,7 @@ class Stream {
   bool close_notified_ = false;
 };
 
+// Sleeps in poll until `socket` is as `wait` says or `timeout` passes; false on a poll error.
+bool wait_for(int socket, Stream::Wait wait, std::chrono::milliseconds timeout);
+
 }  // namespace lochat::tls
