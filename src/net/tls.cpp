@@ -1,13 +1,16 @@
 #include "lochat/net/tls.hpp"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <utility>
 
 #include "lochat/net/socket.hpp"
@@ -44,6 +47,50 @@ ssl_ctx_st* new_context(const SSL_METHOD* method) {
   SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                                 SSL_MODE_RELEASE_BUFFERS);
   return context;
+}
+
+// The socket under a Stream, as OpenSSL's own socket BIO but for MSG_NOSIGNAL:
+// a write to a peer that has gone must not raise SIGPIPE (socket.hpp's rule).
+int descriptor_of(BIO* bio) {
+  return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio)));
+}
+
+bool would_block() {
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+int socket_write(BIO* bio, const char* data, int length) {
+  BIO_clear_retry_flags(bio);
+  const auto sent = ::send(descriptor_of(bio), data, static_cast<std::size_t>(length),
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (sent < 0 && would_block()) BIO_set_retry_write(bio);
+  return static_cast<int>(sent);
+}
+
+int socket_read(BIO* bio, char* data, int length) {
+  BIO_clear_retry_flags(bio);
+  const auto got = ::recv(descriptor_of(bio), data, static_cast<std::size_t>(length), MSG_DONTWAIT);
+  if (got < 0 && would_block()) BIO_set_retry_read(bio);
+  return static_cast<int>(got);
+}
+
+long socket_control(BIO* /*bio*/, int command, long /*number*/, void* /*pointer*/) {
+  return command == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+const BIO_METHOD* socket_method() {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* made = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "lochat socket");
+    BIO_meth_set_write(made, socket_write);
+    BIO_meth_set_read(made, socket_read);
+    BIO_meth_set_ctrl(made, socket_control);
+    BIO_meth_set_create(made, [](BIO* bio) {
+      BIO_set_init(bio, 1);
+      return 1;
+    });
+    return made;
+  }();
+  return method;
 }
 
 std::string fingerprint_of(const X509* certificate) {
@@ -90,10 +137,13 @@ Context Context::client() {
 
 Stream::Stream(const Context& context, int socket, Role role)
     : ssl_(SSL_new(context.get())), socket_(socket) {
-  if (ssl_ == nullptr || SSL_set_fd(ssl_, socket) != 1) {
+  BIO* bio = ssl_ != nullptr ? BIO_new(socket_method()) : nullptr;
+  if (bio == nullptr) {
     SSL_free(ssl_);
     throw NetError("cannot start TLS: " + last_error());
   }
+  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(socket)));
+  SSL_set_bio(ssl_, bio, bio);  // the SSL object owns it from here
   if (role == Role::accept) {
     SSL_set_accept_state(ssl_);
   } else {
