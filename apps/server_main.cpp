@@ -55,13 +55,11 @@ struct RawFlags {
   std::string log_file;
   int tls_port = -1;  // -1: the plain port + 1 (with --port 0, any free port too)
   bool no_tls = false;
-  std::string plain = "on";
 };
 
 // TLS is on unless --no-tls, on the plain port + 1 unless --tls-port says otherwise.
 bool apply_tls_flags(const RawFlags& raw, lochat::ServerConfig& config) {
   config.tls.enabled = !raw.no_tls;
-  config.plain = raw.plain == "on";
   if (!config.plain && !config.tls.enabled) {
     std::fputs("lochat-server: --plain off needs TLS (drop --no-tls)\n", stderr);
     return false;
@@ -87,10 +85,11 @@ void add_tls_flags(CLI::App& app, lochat::ServerConfig& config, RawFlags& raw) {
       ->default_str("--port + 1")
       ->check(lochat::app::whole_number(0, 65535));
   app.add_flag("--no-tls", raw.no_tls, "Do not listen for TLS");
-  app.add_option("--plain", raw.plain,
+  const std::map<std::string, bool> on_off{{"on", true}, {"off", false}};
+  app.add_option("--plain", config.plain,
                  "on: chat in clear on --port too; off: --port only points to the TLS port")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"on", "off"}));
+      ->transform(lochat::app::one_of(on_off))
+      ->default_str("on");
   app.add_option("--cert", config.tls.certificate, "TLS certificate chain (PEM)")
       ->default_str("self-made in the state directory");
   app.add_option("--key", config.tls.key, "TLS private key (PEM) of --cert");
