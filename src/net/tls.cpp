@@ -158,6 +158,7 @@ Stream::~Stream() {
 // OpenSSL's per-thread error queue must be empty before each call, or a
 // stale error would be read as this call's.
 Stream::Io Stream::handshake() {
+  note_call();
   ERR_clear_error();
   return result_of(SSL_do_handshake(ssl_));
 }
@@ -175,6 +176,7 @@ bool Stream::handshake_until(std::chrono::steady_clock::time_point deadline) {
 }
 
 Stream::Io Stream::read(std::span<char> buffer) {
+  note_call();
   ERR_clear_error();
   std::size_t got = 0;
   const int returned = SSL_read_ex(ssl_, buffer.data(), buffer.size(), &got);
@@ -183,6 +185,7 @@ Stream::Io Stream::read(std::span<char> buffer) {
 }
 
 Stream::Io Stream::write(std::string_view bytes) {
+  note_call();
   ERR_clear_error();
   std::size_t written = 0;
   const int returned = SSL_write_ex(ssl_, bytes.data(), bytes.size(), &written);
@@ -195,6 +198,7 @@ std::size_t Stream::buffered() const {
 }
 
 void Stream::close_notify() {
+  note_call();
   if (std::exchange(close_notified_, true)) return;
   ERR_clear_error();
   SSL_shutdown(ssl_);
