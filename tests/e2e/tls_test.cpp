@@ -3,15 +3,19 @@
 // off; and the client's pinning of the server's certificate.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lochat/net/discovery.hpp"
@@ -245,6 +249,70 @@ TEST_F(TlsTest, SilentTlsClientsHoldNobodyUpAndAreClosedAfterAFewSeconds) {
   // Served while the silent ones still wait out their handshake (5 s).
   EXPECT_LT(std::chrono::steady_clock::now() - started, 4s);
   for (auto& client : silent) EXPECT_TRUE(client->wait_closed());
+}
+
+// Forwards one connection to `port`, keeping a copy of every byte either way:
+// what someone capturing the LAN would see.
+class TappedRelay {
+ public:
+  explicit TappedRelay(std::uint16_t port)
+      : listener_(listen_tcp("127.0.0.1", 0, 1)), thread_([this, port] { relay(port); }) {}
+  ~TappedRelay() {
+    stopping_.store(true);
+    thread_.join();
+  }
+  [[nodiscard]] std::uint16_t port() const { return local_port(listener_); }
+  std::string captured() {
+    std::lock_guard lock(mutex_);
+    return captured_;
+  }
+
+ private:
+  void relay(std::uint16_t port) {
+    pollfd incoming{listener_.get(), POLLIN, 0};
+    while (!stopping_.load() && ::poll(&incoming, 1, 100) == 0) {
+    }
+    if (stopping_.load()) return;
+    const FileDescriptor client(::accept(listener_.get(), nullptr, nullptr));
+    const FileDescriptor server = connect_tcp("127.0.0.1", port);
+    std::array<pollfd, 2> ends{{{client.get(), POLLIN, 0}, {server.get(), POLLIN, 0}}};
+    std::array<char, 16 * 1024> buffer{};
+    while (!stopping_.load()) {
+      if (::poll(ends.data(), ends.size(), 100) <= 0) continue;
+      for (std::size_t from = 0; from < ends.size(); ++from) {
+        if (ends[from].revents == 0) continue;
+        const auto got = ::recv(ends[from].fd, buffer.data(), buffer.size(), 0);
+        if (got <= 0) return;
+        const auto bytes = static_cast<std::size_t>(got);
+        ::send(ends[1 - from].fd, buffer.data(), bytes, MSG_NOSIGNAL);
+        std::lock_guard lock(mutex_);
+        captured_.append(buffer.data(), bytes);
+      }
+    }
+  }
+
+  FileDescriptor listener_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;  // guards captured_, appended by the relay's thread
+  std::string captured_;
+  std::thread thread_;
+};
+
+TEST_F(TlsTest, WhatCrossesTheNetworkHoldsNoneOfTheChatText) {
+  const auto server = tls_server();
+  TappedRelay tap(server->tls_port());
+  auto plain = plain_client(server->port());
+  const auto client = lochat(server->port(), tap.port());
+  ASSERT_TRUE(client->stdout_contains("You are now known as alice"));
+  client->write_stdin("a secret said over TLS\n");
+  EXPECT_TRUE(hears(*plain, "From alice: a secret said over TLS"));
+  plain->send_line("an answer sent in clear to the server");
+  EXPECT_TRUE(client->stdout_contains("an answer sent in clear to the server"));
+  const auto captured = tap.captured();
+  EXPECT_GT(captured.size(), 1000U);  // the handshake and the records went through it
+  EXPECT_EQ(captured.find("a secret said"), std::string::npos);
+  EXPECT_EQ(captured.find("an answer sent"), std::string::npos);
+  EXPECT_EQ(captured.find("alice"), std::string::npos);
 }
 
 }  // namespace
