@@ -50,7 +50,23 @@ bool Connection::prepare_socket(std::chrono::milliseconds io_timeout, int send_b
   set_no_delay(socket_);
   set_keepalive(socket_);
   set_send_buffer(socket_, send_buffer_bytes);
-  return !tls_ || tls_->handshake_until(std::chrono::steady_clock::now() + kTlsHandshakeTime);
+  return !tls_ || handshake();
+}
+
+bool Connection::handshake() {
+  const auto deadline = std::chrono::steady_clock::now() + kTlsHandshakeTime;
+  for (auto step = tls_->handshake(); step.status != tls::Stream::Io::Status::done;
+       step = tls_->handshake()) {
+    const auto events = step.wait == tls::Stream::Wait::writable ? POLLOUT : POLLIN;
+    std::array<pollfd, 1> watched{{{socket_.get(), static_cast<short>(events), 0}}};
+    // Before the session joins the room only the server's stop wakes this
+    // thread: a wake-up (or the deadline) ends the handshake.
+    if (step.status != tls::Stream::Io::Status::would_block ||
+        owner_wake_.wait(watched, deadline - std::chrono::steady_clock::now()) <= 0) {
+      return false;
+    }
+  }
+  return true;
 }
 
 ReadResult Connection::read_some(std::span<char> buffer) {

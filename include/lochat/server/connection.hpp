@@ -92,7 +92,8 @@ class Connection final : public Participant {
 
   // Owner, once before anything else: non-blocking, timeouts, no Nagle,
   // keepalive, a modest kernel send buffer, and the TLS handshake, which must
-  // end within a few seconds. False if the handshake failed or timed out.
+  // end within a few seconds. False if the handshake failed, timed out or was
+  // cut short by the server stopping (the owner's wake-up).
   bool prepare_socket(std::chrono::milliseconds io_timeout, int send_buffer_bytes);
   [[nodiscard]] const FileDescriptor& socket() const { return socket_; }
   // Owner: what the client sent, decrypted if it speaks TLS.
@@ -155,6 +156,7 @@ class Connection final : public Participant {
   void write_now_or_hand_over();
   Flush write_queue(WriterWait wait);
   Flush write_taken_locked();
+  bool handshake();
   Flush write_taken_tls_locked();
   void gather_record();
   void release_written_slots();
