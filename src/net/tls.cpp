@@ -180,8 +180,7 @@ Stream::Io Stream::read(std::span<char> buffer) {
   ERR_clear_error();
   std::size_t got = 0;
   const int returned = SSL_read_ex(ssl_, buffer.data(), buffer.size(), &got);
-  if (returned == 1) return {Io::Status::done, got, Wait::nothing};
-  return result_of(returned);
+  return outcome(returned, got);
 }
 
 Stream::Io Stream::write(std::string_view bytes) {
@@ -189,7 +188,12 @@ Stream::Io Stream::write(std::string_view bytes) {
   ERR_clear_error();
   std::size_t written = 0;
   const int returned = SSL_write_ex(ssl_, bytes.data(), bytes.size(), &written);
-  if (returned == 1) return {Io::Status::done, written, Wait::nothing};
+  return outcome(returned, written);
+}
+
+// (Called with the count once the call has set it: argument order is unspecified.)
+Stream::Io Stream::outcome(int returned, std::size_t bytes) {
+  if (returned == 1) return {Io::Status::done, bytes, Wait::nothing};
   return result_of(returned);
 }
 

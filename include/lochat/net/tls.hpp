@@ -85,6 +85,8 @@ class Stream {
   [[nodiscard]] std::string version() const;
 
  private:
+  // What an SSL_read_ex or SSL_write_ex that moved `bytes` returned.
+  Io outcome(int returned, std::size_t bytes);
   Io result_of(int returned);
 
   // Counts the calls on ssl_, written by each: OpenSSL is not instrumented,
