@@ -112,7 +112,7 @@ FileDescriptor first_usable_socket(
     if (socket.valid() && use(socket, *entry)) return socket;
     last_error = errno;
   }
-  throw NetError(what + " " + host_port(host, port) + ": " + error_text(last_error));
+  throw NetError(what + " " + host_port(host, port) + ": " + error_text(last_error), last_error);
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ std::chrono::nanoseconds until(std::chrono::steady_clock::time_point deadline,
 
 Session::Session(FileDescriptor socket, Endpoint peer, Room& room, FlushScheduler& flushes,
                  SessionConfig config, std::shared_ptr<AddressBudget> address,
-                 FinishedHandler on_finished)
+                 FinishedHandler on_finished, const tls::Context* tls)
     : peer_(std::move(peer)),
       room_(room),
       flushes_(flushes),
@@ -64,7 +64,7 @@ Session::Session(FileDescriptor socket, Endpoint peer, Room& room, FlushSchedule
       on_finished_(std::move(on_finished)),
       connection_(std::move(socket),
                   Connection::Limits{config.sendq_bytes, config.sendq_timeout, &room.budget()},
-                  wake_),
+                  wake_, tls),
       framer_(config.max_line),
       name_(peer_.to_string()),
       address_(std::move(address)),
@@ -74,20 +74,25 @@ Session::Session(FileDescriptor socket, Endpoint peer, Room& room, FlushSchedule
 
 void Session::run() {
   wake_.attach();
-  connection_.prepare_socket(config_.io_timeout, config_.socket_send_buffer);
+  if (!connection_.prepare_socket(config_.io_timeout, config_.socket_send_buffer)) {
+    spdlog::info("No TLS handshake from {}", peer_.to_string());
+    return finish();
+  }
   greet();
   // The room delivers to the connection, which lives as long as this session.
   room_.join(std::shared_ptr<Participant>(shared_from_this(), &connection_), name_);
   announce_by_ = std::chrono::steady_clock::now() + config_.announce_delay;
   spdlog::info("Connected to: {}, {} ({} online)", peer_.address, peer_.port, room_.size());
-
   serve();
-
   room_.leave(&connection_);
   if (!stop_requested_.load()) announce_departure();
   owed_.settle_all();
-  connection_.close();
   spdlog::info("Disconnected: {}, {} ({} online)", peer_.address, peer_.port, room_.size());
+  finish();
+}
+
+void Session::finish() {
+  connection_.close();
   wake_.detach();
   finished_.store(true);
   on_finished_();
@@ -128,7 +133,7 @@ void Session::serve() {
                                             (connection_.waits_for_socket() ? POLLOUT : 0));
     std::array<pollfd, 1> watched{{{watch ? connection_.socket().get() : -1, events, 0}}};
     if (wake_.wait(watched, poll_timeout()) < 0 && errno != EINTR) return;
-    if (!input_ended_ && (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 &&
+    if (!input_ended_ && connection_.input_ready(watched[0].revents) &&
         read_available() == Step::close) {
       input_ended_ = true;
       drain_until_ = std::chrono::steady_clock::now() + time_for_delayed_lines() + kDrainSlack;
@@ -165,6 +170,7 @@ void Session::serve() {
 }
 
 std::chrono::nanoseconds Session::poll_timeout() const {
+  if (!input_ended_ && connection_.has_buffered_input()) return std::chrono::nanoseconds(0);
   const auto now = std::chrono::steady_clock::now();
   std::chrono::nanoseconds timeout = announced_ ? kQuietWait : until(announce_by_, now);
   if (connection_.waits_for_socket())
@@ -216,7 +222,7 @@ void Session::disconnect_for(std::string reason, spdlog::level::level_enum level
 Session::Step Session::read_available() {
   std::array<char, kReadChunk> buffer;
   for (int read = 0; read < kReadsPerWake && !quit_requested_ && !stop_requested_.load(); ++read) {
-    const auto result = receive_some(connection_.socket(), buffer);
+    const auto result = connection_.read_some(buffer);
     if (result.status == ReadResult::Status::would_block) break;
     if (result.status == ReadResult::Status::closed) {
       // A client that never sends newlines ends its last message by closing.

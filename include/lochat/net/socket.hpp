@@ -16,7 +16,13 @@ namespace lochat {
 // A network failure worded for a person: one line, naming host, port and reason.
 class NetError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit NetError(const std::string& what, int error_code = 0)
+      : std::runtime_error(what), code_(error_code) {}
+  // The errno behind it, if one was (ECONNREFUSED: nothing listens there).
+  [[nodiscard]] int code() const { return code_; }
+
+ private:
+  int code_;
 };
 
 // Owns one file descriptor and closes it exactly once. Move-only.

@@ -8,12 +8,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "lochat/net/discovery.hpp"
 #include "lochat/net/event_fd_wake.hpp"
 #include "lochat/net/socket.hpp"
+#include "lochat/net/tls.hpp"
 #include "lochat/server/address_limits.hpp"
 #include "lochat/server/flush_scheduler.hpp"
 #include "lochat/server/room.hpp"
@@ -22,6 +24,16 @@
 // The server: its configuration, the listening socket, the accept loop and
 // the session threads it starts and joins (see Server below for threads and locks).
 namespace lochat {
+
+// The TLS port (docs/SECURITY.md). Off unless asked for: lochat-server asks
+// for it by default; tests of the plain protocol do not.
+struct TlsConfig {
+  bool enabled = false;
+  std::uint16_t port = 0;   // 0: any free port
+  std::string certificate;  // PEM files; both empty: a self-made pair in state_directory
+  std::string key;
+  std::string state_directory;  // empty: tls::default_state_directory()
+};
 
 struct ServerConfig {
   std::string host = "0.0.0.0";
@@ -33,6 +45,9 @@ struct ServerConfig {
   std::string name;            // shown to users who discover the server; empty = host name
   RoomConfig room;             // history and presence notices
   SessionConfig session;       // each client's limits
+  TlsConfig tls;
+  // False: the plain port only tells newcomers, in one line, to use the TLS port.
+  bool plain = true;
 };
 
 // The accept loop and the owner of every session thread.
@@ -49,6 +64,9 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   [[nodiscard]] std::uint16_t port() const { return port_; }
+  // The TLS port and the certificate's SHA-256 fingerprint; 0 and "" without TLS.
+  [[nodiscard]] std::uint16_t tls_port() const { return tls_port_; }
+  [[nodiscard]] std::string fingerprint() const;
   // Accepts and serves until stop() (or, with exit_when_empty, until the last
   // client has left); then notifies every client, closes all and joins every thread.
   void run();
@@ -64,16 +82,19 @@ class Server {
     std::thread thread;
   };
 
+  void start_tls();
   void start_discovery();
-  void accept_pending();
+  void accept_pending(const FileDescriptor& listener);
+  void point_to_tls(const FileDescriptor& socket) const;
   // Why a newcomer from `address` cannot be served now, or "" if it can
   // (after asking a silent connection to make room, if the server is full).
   [[nodiscard]] std::string admit(const std::string& address, bool connect_token_free);
   bool make_room_locked(const std::string& address, std::size_t held);
   void refuse(const FileDescriptor& socket, const std::string& reason);
-  bool refuse_with_spare_descriptor();
+  bool refuse_with_spare_descriptor(const FileDescriptor& listener);
   void log_refusal(const std::string& reason);
-  void start_session(FileDescriptor socket, Endpoint peer, std::shared_ptr<AddressBudget> budget);
+  void start_session(FileDescriptor socket, Endpoint peer, std::shared_ptr<AddressBudget> budget,
+                     const tls::Context* tls);
   void reap_finished();
   void stop_all_sessions();
   [[nodiscard]] bool should_exit_when_empty() const;
@@ -81,6 +102,9 @@ class Server {
   const ServerConfig config_;
   FileDescriptor listener_;
   std::uint16_t port_ = 0;
+  std::optional<tls::Context> tls_;  // set by the constructor; immutable, shared by sessions
+  FileDescriptor tls_listener_;
+  std::uint16_t tls_port_ = 0;
   Room room_;
   // After room_: destroyed first, it lets go of the last sessions it owes a
   // flush before the room (and the budget their queues charge) goes.

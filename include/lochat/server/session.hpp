@@ -59,7 +59,8 @@ struct SessionConfig {
 // frames its lines, lets them through the flood gate, dispatches commands,
 // keeps its name and presence, and has its Connection write what is due.
 //
-// Threads: run() and everything it calls belong to the session's own thread.
+// Threads: run() and everything it calls belong to the session's own thread,
+// and so does the TLS handshake and every use of its TLS stream (connection.hpp).
 // request_stop() may be called from the server's thread; the Connection's
 // deliver() and flush_held() from other clients' threads (see connection.hpp
 // for its locks). Shared with other threads here: the wake-up (its own
@@ -69,10 +70,11 @@ class Session final : public std::enable_shared_from_this<Session>,
  public:
   using FinishedHandler = std::function<void()>;
 
-  // `address` is what the client's address may do in all its connections (may be null).
+  // `address` is what the client's address may do in all its connections (may be null);
+  // `tls` is the server's TLS context for a client of the TLS port, null for plain.
   Session(FileDescriptor socket, Endpoint peer, Room& room, FlushScheduler& flushes,
-          SessionConfig config, std::shared_ptr<AddressBudget> address,
-          FinishedHandler on_finished);
+          SessionConfig config, std::shared_ptr<AddressBudget> address, FinishedHandler on_finished,
+          const tls::Context* tls = nullptr);
 
   void run();
   // Queues the shutdown notice and makes run() flush what is queued (until
@@ -119,6 +121,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   Step write_due();
   void note_overflow(Connection::Health why);
   void flush_before_close();
+  void finish();
 
   // commands::CommandContext
   [[nodiscard]] const std::string& name() const override { return name_; }
