@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "lochat/server/admission.hpp"
+#include "lochat/web/web_listener.hpp"
 #include "lochat/wire/protocol.hpp"
 
 namespace lochat {
@@ -51,6 +52,7 @@ Server::Server(ServerConfig config)
   // Started here rather than in run(), so a constructed server holds all its
   // long-lived resources and run() only adds sessions.
   start_discovery();
+  start_web();
 }
 
 Server::~Server() {
@@ -60,6 +62,7 @@ Server::~Server() {
 
 void Server::run() {
   spdlog::info("Listening on {}", Endpoint{config_.host, port_}.to_string());
+  log_web_addresses();
   while (!stop_requested_.load()) {
     const bool backing_off = std::chrono::steady_clock::now() < accept_paused_until_;
     std::array<pollfd, 2> watched{{
@@ -70,6 +73,7 @@ void Server::run() {
     ::poll(watched.data(), watched.size(), static_cast<int>(timeout.count()));
     if (watched[1].revents != 0) wake_.drain();
     reap_finished();
+    serve_handed_over();
     if (should_exit_when_empty()) {
       spdlog::info("The last client has left; exiting (--exit-when-empty)");
       break;
@@ -79,6 +83,7 @@ void Server::run() {
   discovery_.reset();
   listener_.reset();
   stop_all_sessions();
+  web_.reset();  // after the sessions: each bridge passes the goodbye on
 }
 
 // Discovery is a convenience: if its UDP port is taken, the chat still runs.
@@ -115,14 +120,7 @@ void Server::accept_pending() {
     if (socket.valid()) {
       auto peer = peer_endpoint(socket);
       // Reset before we took it: nobody is there to serve, greet or log.
-      if (peer.address.empty()) continue;
-      auto budget = address_limits_.budget_for(peer.address);
-      const bool connect_token_free = budget->try_take_connection(std::chrono::steady_clock::now());
-      if (const auto reason = admit(peer.address, connect_token_free); !reason.empty()) {
-        refuse(socket, reason);
-      } else {
-        start_session(std::move(socket), std::move(peer), std::move(budget));
-      }
+      if (!peer.address.empty()) serve_or_refuse(std::move(socket), std::move(peer));
       continue;
     }
     if (errno == EMFILE || errno == ENFILE) {
@@ -136,6 +134,16 @@ void Server::accept_pending() {
       accept_paused_until_ = std::chrono::steady_clock::now() + kAcceptBackoff;
     }
     return;
+  }
+}
+
+void Server::serve_or_refuse(FileDescriptor socket, Endpoint peer) {
+  auto budget = address_limits_.budget_for(peer.address);
+  const bool connect_token_free = budget->try_take_connection(std::chrono::steady_clock::now());
+  if (const auto reason = admit(peer.address, connect_token_free); !reason.empty()) {
+    refuse(socket, reason);
+  } else {
+    start_session(std::move(socket), std::move(peer), std::move(budget));
   }
 }
 
