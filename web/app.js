@@ -38,9 +38,10 @@ function el(tag, className, text) {
   return node;
 }
 
+// One of twelve colours (style.css) by the name's FNV-1a hash: a name keeps its colour everywhere.
 function colourOf(name) {
-  let hash = 0;
-  for (const ch of name.toLowerCase()) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
+  let hash = 2166136261;
+  for (const ch of name.toLowerCase()) hash = Math.imul(hash ^ ch.codePointAt(0), 16777619) >>> 0;
   return "c" + (hash % 12);
 }
 

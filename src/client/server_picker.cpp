@@ -16,8 +16,12 @@ namespace {
 constexpr std::chrono::milliseconds kListenForReplies{1000};
 
 std::string describe(const discovery::ServerInfo& server) {
-  return server.name + "\t" + server.address + ":" + std::to_string(server.port) + "\t" +
-         std::to_string(server.users) + " online";
+  std::string line = server.name + "\t" + server.address + ":" + std::to_string(server.port) +
+                     "\t" + std::to_string(server.users) + " online";
+  if (server.web_port != 0) {
+    line += "\thttp://" + server.address + ":" + std::to_string(server.web_port) + "/";
+  }
+  return line;
 }
 
 std::vector<discovery::ServerInfo> find_servers(std::uint16_t port) {

@@ -89,9 +89,10 @@ std::optional<std::pair<std::string, sockaddr_in>> receive_datagram(const FileDe
 }  // namespace
 
 std::string format_reply(const ServerInfo& info) {
+  const std::string web = info.web_port == 0 ? "" : " web=" + std::to_string(info.web_port);
   return std::string(kReplyPrefix) + "port=" + std::to_string(info.port) +
-         " users=" + std::to_string(info.users) + " name=" + info.name.substr(0, kMaxNameLength) +
-         "\n";
+         " users=" + std::to_string(info.users) + web +
+         " name=" + info.name.substr(0, kMaxNameLength) + "\n";
 }
 
 std::optional<ServerInfo> parse_reply(std::string_view datagram) {
@@ -99,8 +100,20 @@ std::optional<ServerInfo> parse_reply(std::string_view datagram) {
   std::string_view rest = trim_newline(datagram.substr(kReplyPrefix.size()));
   const auto port = take_field(rest, "port");
   const auto users = take_field(rest, "users");
-  if (!port || !users || !rest.starts_with("name=")) return std::nullopt;
+  if (!port || !users) return std::nullopt;
   ServerInfo info;
+  // Optional fields between users and name: web= (the web client's port),
+  // and any a later version adds, skipped here.
+  while (!rest.starts_with("name=")) {
+    const auto equals = rest.find('=');
+    const auto blank = rest.find(' ');
+    if (equals == std::string_view::npos || blank == std::string_view::npos || blank < equals) {
+      return std::nullopt;
+    }
+    const auto key = rest.substr(0, equals);
+    const auto value = take_field(rest, key);
+    if (key == "web") info.web_port = to_number<std::uint16_t>(*value).value_or(0);
+  }
   const auto port_number = to_number<std::uint16_t>(*port);
   const auto user_count = to_number<std::size_t>(*users);
   if (!port_number || *port_number == 0 || !user_count) return std::nullopt;
@@ -160,10 +173,11 @@ std::vector<ServerInfo> discover(std::uint16_t port, std::chrono::milliseconds w
 }
 
 Responder::Responder(const std::string& host, std::uint16_t port, std::string server_name,
-                     std::uint16_t tcp_port, UsersOnline users_online)
+                     std::uint16_t tcp_port, UsersOnline users_online, std::uint16_t web_port)
     : socket_(udp_socket()),
       server_name_(std::move(server_name)),
       tcp_port_(tcp_port),
+      web_port_(web_port),
       users_online_(std::move(users_online)),
       replies_(kRepliesPerSecond, kReplyBurst, std::chrono::steady_clock::now()) {
   const int enable = 1;
@@ -195,7 +209,7 @@ void Responder::answer_one() {
   const auto datagram = receive_datagram(socket_, 0);
   if (!datagram || !is_probe(datagram->first)) return;
   if (!replies_.try_take(std::chrono::steady_clock::now())) return;
-  const std::string reply = format_reply({server_name_, {}, tcp_port_, users_online_()});
+  const std::string reply = format_reply({server_name_, {}, tcp_port_, users_online_(), web_port_});
   ::sendto(socket_.get(), reply.data(), reply.size(), 0,
            reinterpret_cast<const sockaddr*>(&datagram->second), sizeof datagram->second);
 }

@@ -51,8 +51,8 @@ Server::Server(ServerConfig config)
   port_ = local_port(listener_);
   // Started here rather than in run(), so a constructed server holds all its
   // long-lived resources and run() only adds sessions.
-  start_discovery();
   start_web();
+  start_discovery();  // after start_web: its replies carry the web port
 }
 
 Server::~Server() {
@@ -96,8 +96,8 @@ void Server::start_discovery() {
     name = host.data();
   }
   try {
-    discovery_ = std::make_unique<discovery::Responder>(config_.host, port_, name, port_,
-                                                        [this] { return room_.size(); });
+    discovery_ = std::make_unique<discovery::Responder>(
+        config_.host, port_, name, port_, [this] { return room_.size(); }, web_port());
     spdlog::info("Answering discovery on UDP port {} as \"{}\"", discovery_->port(), name);
   } catch (const NetError& error) {
     spdlog::warn("{}; clients must be given --host", error.what());

@@ -54,7 +54,7 @@ grep -q "no network to search for servers" "$work/empty.err"
 
 echo "--- lochat --discover in the client namespace"
 ip netns exec "$client_ns" timeout 10 "$client_bin" --discover | tee "$work/discovered"
-grep -q "^Test office	10.231.7.1:4444	0 online$" "$work/discovered"
+grep -q "^Test office	10.231.7.1:4444	0 online	http://10.231.7.1:4446/$" "$work/discovered"
 
 echo "--- two lochat clients given no host find the server and chat"
 mkfifo "$work/bob.in"

@@ -61,16 +61,16 @@ TEST_F(WebTest, AnythingButThePageItsFilesAndTheSocketIsA404) {
     EXPECT_EQ(status_of(response), 404) << target;
     EXPECT_FALSE(header_of(response, "Content-Security-Policy").empty()) << target;
   }
-  const auto post = http_exchange(
-      web_port(), "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
+  const auto post =
+      http_exchange(web_port(), "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(status_of(post), 404);
 }
 
 TEST_F(WebTest, OversizedHeadersABodyAndGarbageAreRefused) {
   start_web();
   const std::string huge(9000, 'a');
-  const auto big = http_exchange(web_port(),
-                                 "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + huge + "\r\n\r\n");
+  const auto big =
+      http_exchange(web_port(), "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + huge + "\r\n\r\n");
   EXPECT_EQ(status_of(big), 431);
   const auto body = http_exchange(
       web_port(), "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello");

@@ -30,9 +30,10 @@ struct ServerInfo {
   std::string address;  // as the client saw the reply come from
   std::uint16_t port = 0;
   std::size_t users = 0;
+  std::uint16_t web_port = 0;  // the web client's; 0: none (or a server from before it)
 };
 
-// "LOCHAT-SERVER 1 port=4444 users=3 name=Office chat"
+// "LOCHAT-SERVER 1 port=4444 users=3 web=4446 name=Office chat" (web= only when on)
 std::string format_reply(const ServerInfo& info);
 // nullopt for anything that is not a well-formed version-1 reply.
 std::optional<ServerInfo> parse_reply(std::string_view datagram);
@@ -58,7 +59,7 @@ class Responder {
   using UsersOnline = std::function<std::size_t()>;
 
   Responder(const std::string& host, std::uint16_t port, std::string server_name,
-            std::uint16_t tcp_port, UsersOnline users_online);
+            std::uint16_t tcp_port, UsersOnline users_online, std::uint16_t web_port = 0);
   ~Responder();
   Responder(const Responder&) = delete;
   Responder& operator=(const Responder&) = delete;
@@ -73,6 +74,7 @@ class Responder {
   std::uint16_t port_ = 0;
   const std::string server_name_;
   const std::uint16_t tcp_port_;
+  const std::uint16_t web_port_;
   UsersOnline users_online_;
   EventFdWake wake_;
   std::atomic<bool> stopping_{false};

@@ -1,13 +1,16 @@
 #pragma once
 
 // Before Asio: Boost 1.74's awaitable.hpp uses std::exchange without including it.
+// clang-format off
+#include <utility>
+// clang-format on
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <cstddef>
 #include <memory>
-#include <utility>
 
 // Makes a browser's WebSocket a client like any other: the server serves the
 // other end of a socketpair as an ordinary session, and the bridge

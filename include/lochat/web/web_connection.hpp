@@ -1,11 +1,14 @@
 #pragma once
 
 // Before Asio: Boost 1.74's awaitable.hpp uses std::exchange without including it.
+// clang-format off
+#include <utility>
+// clang-format on
+
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <functional>
-#include <utility>
 
 #include "lochat/net/socket.hpp"
 #include "lochat/web/web_config.hpp"
