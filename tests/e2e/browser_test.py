@@ -51,17 +51,19 @@ class Server:
         args = [binary, "--host", "127.0.0.1", "--port", str(port), "--no-discovery"]
         if web_port is not None:
             args += ["--web-port", str(web_port)]
-        self.process = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+        # The log goes to a file: a pipe nobody reads could fill and stop the server.
+        self.log = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen(args, stderr=self.log)
         self.port = self.web_port = None
         deadline = time.monotonic() + PATIENCE
-        while self.web_port is None and time.monotonic() < deadline:
-            line = self.process.stderr.readline()
-            if not line:
-                break
-            if m := re.search(r"Listening on 127\.0\.0\.1:(\d+)", line):
+        while self.web_port is None and time.monotonic() < deadline and self.process.poll() is None:
+            self.log.seek(0)
+            text = self.log.read()
+            if m := re.search(r"Listening on 127\.0\.0\.1:(\d+)", text):
                 self.port = int(m.group(1))
-            if m := re.search(r"Web client at http://127\.0\.0\.1:(\d+)/", line):
+            if m := re.search(r"Web client at http://127\.0\.0\.1:(\d+)/", text):
                 self.web_port = int(m.group(1))
+            time.sleep(0.05)  # polling a file: nothing to wait on
         assert self.port and self.web_port, "the server did not log its ports"
 
     def stop(self):
