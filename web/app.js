@@ -45,9 +45,12 @@ function colourOf(name) {
   return "c" + (hash % 12);
 }
 
-function nameButton(name) {
+// A name to click for a private message. Only the roster's names are in the
+// tab order: Tab goes from the message box to the roster, not through every line.
+function nameButton(name, focusable = false) {
   const button = el("button", "name " + colourOf(name), name);
   button.type = "button";
+  if (!focusable) button.tabIndex = -1;
   button.title = "Send " + name + " a private message";
   button.addEventListener("click", () => startPrivate(name));
   return button;
@@ -84,7 +87,7 @@ function renderRoster() {
   const names = [...state.online].sort((a, b) => a.localeCompare(b));
   for (const name of names) {
     const item = el("li", name === state.self ? "self" : null);
-    item.append(nameButton(name));
+    item.append(nameButton(name, true));
     roster.append(item);
   }
   $("roster-title").textContent = "Online (" + names.length + ")";

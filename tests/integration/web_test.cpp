@@ -28,13 +28,6 @@ class WebTest : public ServerFixture {
     EXPECT_TRUE(socket->read_until("*** You are now known as " + name));
     return socket;
   }
-
-  std::unique_ptr<LineClient> named_line_client(const std::string& name) {
-    auto client = join();
-    client->send_line("/nick " + name);
-    EXPECT_TRUE(client->read_until("*** You are now known as " + name));
-    return client;
-  }
 };
 
 TEST_F(WebTest, ThePageAndItsFilesAreServedWithTheirTypesAndAContentSecurityPolicy) {
@@ -95,7 +88,7 @@ TEST_F(WebTest, ARequestThatDoesNotArriveInTimeIsClosed) {
 TEST_F(WebTest, ABrowserAndATcpClientChatOneTextMessagePerLine) {
   start_web();
   auto zoe = browser("Zoë");
-  auto nc = named_line_client("nc");
+  auto nc = join_as("nc");
   zoe->send_text("hello from the web");
   EXPECT_TRUE(zoe->read_until("Message Received"));
   EXPECT_EQ(nc->read_chat_line(), "From Zoë: hello from the web");
@@ -106,7 +99,7 @@ TEST_F(WebTest, ABrowserAndATcpClientChatOneTextMessagePerLine) {
 TEST_F(WebTest, AFragmentedMessageIsOneLine) {
   start_web();
   auto web = browser("frag");
-  auto nc = named_line_client("nc");
+  auto nc = join_as("nc");
   web->send_frame(kText, "hel", false);
   web->send_frame(kPing, "in between");  // a control frame may come between fragments
   web->send_frame(kContinuation, "lo ", false);
@@ -127,7 +120,7 @@ TEST_F(WebTest, APingIsAnsweredWithAPongCarryingItsPayload) {
 
 TEST_F(WebTest, ACloseFromTheBrowserIsAnsweredAndOthersHearItLeft) {
   start_web();
-  auto nc = named_line_client("nc");
+  auto nc = join_as("nc");
   auto web = browser("leaver");
   web->send_frame(kClose, std::string("\x03\xe8", 2));  // 1000, normal
   const auto close = web->read_until_close();
