@@ -193,6 +193,13 @@ def main():
         if screenshot:
             driver.save_screenshot(screenshot)
 
+        # A phone's width: one column, nothing wider than the screen, the box still there.
+        driver.set_window_size(360, 700)
+        wait(driver, lambda d: d.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scroll")
+        assert driver.find_element(By.ID, "input").is_displayed()
+        assert driver.find_element(By.ID, "roster-panel").is_displayed()
+
         # The server restarts on the same ports: the page says so and comes back by itself.
         ports = (server.port, server.web_port)
         server.stop()

@@ -44,6 +44,10 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 
+echo "--- the server logs its web client's address on each of its addresses"
+grep -q "Web client at http://10.231.7.1:4446/" "$work/server.log"
+grep -q "Web client at http://127.0.0.1:4446/" "$work/server.log"
+
 echo "--- lochat --discover where no interface can broadcast (a namespace with loopback only)"
 ip netns add "$empty_ns"
 if ip netns exec "$empty_ns" timeout 10 "$client_bin" --discover 2> "$work/empty.err"; then
