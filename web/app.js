@@ -27,6 +27,7 @@ const state = {
   retryMs: RECONNECT_FIRST_MS,
   everConnected: false,
   unread: 0,
+  quitting: false, // the user typed /quit: no reconnecting
 };
 
 // ---------- showing lines ----------
@@ -165,10 +166,13 @@ function handleNotice(notice) {
   if ((m = /^You are now known as (.+)$/su.exec(notice))) {
     rename(state.self, m[1]);
     state.self = m[1];
-    state.wanted = m[1];
-    localStorage.setItem(NAME_KEY, m[1]);
+    const asked = answered("nick");
+    // NAME_2 stands in while NAME is taken: the name to ask for next time stays NAME.
+    if (!asked || !asked.suffixed) {
+      state.wanted = m[1];
+      localStorage.setItem(NAME_KEY, m[1]);
+    }
     renderRoster();
-    answered("nick");
   } else if ((m = /^([^ ]+) joined \(\d+ online\)$/su.exec(notice))) {
     state.online.add(m[1]);
     renderRoster();
@@ -190,7 +194,7 @@ function handleError(reason) {
     state.awaiting.shift();
     if (taken && head.automatic && state.tries < NAME_TRIES) {
       state.tries += 1;
-      sendNick(state.wanted + "_" + state.tries, true);
+      sendNick(state.wanted + "_" + state.tries, true, true);
       return;
     }
     if (head.automatic) askName(reason);
@@ -219,7 +223,8 @@ function confirmOwn(received, reason) {
 }
 
 function answered(kind) {
-  if (state.awaiting.length > 0 && state.awaiting[0].kind === kind) state.awaiting.shift();
+  if (state.awaiting.length > 0 && state.awaiting[0].kind === kind) return state.awaiting.shift();
+  return null;
 }
 
 function markOwn(parts, className) {
@@ -235,8 +240,8 @@ function send(line) {
   return true;
 }
 
-function sendNick(name, automatic) {
-  if (send("/nick " + name)) state.awaiting.push({ kind: "nick", automatic });
+function sendNick(name, automatic, suffixed = false) {
+  if (send("/nick " + name)) state.awaiting.push({ kind: "nick", automatic, suffixed });
 }
 
 function sendTyped(line) {
@@ -261,6 +266,7 @@ function sendTyped(line) {
   } else {
     // /who, /help, /quit and anything else: the server answers with a notice or an error.
     if (send(line)) state.awaiting.push({ kind: "other" });
+    if (/^\/quit(\s|$)/.test(line)) state.quitting = true;
   }
   askToNotify();
 }
@@ -318,6 +324,10 @@ function connect() {
   socket.addEventListener("close", () => {
     if (state.socket !== socket) return;
     state.socket = null;
+    if (state.quitting) {
+      setStatus("You left the chat; reload the page to come back", true);
+      return;
+    }
     const seconds = Math.round(state.retryMs / 1000);
     setStatus("Disconnected — reconnecting in " + seconds + " s…", true);
     showNotice("Connection lost; reconnecting in " + seconds + " s…", "error");

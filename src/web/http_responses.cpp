@@ -25,6 +25,7 @@ void add_security_headers(Response& response) {
 }  // namespace
 
 const WebAsset* find_web_asset(std::string_view target) {
+  target = target.substr(0, target.find('?'));  // a link may carry a query; the files take none
   if (target == kPagePath) target = "/index.html";
   for (const auto& asset : web_assets()) {
     if (asset.path == target) return &asset;

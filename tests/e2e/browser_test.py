@@ -69,7 +69,10 @@ class Server:
     def stop(self):
         if self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=PATIENCE)
+        code = self.process.wait(timeout=PATIENCE)
+        if code != 0:
+            self.log.seek(0)
+            raise AssertionError(f"lochat-server exited {code}:\n{self.log.read()[-4000:]}")
 
 
 class LineUser:

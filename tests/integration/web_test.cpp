@@ -43,6 +43,7 @@ TEST_F(WebTest, ThePageAndItsFilesAreServedWithTheirTypesAndAContentSecurityPoli
   EXPECT_EQ(status_of(script), 200);
   EXPECT_EQ(header_of(script, "Content-Type"), "text/javascript; charset=utf-8");
   EXPECT_EQ(script.find("innerHTML"), std::string::npos) << "peer text only as textContent";
+  EXPECT_EQ(status_of(http_get(web_port(), "/?from=a-link")), 200);
   const auto style = http_get(web_port(), "/style.css");
   EXPECT_EQ(header_of(style, "Content-Type"), "text/css; charset=utf-8");
 }
