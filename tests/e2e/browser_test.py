@@ -179,6 +179,12 @@ def main():
         assert not driver.find_elements(By.CSS_SELECTOR, "#messages img, #messages b")
         assert "pwned" not in driver.title
 
+        # Alice's tab is hidden (as the page sees it) when the private message comes.
+        driver.switch_to.window(alice)
+        driver.execute_script(
+            "Object.defineProperty(document, 'hidden', {value: true, configurable: true})")
+        driver.switch_to.window(bob)
+
         # A click on a name starts a private message.
         driver.find_element(By.XPATH, "//ul[@id='roster']//button[text()='Алиса']").click()
         box = driver.find_element(By.ID, "input")
@@ -188,6 +194,10 @@ def main():
         wait(driver, lambda d: any("Private from" in item.text and "just between us" in item.text
                                    for item in d.find_elements(By.CSS_SELECTOR, "#messages li.private")),
              "alice gets bob's private message, styled as private")
+        assert driver.title == "(1) LoChat", f"title badge while hidden: {driver.title!r}"
+        driver.execute_script("Object.defineProperty(document, 'hidden', {value: false}); "
+                              "document.dispatchEvent(new Event('visibilitychange'))")
+        assert driver.title == "LoChat", driver.title
         say(driver, "/me waves")
         carol.wait_for("* Алиса waves")
         carol.send("nice to meet you both")
