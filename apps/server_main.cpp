@@ -162,6 +162,10 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
   app.add_option("--name", config.name, "Server name shown to clients that discover it")
       ->default_str("the host name");
   app.add_flag("--no-discovery", raw.no_discovery, "Do not answer LAN discovery probes (UDP)");
+  app.add_option("--web-port", config.web_port,
+                 "Port of the web client (HTTP and WebSocket; 0 = off)")
+      ->default_str("the port + 2")
+      ->check(lochat::app::whole_number(0, 65535));
   app.add_option("--log-file", raw.log_file, "Also log to this file, rotated at 5 MB");
   add_tls_flags(app, config, raw);
   lochat::app::add_config_option(app, "/etc/lochat/server.toml");

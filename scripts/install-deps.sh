@@ -9,6 +9,8 @@ packages=(
   googletest libgtest-dev
   clang libclang-rt-14-dev valgrind
   netcat-openbsd iproute2 util-linux openssl socat ncat  # nc, openssl s_client, socat and ncat for e2e tests; ip netns and prlimit for the discovery and descriptor tests
+  libboost-dev  # Boost.Beast (header-only) for the web client
+  chromium chromium-driver python3-selenium  # the web client's test in a real browser
 )
 
 missing=()

@@ -19,8 +19,11 @@ std::string describe(const discovery::ServerInfo& server) {
   const std::string tls = server.tls_port == 0 ? std::string("\tno TLS")
                                                : "\tTLS " + std::to_string(server.tls_port) +
                                                      " SHA-256 " + server.fingerprint;
+  const std::string web = server.web_port == 0 ? std::string()
+                                               : "\thttp://" + server.address + ":" +
+                                                     std::to_string(server.web_port) + "/";
   return server.name + "\t" + server.address + ":" + std::to_string(server.port) + "\t" +
-         std::to_string(server.users) + " online" + tls;
+         std::to_string(server.users) + " online" + tls + web;
 }
 
 std::vector<discovery::ServerInfo> find_servers(std::uint16_t port) {

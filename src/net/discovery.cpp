@@ -95,8 +95,9 @@ std::string format_reply(const ServerInfo& info) {
   const std::string tls =
       info.tls_port == 0 ? std::string()
                          : " tls=" + std::to_string(info.tls_port) + " sha256=" + info.fingerprint;
+  const std::string web = info.web_port == 0 ? "" : " web=" + std::to_string(info.web_port);
   return std::string(kReplyPrefix) + "port=" + std::to_string(info.port) +
-         " users=" + std::to_string(info.users) + tls +
+         " users=" + std::to_string(info.users) + tls + web +
          " name=" + info.name.substr(0, kMaxNameLength) + "\n";
 }
 
@@ -130,6 +131,8 @@ bool take_optional_fields(std::string_view& rest, ServerInfo& info) {
     } else if (key == "sha256") {
       if (!is_fingerprint(value)) return false;
       info.fingerprint = value;
+    } else if (key == "web") {
+      info.web_port = to_number<std::uint16_t>(value).value_or(0);
     }
   }
   return true;
@@ -204,12 +207,13 @@ std::vector<ServerInfo> discover(std::uint16_t port, std::chrono::milliseconds w
 
 Responder::Responder(const std::string& host, std::uint16_t port, std::string server_name,
                      std::uint16_t tcp_port, UsersOnline users_online, std::uint16_t tls_port,
-                     std::string fingerprint)
+                     std::string fingerprint, std::uint16_t web_port)
     : socket_(udp_socket()),
       server_name_(std::move(server_name)),
       tcp_port_(tcp_port),
       tls_port_(tls_port),
       fingerprint_(std::move(fingerprint)),
+      web_port_(web_port),
       users_online_(std::move(users_online)),
       replies_(kRepliesPerSecond, kReplyBurst, std::chrono::steady_clock::now()) {
   const int enable = 1;
@@ -241,8 +245,8 @@ void Responder::answer_one() {
   const auto datagram = receive_datagram(socket_, 0);
   if (!datagram || !is_probe(datagram->first)) return;
   if (!replies_.try_take(std::chrono::steady_clock::now())) return;
-  const std::string reply =
-      format_reply({server_name_, {}, tcp_port_, users_online_(), tls_port_, fingerprint_});
+  const std::string reply = format_reply(
+      {server_name_, {}, tcp_port_, users_online_(), tls_port_, fingerprint_, web_port_});
   ::sendto(socket_.get(), reply.data(), reply.size(), 0,
            reinterpret_cast<const sockaddr*>(&datagram->second), sizeof datagram->second);
 }

@@ -15,6 +15,7 @@
 
 #include "lochat/net/certificate.hpp"
 #include "lochat/server/admission.hpp"
+#include "lochat/web/web_listener.hpp"
 #include "lochat/wire/protocol.hpp"
 
 namespace lochat {
@@ -58,7 +59,8 @@ Server::Server(ServerConfig config)
   start_tls();
   // Started here rather than in run(), so a constructed server holds all its
   // long-lived resources and run() only adds sessions.
-  start_discovery();
+  start_web();
+  start_discovery();  // after start_web: its replies carry the web port
 }
 
 Server::~Server() {
@@ -73,6 +75,7 @@ void Server::run() {
     spdlog::info("Listening for TLS on {}", Endpoint{config_.host, tls_port_}.to_string());
     spdlog::info("TLS certificate SHA-256 fingerprint: {}", tls_->fingerprint());
   }
+  log_web_addresses();
   while (!stop_requested_.load()) {
     const bool backing_off = std::chrono::steady_clock::now() < accept_paused_until_;
     std::array<pollfd, 3> watched{{
@@ -84,6 +87,7 @@ void Server::run() {
     ::poll(watched.data(), watched.size(), static_cast<int>(timeout.count()));
     if (watched[1].revents != 0) wake_.drain();
     reap_finished();
+    serve_handed_over();
     if (should_exit_when_empty()) {
       spdlog::info("The last client has left; exiting (--exit-when-empty)");
       break;
@@ -95,6 +99,7 @@ void Server::run() {
   listener_.reset();
   tls_listener_.reset();
   stop_all_sessions();
+  web_.reset();  // after the sessions: each bridge passes the goodbye on
 }
 
 // The certificate given, or the one made on first start (docs/SECURITY.md).
@@ -123,8 +128,8 @@ void Server::start_discovery() {
   const std::string name = config_.name.empty() ? host_name() : config_.name;
   try {
     discovery_ = std::make_unique<discovery::Responder>(
-        config_.host, port_, name, port_, [this] { return room_.size(); }, tls_port_,
-        fingerprint());
+        config_.host, port_, name, port_, [this] { return room_.size(); }, tls_port_, fingerprint(),
+        web_port());
     spdlog::info("Answering discovery on UDP port {} as \"{}\"", discovery_->port(), name);
   } catch (const NetError& error) {
     spdlog::warn("{}; clients must be given --host", error.what());
@@ -153,14 +158,7 @@ void Server::accept_pending(const FileDescriptor& listener) {
         point_to_tls(socket);
         continue;
       }
-      auto budget = address_limits_.budget_for(peer.address);
-      const bool connect_token_free = budget->try_take_connection(std::chrono::steady_clock::now());
-      if (const auto reason = admit(peer.address, connect_token_free); !reason.empty()) {
-        refuse(socket, reason);
-      } else {
-        start_session(std::move(socket), std::move(peer), std::move(budget),
-                      encrypted ? &*tls_ : nullptr);
-      }
+      serve_or_refuse(std::move(socket), std::move(peer), encrypted ? &*tls_ : nullptr);
       continue;
     }
     if (errno == EMFILE || errno == ENFILE) {
@@ -174,6 +172,16 @@ void Server::accept_pending(const FileDescriptor& listener) {
       accept_paused_until_ = std::chrono::steady_clock::now() + kAcceptBackoff;
     }
     return;
+  }
+}
+
+void Server::serve_or_refuse(FileDescriptor socket, Endpoint peer, const tls::Context* tls) {
+  auto budget = address_limits_.budget_for(peer.address);
+  const bool connect_token_free = budget->try_take_connection(std::chrono::steady_clock::now());
+  if (const auto reason = admit(peer.address, connect_token_free); !reason.empty()) {
+    refuse(socket, reason);
+  } else {
+    start_session(std::move(socket), std::move(peer), std::move(budget), tls);
   }
 }
 

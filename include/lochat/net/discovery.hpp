@@ -32,10 +32,11 @@ struct ServerInfo {
   std::size_t users = 0;
   std::uint16_t tls_port = 0;  // 0: the server speaks no TLS (or is older than TLS)
   std::string fingerprint;     // its certificate's SHA-256, "AB:CD:..."
+  std::uint16_t web_port = 0;  // the web client's; 0: none (or a server from before it)
 };
 
-// "LOCHAT-SERVER 1 port=4444 users=3 tls=4445 sha256=AB:CD:... name=Office chat"
-// (no tls= and sha256= for a server without TLS).
+// "LOCHAT-SERVER 1 port=4444 users=3 tls=4445 sha256=AB:CD:... web=4446 name=Office chat"
+// (tls= and sha256= only for a server with TLS, web= only with the web client on).
 std::string format_reply(const ServerInfo& info);
 // nullopt for anything that is not a well-formed version-1 reply. Fields it
 // does not know, between users= and name=, are skipped, so later servers may add some.
@@ -63,7 +64,7 @@ class Responder {
 
   Responder(const std::string& host, std::uint16_t port, std::string server_name,
             std::uint16_t tcp_port, UsersOnline users_online, std::uint16_t tls_port = 0,
-            std::string fingerprint = {});
+            std::string fingerprint = {}, std::uint16_t web_port = 0);
   ~Responder();
   Responder(const Responder&) = delete;
   Responder& operator=(const Responder&) = delete;
@@ -80,6 +81,7 @@ class Responder {
   const std::uint16_t tcp_port_;
   const std::uint16_t tls_port_;
   const std::string fingerprint_;
+  const std::uint16_t web_port_;
   UsersOnline users_online_;
   EventFdWake wake_;
   std::atomic<bool> stopping_{false};

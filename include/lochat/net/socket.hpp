@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 // Sockets as LoChat uses them: owned descriptors, TCP listen and connect,
 // the socket options of a server thread per client, and reads and writes
@@ -39,6 +40,8 @@ class FileDescriptor {
   [[nodiscard]] int get() const { return fd_; }
   [[nodiscard]] bool valid() const { return fd_ >= 0; }
   void reset();
+  // Gives the descriptor to another owner (e.g. an Asio socket); this one is left empty.
+  [[nodiscard]] int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_ = -1;

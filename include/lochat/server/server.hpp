@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "lochat/net/discovery.hpp"
 #include "lochat/net/event_fd_wake.hpp"
@@ -48,13 +50,23 @@ struct ServerConfig {
   TlsConfig tls;
   // False: the plain port only tells newcomers, in one line, to use the TLS port.
   bool plain = true;
+  // The web client's HTTP port: unset, the port + 2 (any free port when port
+  // is 0); 0, no web client.
+  std::optional<std::uint16_t> web_port;
+  std::chrono::milliseconds web_request_timeout{10000};  // a slower HTTP request is closed
 };
+
+namespace web {
+class WebListener;
+}
 
 // The accept loop and the owner of every session thread.
 //
 // Threads: run() is the accept loop and is the only thread that starts or
 // joins session threads; stop() may be called from any thread (e.g. the
-// signal-handling one).
+// signal-handling one). A browser's WebSocket (web/, its own threads) is
+// bridged to a socketpair whose other end the web listener hands over;
+// the accept loop serves it as a client from the browser's address.
 class Server {
  public:
   // Binds and listens at once, so a port in use fails here with a NetError.
@@ -67,6 +79,8 @@ class Server {
   // The TLS port and the certificate's SHA-256 fingerprint; 0 and "" without TLS.
   [[nodiscard]] std::uint16_t tls_port() const { return tls_port_; }
   [[nodiscard]] std::string fingerprint() const;
+  // The web client's port, 0 if it is off.
+  [[nodiscard]] std::uint16_t web_port() const;
   // Accepts and serves until stop() (or, with exit_when_empty, until the last
   // client has left); then notifies every client, closes all and joins every thread.
   void run();
@@ -86,6 +100,14 @@ class Server {
   void start_discovery();
   void accept_pending(const FileDescriptor& listener);
   void point_to_tls(const FileDescriptor& socket) const;
+  void start_web();
+  void log_web_addresses() const;
+  // Called by the web listener's connection threads: queues a bridged
+  // browser for the accept thread, which alone starts sessions.
+  void hand_over(FileDescriptor socket, Endpoint peer);
+  void serve_handed_over();
+  // `tls`: the context of the TLS port it came in on, or null in clear.
+  void serve_or_refuse(FileDescriptor socket, Endpoint peer, const tls::Context* tls);
   // Why a newcomer from `address` cannot be served now, or "" if it can
   // (after asking a silent connection to make room, if the server is full).
   [[nodiscard]] std::string admit(const std::string& address, bool connect_token_free);
@@ -133,6 +155,12 @@ class Server {
   std::list<Running> sessions_;
   std::map<std::string, std::size_t> clients_per_ip_;
   bool served_anyone_ = false;
+
+  std::mutex handed_over_mutex_;  // guards handed_over_
+  std::vector<std::pair<FileDescriptor, Endpoint>> handed_over_;
+  // Last: destroyed first, so no connection thread hands over to a server
+  // that is going. Reset by run() once the sessions have said goodbye.
+  std::unique_ptr<web::WebListener> web_;
 };
 
 }  // namespace lochat

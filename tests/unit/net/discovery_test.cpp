@@ -52,6 +52,20 @@ TEST(DiscoveryMessages, ABadTlsPortOrFingerprintIsRejected) {
                            std::string(kFingerprint.size(), 'A') + " name=x"));
 }
 
+TEST(DiscoveryMessages, AReplyCarriesTheWebPortAndOlderOrNewerRepliesStillParse) {
+  const std::string wire = format_reply({"Office chat", "", 4444, 3, 0, "", 4446});
+  EXPECT_EQ(wire, "LOCHAT-SERVER 1 port=4444 users=3 web=4446 name=Office chat\n");
+  EXPECT_EQ(parse_reply(wire)->web_port, 4446);
+  const auto older = parse_reply("LOCHAT-SERVER 1 port=4444 users=3 name=Old one");
+  ASSERT_TRUE(older);
+  EXPECT_EQ(older->web_port, 0);
+  const auto newer = parse_reply("LOCHAT-SERVER 1 port=4444 users=3 web=4446 tls=4445 name=New");
+  ASSERT_TRUE(newer);
+  EXPECT_EQ(newer->web_port, 4446);
+  EXPECT_EQ(newer->name, "New");
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 port=4444 users=3 web=4446"));
+}
+
 TEST(DiscoveryMessages, MalformedRepliesAreRejected) {
   EXPECT_FALSE(parse_reply("LOCHAT-SERVER 2 port=4444 users=3 name=x"));
   EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 port=0 users=3 name=x"));
