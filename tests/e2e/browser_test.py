@@ -48,7 +48,9 @@ class Server:
     """lochat-server on 127.0.0.1; learns its ports from its log."""
 
     def __init__(self, binary, port=0, web_port=None):
-        args = [binary, "--host", "127.0.0.1", "--port", str(port), "--no-discovery"]
+        # No TLS: https is not served to browsers yet, and a restart on the same
+        # port would look for the TLS port beside it, which may be taken.
+        args = [binary, "--host", "127.0.0.1", "--port", str(port), "--no-discovery", "--no-tls"]
         if web_port is not None:
             args += ["--web-port", str(web_port)]
         # The log goes to a file: a pipe nobody reads could fill and stop the server.
