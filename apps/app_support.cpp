@@ -1,11 +1,14 @@
 #include "app_support.hpp"
 
 #include <malloc.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <thread>
 
 namespace lochat::app {
@@ -91,6 +94,26 @@ CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
 void limit_malloc_arenas() {
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   ::mallopt(M_ARENA_MAX, static_cast<int>(std::max(4U, 2 * cores)));
+}
+
+std::optional<std::string> read_secret(const char* prompt) {
+  const bool terminal = ::isatty(STDIN_FILENO) != 0;
+  termios saved{};
+  if (terminal && ::tcgetattr(STDIN_FILENO, &saved) == 0) {
+    std::fputs(prompt, stderr);
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  const bool read = static_cast<bool>(std::getline(std::cin, line));
+  if (terminal) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::fputs("\n", stderr);  // the Enter that was not echoed
+  }
+  if (!read) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
 }
 
 }  // namespace lochat::app

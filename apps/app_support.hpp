@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 // Set-up for the command-line programs: config files next to flags, errors a
@@ -52,6 +53,11 @@ CLI::Validator one_of(const std::map<std::string, Value>& choices) {
       },
       shown);
 }
+
+// One line from stdin, without its "\n" (and "\r"): on a terminal after
+// `prompt` on stderr, with echo off, so a password is never shown. nullopt
+// at end of input.
+std::optional<std::string> read_secret(const char* prompt);
 
 // For a thread-per-client server, before any thread starts: glibc would give
 // up to eight malloc arenas per core, each keeping its own freed memory; a few

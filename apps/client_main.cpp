@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <string>
 
@@ -27,6 +29,17 @@ std::string default_config_file() {
   }
   const char* home = std::getenv("HOME");
   return std::string(home != nullptr ? home : ".") + "/.config/lochat/client.toml";
+}
+
+// The password is the file's first line; false (having said why) if it cannot be read.
+bool read_password_file(const std::string& path, std::string& password) {
+  std::ifstream file(path);
+  if (!file || !std::getline(file, password)) {
+    std::fprintf(stderr, "lochat: cannot read the password file %s\n", path.c_str());
+    return false;
+  }
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return true;
 }
 
 }  // namespace
@@ -57,11 +70,15 @@ int main(int argc, char** argv) {
   app.add_option("--tls-port", config.tls_port, "Server TLS port")->default_str("--port + 1");
   app.add_flag("--plain", config.plain,
                "Chat in clear on --port, even with a server pinned for TLS (not encrypted)");
+  std::string password_file;
+  app.add_option("--password-file", password_file,
+                 "File whose first line is the server's password (sent over TLS only)");
   lochat::app::add_config_option(app, default_config_file());
   if (const int exit_code = lochat::app::parse_or_explain(app, argc, argv, "lochat");
       exit_code >= 0) {
     return exit_code;
   }
+  if (!password_file.empty() && !read_password_file(password_file, config.password)) return 2;
   if (list_servers) return lochat::list_servers(config.port);
   if (config.host.empty() && !lochat::choose_server(config)) return 1;
   return lochat::run_console(config);

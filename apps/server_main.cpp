@@ -2,16 +2,19 @@
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "app_support.hpp"
+#include "lochat/server/password.hpp"
 #include "lochat/server/server.hpp"
 
 namespace {
@@ -55,7 +58,44 @@ struct RawFlags {
   std::string log_file;
   int tls_port = -1;  // -1: the plain port + 1 (with --port 0, any free port too)
   bool no_tls = false;
+  std::string password_file;
+  bool hash_password = false;
 };
+
+// --hash-password: the line for --password-file, from a password read on stdin.
+int print_password_hash() {
+  const auto password = lochat::app::read_secret("Password for the server: ");
+  if (!password) {
+    std::fputs("lochat-server: no password given\n", stderr);
+    return 2;
+  }
+  if (const auto problem = lochat::password::problem(*password)) {
+    std::fprintf(stderr, "lochat-server: not a usable password: %s\n", problem->c_str());
+    return 2;
+  }
+  if (::isatty(STDIN_FILENO) != 0 && lochat::app::read_secret("The same again: ") != password) {
+    std::fputs("lochat-server: the two passwords differ\n", stderr);
+    return 2;
+  }
+  std::printf("%s\n", lochat::password::hash(*password).c_str());
+  return 0;
+}
+
+// A password is only ever accepted over TLS (docs/SECURITY.md).
+bool apply_password_file(const RawFlags& raw, lochat::ServerConfig& config) {
+  if (raw.password_file.empty()) return true;
+  if (!config.tls.enabled) {
+    std::fputs("lochat-server: --password-file needs TLS (drop --no-tls)\n", stderr);
+    return false;
+  }
+  try {
+    config.session.password_hash = lochat::password::read_hash_file(raw.password_file);
+  } catch (const std::runtime_error& error) {
+    std::fprintf(stderr, "lochat-server: %s\n", error.what());
+    return false;
+  }
+  return true;
+}
 
 // TLS is on unless --no-tls, on the plain port + 1 unless --tls-port says otherwise.
 bool apply_tls_flags(const RawFlags& raw, lochat::ServerConfig& config) {
@@ -93,6 +133,11 @@ void add_tls_flags(CLI::App& app, lochat::ServerConfig& config, RawFlags& raw) {
   app.add_option("--cert", config.tls.certificate, "TLS certificate chain (PEM)")
       ->default_str("self-made in the state directory");
   app.add_option("--key", config.tls.key, "TLS private key (PEM) of --cert");
+  app.add_option("--password-file", raw.password_file,
+                 "File holding the password's hash (from --hash-password); clients must send "
+                 "/pass PASSWORD over TLS before anything else");
+  app.add_flag("--hash-password", raw.hash_password,
+               "Read a password on stdin, print the line for --password-file, and exit");
   app.add_option("--state-dir", config.tls.state_directory,
                  "Where the self-made TLS key and certificate are kept")
       ->default_str("$STATE_DIRECTORY, $XDG_STATE_HOME/lochat or ~/.local/state/lochat");
@@ -189,7 +234,8 @@ int main(int argc, char** argv) {
   config.session.sendq_timeout =
       std::chrono::milliseconds(static_cast<long>(raw.sendq_timeout_seconds * 1000));
   config.discovery = !raw.no_discovery;
-  if (!apply_tls_flags(raw, config)) return 2;
+  if (raw.hash_password) return print_password_hash();
+  if (!apply_tls_flags(raw, config) || !apply_password_file(raw, config)) return 2;
 
   try {
     set_up_logging(level, raw.log_file);

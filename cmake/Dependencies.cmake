@@ -14,14 +14,21 @@ lochat_require(CLI11 "libcli11-dev")
 lochat_require(OpenSSL "libssl-dev" 3.0)
 lochat_require(Boost "libboost-dev" 1.74)  # header-only: Beast for the web client
 
-find_path(LOCHAT_READLINE_INCLUDE_DIR readline/readline.h)
-find_library(LOCHAT_READLINE_LIBRARY readline)
-if(NOT LOCHAT_READLINE_INCLUDE_DIR OR NOT LOCHAT_READLINE_LIBRARY)
-  message(FATAL_ERROR "GNU readline not found: install the Debian package 'libreadline-dev'")
-endif()
-add_library(lochat_readline INTERFACE)
-target_include_directories(lochat_readline SYSTEM INTERFACE ${LOCHAT_READLINE_INCLUDE_DIR})
-target_link_libraries(lochat_readline INTERFACE ${LOCHAT_READLINE_LIBRARY})
+# A library without a CMake package: its header and library, as an INTERFACE target.
+function(lochat_require_library target header library debian_package)
+  find_path(${target}_INCLUDE_DIR ${header})
+  find_library(${target}_LIBRARY ${library})
+  if(NOT ${target}_INCLUDE_DIR OR NOT ${target}_LIBRARY)
+    message(FATAL_ERROR "${library} not found: install the Debian package '${debian_package}'")
+  endif()
+  add_library(${target} INTERFACE)
+  target_include_directories(${target} SYSTEM INTERFACE ${${target}_INCLUDE_DIR})
+  target_link_libraries(${target} INTERFACE ${${target}_LIBRARY})
+endfunction()
+
+lochat_require_library(lochat_readline readline/readline.h readline "libreadline-dev")
+# argon2id for the server password's hash (server/password.hpp).
+lochat_require_library(lochat_sodium sodium.h sodium "libsodium-dev")
 
 if(LOCHAT_BUILD_TESTS)
   lochat_require(GTest "googletest libgtest-dev")

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake make pkg-config dpkg-dev
-  libcli11-dev libspdlog-dev libfmt-dev libreadline-dev libicu-dev libssl-dev
+  libcli11-dev libspdlog-dev libfmt-dev libreadline-dev libicu-dev libssl-dev libsodium-dev
   googletest libgtest-dev
   clang libclang-rt-14-dev valgrind
   netcat-openbsd iproute2 util-linux openssl socat ncat  # nc, openssl s_client, socat and ncat for e2e tests; ip netns and prlimit for the discovery and descriptor tests

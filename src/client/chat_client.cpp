@@ -117,12 +117,23 @@ bool ChatClient::more_within_quiet_gap(const LineFramer& framer, bool lines_end_
   return ::poll(&watched, 1, kQuietGapMs) != 0;
 }
 
+// On the receive thread: the password goes out before the front end, told of
+// the self-description, sends anything (its "/nick" first of all).
+void ChatClient::send_password(std::uint16_t tls_port) {
+  if (!callbacks_.password_for) return;
+  const std::string password = callbacks_.password_for(tls_port, tls_ != nullptr);
+  if (!password.empty()) send_line(protocol::pass_request(password));
+}
+
 void ChatClient::receive_loop() {
   LineFramer framer(kClientMaxLine);
   std::array<char, 16 * 1024> buffer;
   bool lines_end_with_newline = false;  // a lochat-server has described itself
   const auto on_line = [&](std::string_view line) {
-    lines_end_with_newline = lines_end_with_newline || protocol::describe(line).has_value();
+    if (const auto description = protocol::describe(line)) {
+      lines_end_with_newline = true;
+      if (description->password_port != 0) send_password(description->password_port);
+    }
     callbacks_.on_line(line);
   };
   while (!closing_.load()) {

@@ -7,8 +7,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "front_end.hpp"
 #include "secure_connect.hpp"
@@ -39,10 +41,30 @@ bool wants_color(const ClientConfig& config) {
   return !config.no_color && (no_color == nullptr || *no_color == '\0') && ::isatty(STDOUT_FILENO);
 }
 
+// What to answer a server that asks for a password (docs/SECURITY.md): never
+// in clear, where anyone on the LAN could read it.
+std::function<std::string(std::uint16_t, bool)> password_answer(const ClientConfig& config) {
+  return [password = config.password](std::uint16_t tls_port, bool encrypted) -> std::string {
+    if (!encrypted) {
+      std::fprintf(stderr,
+                   "lochat: this server needs a password; not sending it in clear (anyone on "
+                   "the LAN could read it): connect over TLS, port %u, without --plain\n",
+                   static_cast<unsigned>(tls_port));
+      return "";
+    }
+    if (password.empty()) {
+      std::fputs("lochat: this server needs a password: give --password-file FILE\n", stderr);
+    }
+    return password;
+  };
+}
+
 // One connection, from connect to its end; the name it ended with is kept in `name`.
 std::optional<Ending> converse(const ClientConfig& config, std::string& name) {
   front_end::Mailbox mailbox;
-  const auto client = front_end::connect_securely(config, mailbox.callbacks());
+  auto callbacks = mailbox.callbacks();
+  callbacks.password_for = password_answer(config);
+  const auto client = front_end::connect_securely(config, std::move(callbacks));
   if (!client) return std::nullopt;
   // The front end asks for the name once the server has said it is a lochat-server.
   std::optional<view::NameNegotiation> names;

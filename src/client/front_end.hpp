@@ -47,7 +47,8 @@ class Mailbox {
                 closed_by_server_ = by_server;
               }
               wake();
-            }};
+            },
+            {}};  // the console sets password_for
   }
 
   std::vector<std::string> take() {

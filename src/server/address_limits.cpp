@@ -41,9 +41,29 @@ bool AddressBudget::try_take_connection(Clock::time_point now) {
   return connections_.try_take(now);
 }
 
+bool AddressBudget::note_wrong_password(Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  if (now - last_wrong_password_ >= kWrongPasswordMemory) wrong_passwords_ = 0;
+  last_wrong_password_ = now;
+  if (++wrong_passwords_ < kWrongPasswordsAllowed) return false;
+  wrong_passwords_ = 0;
+  refused_until_ = now + kPasswordRefusal;
+  return true;
+}
+
+std::chrono::seconds AddressBudget::refused_for(Clock::time_point now) const {
+  std::lock_guard lock(mutex_);
+  if (now >= refused_until_) return std::chrono::seconds(0);
+  // Rounded up: a refusal with less than a second left still says 1 s.
+  return std::chrono::ceil<std::chrono::seconds>(refused_until_ - now);
+}
+
 bool AddressBudget::rested(Clock::time_point now) const {
   std::lock_guard lock(mutex_);
-  return lines_.full(now) && presence_.full(now) && connections_.full(now);
+  const bool no_wrong_password =
+      now >= refused_until_ &&
+      (wrong_passwords_ == 0 || now - last_wrong_password_ >= kWrongPasswordMemory);
+  return lines_.full(now) && presence_.full(now) && connections_.full(now) && no_wrong_password;
 }
 
 AddressLimits::AddressLimits(double rate, std::size_t burst)

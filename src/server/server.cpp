@@ -177,7 +177,12 @@ void Server::accept_pending(const FileDescriptor& listener) {
 
 void Server::serve_or_refuse(FileDescriptor socket, Endpoint peer, const tls::Context* tls) {
   auto budget = address_limits_.budget_for(peer.address);
-  const bool connect_token_free = budget->try_take_connection(std::chrono::steady_clock::now());
+  const auto now = std::chrono::steady_clock::now();
+  // Logged once when it began (password_gate.cpp), not at each reconnect.
+  if (const auto left = budget->refused_for(now); left.count() > 0) {
+    return say_and_close(socket, protocol::password_refusal(peer.address, left));
+  }
+  const bool connect_token_free = budget->try_take_connection(now);
   if (const auto reason = admit(peer.address, connect_token_free); !reason.empty()) {
     refuse(socket, reason);
   } else {
@@ -241,15 +246,17 @@ bool Server::make_room_locked(const std::string& address, std::size_t held) {
 // line fits its send buffer and the non-blocking send never stalls the accept loop.
 void Server::refuse(const FileDescriptor& socket, const std::string& reason) {
   log_refusal(reason);
-  const std::string line = protocol::error(reason);
-  ::send(socket.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  ::shutdown(socket.get(), SHUT_WR);
+  say_and_close(socket, protocol::error(reason));
 }
 
 // With --plain off: one line, on a fresh socket (see refuse), then the close.
 void Server::point_to_tls(const FileDescriptor& socket) const {
-  const std::string line =
-      protocol::error("this server only speaks TLS, on port " + std::to_string(tls_port_));
+  say_and_close(socket,
+                protocol::error("this server only speaks TLS, on port " + std::to_string(tls_port_)));
+}
+
+// One line on a fresh socket never blocks (its buffer is empty), then the close.
+void Server::say_and_close(const FileDescriptor& socket, const std::string& line) {
   ::send(socket.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   ::shutdown(socket.get(), SHUT_WR);
 }
@@ -271,9 +278,11 @@ std::size_t Server::StormLog::note() {
 void Server::start_session(FileDescriptor socket, Endpoint peer,
                            std::shared_ptr<AddressBudget> budget, const tls::Context* tls) {
   const std::string address = peer.address;
+  SessionConfig session_config = config_.session;
+  session_config.tls_port = tls_port_;  // known once bound (--tls-port 0)
   auto session = std::make_shared<Session>(
-      std::move(socket), std::move(peer), room_, flushes_, config_.session, std::move(budget),
-      [this] { wake_.notify(); }, tls);
+      std::move(socket), std::move(peer), room_, flushes_, std::move(session_config),
+      std::move(budget), [this] { wake_.notify(); }, tls);
   std::lock_guard lock(sessions_mutex_);
   try {
     sessions_.push_back(Running{session, std::thread([session] { session->run(); })});

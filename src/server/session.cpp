@@ -70,6 +70,7 @@ Session::Session(FileDescriptor socket, Endpoint peer, Room& room, FlushSchedule
       address_(std::move(address)),
       flood_gate_(config.rate, config.burst, config.flood_lines, std::chrono::steady_clock::now(),
                   address_),
+      gate_(config.password_hash, tls != nullptr, config.tls_port, address_, peer_.address),
       last_input_(std::chrono::steady_clock::now()) {}
 
 void Session::run() {
@@ -79,15 +80,14 @@ void Session::run() {
     return finish();
   }
   greet();
-  // The room delivers to the connection, which lives as long as this session.
-  room_.join(std::shared_ptr<Participant>(shared_from_this(), &connection_), name_);
-  announce_by_ = std::chrono::steady_clock::now() + config_.announce_delay;
-  spdlog::info("Connected to: {}, {} ({} online)", peer_.address, peer_.port, room_.size());
+  if (gate_.open()) enter_room();
   serve();
-  room_.leave(&connection_);
-  if (!stop_requested_.load()) announce_departure();
-  owed_.settle_all();
-  spdlog::info("Disconnected: {}, {} ({} online)", peer_.address, peer_.port, room_.size());
+  if (in_room_) {
+    room_.leave(&connection_);
+    if (!stop_requested_.load()) announce_departure();
+    owed_.settle_all();
+    spdlog::info("Disconnected: {}, {} ({} online)", peer_.address, peer_.port, room_.size());
+  }
   finish();
 }
 
@@ -98,23 +98,10 @@ void Session::finish() {
   on_finished_();
 }
 
-// Everything here is queued before the session joins the room, so the greeting
-// comes first and the replay holds only messages older than the newcomer.
+// Until the client is past the password (if any), it hears nothing more.
 void Session::greet() {
   reply(protocol::welcome());
   reply(protocol::self_description(limits()));
-  auto online = room_.online();
-  ++online.total;  // the newcomer, listed last, joins right after this
-  if (online.listed.size() < protocol::kMaxListed) {
-    online.listed.push_back({name_, std::chrono::seconds(0)});
-  }
-  reply(protocol::online_list(online));
-  // The replay counts against --sendq like everything else, so it holds only
-  // the newest lines that fill at most half of it: long lines in the history
-  // must never make the greeting overflow a newcomer's queue.
-  for (auto& line : room_.recent_history(config_.sendq_bytes / 2)) {
-    connection_.queue_own_line(std::move(line));
-  }
 }
 
 void Session::request_stop(std::chrono::steady_clock::time_point flush_until) {
@@ -172,7 +159,8 @@ void Session::serve() {
 std::chrono::nanoseconds Session::poll_timeout() const {
   if (!input_ended_ && connection_.has_buffered_input()) return std::chrono::nanoseconds(0);
   const auto now = std::chrono::steady_clock::now();
-  std::chrono::nanoseconds timeout = announced_ ? kQuietWait : until(announce_by_, now);
+  std::chrono::nanoseconds timeout =
+      announced_ || !in_room_ ? kQuietWait : until(announce_by_, now);
   if (connection_.waits_for_socket())
     timeout = std::min(timeout, until(connection_.stalled_at(), now));
   if (unterminated_due_ != std::chrono::steady_clock::time_point{}) {
@@ -301,6 +289,8 @@ void Session::handle_due_lines() {
 }
 
 void Session::handle_line(std::string_view raw_line) {
+  // Before anything else sees it (or logs it): it may hold the password.
+  if (!gate_.open()) return knock(raw_line);
   const std::string line = raw_line == kOverlongLine ? std::string() : text::sanitize(raw_line);
   // Cleaning turns each invalid byte into U+FFFD (three bytes): the limit
   // holds for what is relayed, not only for what was read.

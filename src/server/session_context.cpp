@@ -12,7 +12,7 @@ void Session::reply(std::string line) {
 }
 
 void Session::announce() {
-  if (announced_) return;
+  if (announced_ || !in_room_) return;  // not before the password
   announced_ = true;
   // An address that keeps reconnecting is not announced each time.
   presence_told_ = !address_ || address_->try_take_presence(std::chrono::steady_clock::now());

@@ -64,6 +64,10 @@ std::string self_description(const ServerDescription& description) {
   text.append(kFieldSeparator).append(kFloodField).append(flood_limit(description));
   text.append(kFieldSeparator).append(kMaxLineField);
   text.append(std::to_string(description.max_line)).append(kMaxLineEnd);
+  if (description.password_port != 0) {
+    text.append(kFieldSeparator).append(kPasswordField).append(kPasswordFieldPort);
+    text.append(std::to_string(description.password_port)).append(")");
+  }
   return notice(text);
 }
 
@@ -201,6 +205,33 @@ std::string disconnecting(std::string_view reason) {
   return error("disconnected: " + std::string(reason));
 }
 
+std::string password_first(std::uint16_t tls_port) {
+  return error("a password is needed first: send /pass PASSWORD over TLS, port " +
+               std::to_string(tls_port));
+}
+
+std::string password_over_tls_only(std::uint16_t tls_port) {
+  return error("a password is only accepted over TLS (not checked): reconnect to port " +
+               std::to_string(tls_port));
+}
+
+std::string wrong_password() {
+  return error("wrong password");
+}
+
+std::string password_refusal(std::string_view address, std::chrono::seconds left) {
+  return error("too many wrong passwords from " + std::string(address) + ", try again in " +
+               short_duration(left));
+}
+
+std::string password_accepted() {
+  return notice("Password accepted");
+}
+
+std::string no_password_needed() {
+  return error("no password is needed now");
+}
+
 ClientLine parse_client_line(std::string_view text) {
   ClientLine parsed;
   if (text.find_first_not_of(" \t") == std::string_view::npos) return parsed;
@@ -225,6 +256,10 @@ ClientLine parse_client_line(std::string_view text) {
 
 std::string nick_request(std::string_view name) {
   return std::string(1, kCommandPrefix) + "nick " + std::string(name);
+}
+
+std::string pass_request(std::string_view password) {
+  return std::string(1, kCommandPrefix) + "pass " + std::string(password);
 }
 
 }  // namespace lochat::protocol

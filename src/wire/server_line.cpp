@@ -157,6 +157,17 @@ bool read_flood_limit(std::string_view text, ServerDescription& description) {
          std::isfinite(description.rate) && description.rate > 0;
 }
 
+bool read_password_port(std::string_view text, ServerDescription& description) {
+  constexpr std::size_t kHighestPort = 65535;
+  std::size_t port = 0;
+  if (!consume_prefix(text, kPasswordFieldPort) || !read_number(text, port) || port == 0 ||
+      port > kHighestPort || text != ")") {
+    return false;
+  }
+  description.password_port = static_cast<std::uint16_t>(port);
+  return true;
+}
+
 // One "; "-separated field; fields it does not know are skipped, so a later
 // server may add some.
 bool read_field(std::string_view field, ServerDescription& description) {
@@ -166,6 +177,8 @@ bool read_field(std::string_view field, ServerDescription& description) {
     return read_flood_limit(field, description);
   } else if (consume_prefix(field, kMaxLineField)) {
     return read_number(field, description.max_line) && field == kMaxLineEnd;
+  } else if (consume_prefix(field, kPasswordField)) {
+    return read_password_port(field, description);
   }
   return true;
 }

@@ -26,7 +26,8 @@ class Inbox {
             [this](bool by_server) {
               std::lock_guard lock(mutex_);
               closed_by_server_ = by_server;
-            }};
+            },
+            {}};
   }
   bool has(std::string_view line) {
     return eventually([&] {

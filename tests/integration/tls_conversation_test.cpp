@@ -29,7 +29,7 @@ class TlsTalker {
     fingerprint_ = stream->peer_fingerprint();
     client_ = std::make_unique<ChatClient>(
         std::move(socket), std::move(stream),
-        ChatClient::Callbacks{[this](std::string_view line) { heard(line); }, {}});
+        ChatClient::Callbacks{[this](std::string_view line) { heard(line); }, {}, {}});
   }
 
   ChatClient& client() { return *client_; }

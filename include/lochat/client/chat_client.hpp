@@ -35,6 +35,11 @@ class ChatClient {
     std::function<void(std::string_view line)> on_line;
     // Once, when the connection is over; by_server is false if we closed it.
     std::function<void(bool by_server)> on_closed;
+    // When the server's self-description says it needs a password, before
+    // that line reaches on_line (so "/pass" goes out before "/nick"): the
+    // password to send, or "" for none. `encrypted`: this connection is TLS;
+    // `tls_port`: where the server takes passwords.
+    std::function<std::string(std::uint16_t tls_port, bool encrypted)> password_for;
   };
 
   // Connects to host:port; a NetError says "cannot connect to HOST:PORT: reason".
@@ -59,6 +64,7 @@ class ChatClient {
 
  private:
   void receive_loop();
+  void send_password(std::uint16_t tls_port);
   // True if bytes came within the quiet gap (or nothing waits to be ended by it).
   bool more_within_quiet_gap(const LineFramer& framer, bool lines_end_with_newline);
   ReadResult receive_tls(std::span<char> buffer);

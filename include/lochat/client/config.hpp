@@ -24,6 +24,8 @@ struct ClientConfig {
   std::optional<std::uint16_t> tls_port;
   bool plain = false;
   std::string known_servers;  // where pins are kept; empty: KnownServers::default_path()
+  // The server password (--password-file), sent over TLS only; empty: none.
+  std::string password;
 };
 
 }  // namespace lochat

@@ -31,6 +31,13 @@ inline constexpr std::chrono::seconds kPresenceInterval{10};
 // never notices; a loop of connections cannot churn through the last places.
 inline constexpr double kConnectBurst = 4;
 inline constexpr std::chrono::seconds kConnectInterval{1};
+// Wrong passwords (server/password_gate.hpp): this many from one address, in
+// any of its connections, and it is refused for kPasswordRefusal. A person who
+// mistypes a few times is barely slowed; a guesser gets some five tries a
+// minute. Failures older than kWrongPasswordMemory are forgotten.
+inline constexpr std::size_t kWrongPasswordsAllowed = 5;
+inline constexpr std::chrono::seconds kPasswordRefusal{60};
+inline constexpr std::chrono::minutes kWrongPasswordMemory{10};
 
 class AddressBudget {
  public:
@@ -47,14 +54,22 @@ class AddressBudget {
   bool try_take_presence(Clock::time_point now);
   // Takes one new connection's token; false: it comes faster than kConnectInterval.
   bool try_take_connection(Clock::time_point now);
-  // True when all buckets are full again: this budget may be forgotten.
+  // Counts a wrong password; true if it is the one that starts a refusal.
+  bool note_wrong_password(Clock::time_point now);
+  // How long the address is still refused for wrong passwords (0: it is not).
+  [[nodiscard]] std::chrono::seconds refused_for(Clock::time_point now) const;
+  // True when all buckets are full again and no wrong password is remembered:
+  // this budget may be forgotten.
   [[nodiscard]] bool rested(Clock::time_point now) const;
 
  private:
-  mutable std::mutex mutex_;  // guards the buckets
+  mutable std::mutex mutex_;  // guards the buckets and the wrong passwords
   TokenBucket lines_;
   TokenBucket presence_;
   TokenBucket connections_;
+  std::size_t wrong_passwords_ = 0;  // since the last refusal, within kWrongPasswordMemory
+  Clock::time_point last_wrong_password_{};
+  Clock::time_point refused_until_{};
 };
 
 class AddressLimits {

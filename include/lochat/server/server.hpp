@@ -113,6 +113,7 @@ class Server {
   [[nodiscard]] std::string admit(const std::string& address, bool connect_token_free);
   bool make_room_locked(const std::string& address, std::size_t held);
   void refuse(const FileDescriptor& socket, const std::string& reason);
+  static void say_and_close(const FileDescriptor& socket, const std::string& line);
   bool refuse_with_spare_descriptor(const FileDescriptor& listener);
   void log_refusal(const std::string& reason);
   void start_session(FileDescriptor socket, Endpoint peer, std::shared_ptr<AddressBudget> budget,

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@
 #include "lochat/server/connection.hpp"
 #include "lochat/server/flood_gate.hpp"
 #include "lochat/server/flush_scheduler.hpp"
+#include "lochat/server/password_gate.hpp"
 #include "lochat/server/pending_flushes.hpp"
 #include "lochat/server/room.hpp"
 #include "lochat/wire/framing.hpp"
@@ -53,6 +55,10 @@ struct SessionConfig {
   std::size_t flood_lines = 200;
   // Disconnect clients silent for this long; 0 = never.
   std::chrono::milliseconds idle_timeout{0};
+  // The server password's argon2id hash (password.hpp); empty: no password.
+  // A client must send it over TLS, on tls_port, before it joins the room.
+  std::string password_hash;
+  std::uint16_t tls_port = 0;
 };
 
 // One connected client, on a thread of its own: run() greets it, reads and
@@ -98,8 +104,13 @@ class Session final : public std::enable_shared_from_this<Session>,
   void greet();
   // What the greeting says of the server: this session's limits.
   [[nodiscard]] protocol::ServerDescription limits() const {
-    return {protocol::kProtocolVersion, true, config_.rate, config_.burst, config_.max_line};
+    return {protocol::kProtocolVersion, true,           config_.rate,
+            config_.burst,              config_.max_line, gate_.password_port()};
   }
+  // Before the password (session_gate.cpp): a line for the gate alone; then the room.
+  void knock(std::string_view raw_line);
+  void enter_room();
+  void wait_after_wrong_password();
   void serve();
   Step read_available();
   void take_line(std::string_view line);
@@ -164,6 +175,8 @@ class Session final : public std::enable_shared_from_this<Session>,
   bool presence_told_ = false;  // others heard it join, so they hear it leave
   std::chrono::steady_clock::time_point announce_by_{};
   FloodGate flood_gate_;
+  PasswordGate gate_;
+  bool in_room_ = false;  // joined: past the password, if the server has one
   std::chrono::steady_clock::time_point last_input_{};
   bool input_ended_ = false;  // the client half-closed (or hung up): nothing more to read
   std::chrono::steady_clock::time_point drain_until_{};  // its delayed lines' last chance

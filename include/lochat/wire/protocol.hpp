@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,9 @@ inline constexpr std::string_view kRateEnd = " a second";
 inline constexpr std::string_view kNoFloodLimit = "none";
 inline constexpr std::string_view kMaxLineField = "lines up to ";
 inline constexpr std::string_view kMaxLineEnd = " bytes";
+// On a server with a password: "password needed (send /pass PASSWORD over TLS, port 4445)".
+inline constexpr std::string_view kPasswordField = "password needed";
+inline constexpr std::string_view kPasswordFieldPort = " (send /pass PASSWORD over TLS, port ";
 
 // --- Server-to-client lines, each with its trailing "\n" ---------------------------------
 
@@ -61,6 +65,8 @@ struct ServerDescription {
   double rate = 0;           // lines a second after the burst; 0: no flood limit
   std::size_t burst = 0;
   std::size_t max_line = 0;  // bytes
+  // The TLS port to send "/pass PASSWORD" on before anything else; 0: no password needed.
+  std::uint16_t password_port = 0;
 };
 // "*** lochat-server protocol 1; acknowledges each line; commands /nick /who ...;
 // flood limit 30 lines at once, then 10 a second; lines up to 4096 bytes"
@@ -112,6 +118,14 @@ std::string invalid_name(std::string_view name, std::string_view problem);
 std::string name_taken(std::string_view name);
 std::string nobody_called(std::string_view name);
 std::string disconnecting(std::string_view reason);
+// Before a client's password (docs/SECURITY.md): what it sent instead, its
+// password sent in clear, a wrong one, and its address refused for a while.
+std::string password_first(std::uint16_t tls_port);
+std::string password_over_tls_only(std::uint16_t tls_port);
+std::string wrong_password();
+std::string password_refusal(std::string_view address, std::chrono::seconds left);
+std::string password_accepted();
+std::string no_password_needed();
 
 // --- Client-to-server lines -----------------------------------------------------------------
 
@@ -126,5 +140,7 @@ struct ClientLine {
 ClientLine parse_client_line(std::string_view line);
 // "/nick NAME": how the client asks for a name.
 std::string nick_request(std::string_view name);
+// "/pass PASSWORD": how the client proves it knows the server's password.
+std::string pass_request(std::string_view password);
 
 }  // namespace lochat::protocol
