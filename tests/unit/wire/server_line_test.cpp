@@ -97,7 +97,8 @@ TEST(ServerLine, TheSelfDescriptionIsReadBackWithTheServersLimits) {
   const auto wire = received(self_description({kProtocolVersion, true, 10, 30, 4096}));
   EXPECT_EQ(wire,
             "*** lochat-server protocol 1; acknowledges each line; commands /nick /who /msg /me "
-            "/help /quit; flood limit 30 lines at once, then 10 a second; lines up to 4096 bytes");
+            "/help /quit /pass; flood limit 30 lines at once, then 10 a second; lines up to 4096 "
+            "bytes");
   EXPECT_EQ(classify(wire).kind, ServerLine::Kind::notice);
   EXPECT_EQ(classify(wire).topic, Topic::about_server);
   const auto described = describe(wire);
@@ -107,6 +108,22 @@ TEST(ServerLine, TheSelfDescriptionIsReadBackWithTheServersLimits) {
   EXPECT_EQ(described->burst, 30U);
   EXPECT_DOUBLE_EQ(described->rate, 10.0);
   EXPECT_EQ(described->max_line, 4096U);
+}
+
+TEST(ServerLine, AServerWithAPasswordSaysSoInItsSelfDescriptionWithItsTlsPort) {
+  const auto wire = received(self_description({kProtocolVersion, true, 10, 30, 4096, 4445}));
+  EXPECT_TRUE(wire.ends_with("; password needed (send /pass PASSWORD over TLS, port 4445)"));
+  const auto described = describe(wire);
+  ASSERT_TRUE(described);
+  EXPECT_EQ(described->password_port, 4445);
+  EXPECT_EQ(described->max_line, 4096U);
+  const auto without = describe(received(self_description({kProtocolVersion, true, 10, 30, 4096})));
+  ASSERT_TRUE(without);
+  EXPECT_EQ(without->password_port, 0);
+  EXPECT_FALSE(
+      describe("*** lochat-server protocol 1; password needed (send /pass PASSWORD over "
+               "TLS, port 0)"))
+      << "a password field without a port is unreadable";
 }
 
 TEST(ServerLine, AFractionalRateAndNoFloodLimitAreReadBack) {
