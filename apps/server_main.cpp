@@ -168,7 +168,9 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
   app.add_option("--max-clients", config.max_clients, "Most clients connected at once")
       ->capture_default_str()
       ->check(lochat::app::whole_number(1));
-  app.add_option("--max-per-ip", config.max_per_ip, "Most clients from one address (0 = no fixed cap; the last places are kept for other machines anyway)")
+  app.add_option("--max-per-ip", config.max_per_ip,
+                 "Most clients from one address (0 = no fixed cap; the last places are kept for "
+                 "other machines anyway)")
       ->capture_default_str()
       ->check(lochat::app::not_negative());
   app.add_option("--sendq", session.sendq_bytes,

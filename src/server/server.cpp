@@ -251,8 +251,8 @@ void Server::refuse(const FileDescriptor& socket, const std::string& reason) {
 
 // With --plain off: one line, on a fresh socket (see refuse), then the close.
 void Server::point_to_tls(const FileDescriptor& socket) const {
-  say_and_close(socket,
-                protocol::error("this server only speaks TLS, on port " + std::to_string(tls_port_)));
+  say_and_close(
+      socket, protocol::error("this server only speaks TLS, on port " + std::to_string(tls_port_)));
 }
 
 // One line on a fresh socket never blocks (its buffer is empty), then the close.

@@ -16,8 +16,7 @@ std::span<const CommandInfo> all() {
       CommandInfo{"me", "/me text", "an action, shown as \"* you text\"", true},
       CommandInfo{"help", "/help", "list the commands", false},
       CommandInfo{"quit", "/quit [reason]", "leave the chat", false},
-      CommandInfo{"pass", "/pass PASSWORD", "prove the server's password (first, over TLS)",
-                  false},
+      CommandInfo{"pass", "/pass PASSWORD", "prove the server's password (first, over TLS)", false},
   };
   return kCommands;
 }

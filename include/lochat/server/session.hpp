@@ -104,8 +104,8 @@ class Session final : public std::enable_shared_from_this<Session>,
   void greet();
   // What the greeting says of the server: this session's limits.
   [[nodiscard]] protocol::ServerDescription limits() const {
-    return {protocol::kProtocolVersion, true,           config_.rate,
-            config_.burst,              config_.max_line, gate_.password_port()};
+    return {protocol::kProtocolVersion, true, config_.rate, config_.burst, config_.max_line,
+            gate_.password_port()};
   }
   // Before the password (session_gate.cpp): a line for the gate alone; then the room.
   void knock(std::string_view raw_line);
