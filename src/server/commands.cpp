@@ -88,7 +88,7 @@ struct Handler {
 constexpr std::array kHandlers{
     Handler{"nick", nick, false}, Handler{"who", who, true},   Handler{"msg", msg, true},
     Handler{"me", me, true},      Handler{"help", help, true}, Handler{"quit", quit, true},
-    Handler{"pass", pass, false},
+    Handler{"pass", pass, true},
 };
 
 }  // namespace
