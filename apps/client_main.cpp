@@ -81,5 +81,5 @@ int main(int argc, char** argv) {
   if (!password_file.empty() && !read_password_file(password_file, config.password)) return 2;
   if (list_servers) return lochat::list_servers(config.port);
   if (config.host.empty() && !lochat::choose_server(config)) return 1;
-  return lochat::run_console(config);
+  return lochat::run_console(config, [] { return lochat::app::read_secret("Server password: "); });
 }

@@ -13,6 +13,8 @@
 #include <utility>
 
 #include "front_end.hpp"
+#include "lochat/client/outbox.hpp"
+#include "password_prompt.hpp"
 #include "secure_connect.hpp"
 
 namespace lochat {
@@ -27,6 +29,7 @@ namespace {
 
 using front_end::Ending;
 using front_end::interrupted;
+using front_end::PasswordPrompt;
 
 extern "C" void on_interrupt(int /*signal*/) {
   interrupted = 1;
@@ -42,30 +45,46 @@ bool wants_color(const ClientConfig& config) {
 }
 
 // What to answer a server that asks for a password (docs/SECURITY.md): never
-// in clear, where anyone on the LAN could read it.
-std::function<std::string(std::uint16_t, bool)> password_answer(const ClientConfig& config) {
-  return [password = config.password](std::uint16_t tls_port, bool encrypted) -> std::string {
-    if (!encrypted) {
-      std::fprintf(stderr,
-                   "lochat: this server needs a password; not sending it in clear (anyone on "
-                   "the LAN could read it): connect over TLS, port %u, without --plain\n",
-                   static_cast<unsigned>(tls_port));
-      return "";
-    }
-    if (password.empty()) {
-      std::fputs("lochat: this server needs a password: give --password-file FILE\n", stderr);
-    }
-    return password;
-  };
+// in clear, where anyone on the LAN could read it. `prompt`: ask on the
+// terminal when no --password-file gave it (may be null).
+std::function<std::string(std::uint16_t, bool)> password_answer(const ClientConfig& config,
+                                                                front_end::PasswordPrompt* prompt) {
+  return
+      [password = config.password, prompt](std::uint16_t tls_port, bool encrypted) -> std::string {
+        if (!encrypted) {
+          std::fprintf(stderr,
+                       "lochat: this server needs a password; not sending it in clear (anyone on "
+                       "the LAN could read it): connect over TLS, port %u, without --plain\n",
+                       static_cast<unsigned>(tls_port));
+          return "";
+        }
+        if (!password.empty()) return password;
+        if (prompt != nullptr) {
+          if (auto typed = prompt->answer(); !typed.empty()) return typed;
+        }
+        std::fputs("lochat: this server needs a password: give --password-file FILE\n", stderr);
+        return "";
+      };
 }
 
 // One connection, from connect to its end; the name it ended with is kept in `name`.
-std::optional<Ending> converse(const ClientConfig& config, std::string& name) {
+std::optional<Ending> converse(const ClientConfig& config, std::string& name,
+                               const PasswordPrompt::Ask& ask_password) {
+  // On a terminal, a password nobody gave is asked for before the front end takes it.
+  std::optional<PasswordPrompt> prompt;
+  if (::isatty(STDIN_FILENO) != 0 && config.password.empty()) prompt.emplace(ask_password);
   front_end::Mailbox mailbox;
   auto callbacks = mailbox.callbacks();
-  callbacks.password_for = password_answer(config);
+  if (prompt) {
+    callbacks.on_line = [&prompt, post = std::move(callbacks.on_line)](std::string_view line) {
+      prompt->observe(line);
+      post(line);
+    };
+  }
+  callbacks.password_for = password_answer(config, prompt ? &*prompt : nullptr);
   const auto client = front_end::connect_securely(config, std::move(callbacks));
   if (!client) return std::nullopt;
+  if (prompt) prompt->ask_if_wanted(Outbox::kDescribeWithin);
   // The front end asks for the name once the server has said it is a lochat-server.
   std::optional<view::NameNegotiation> names;
   if (!name.empty()) names.emplace(name);
@@ -88,7 +107,7 @@ bool wait_unless_interrupted(std::chrono::seconds delay) {
 
 }  // namespace
 
-int run_console(const ClientConfig& config) {
+int run_console(const ClientConfig& config, const PasswordPrompt::Ask& ask_password) {
   constexpr std::chrono::seconds kFirstRetry{1};
   constexpr std::chrono::seconds kLongestRetry{30};
   std::signal(SIGPIPE, SIG_IGN);
@@ -100,7 +119,7 @@ int run_console(const ClientConfig& config) {
   bool ever_connected = false;
   auto retry_in = kFirstRetry;
   while (true) {
-    const auto ending = converse(config, name);
+    const auto ending = converse(config, name, ask_password);
     if (ending == Ending::user_quit) return 0;
     if (ending == Ending::lines_unconfirmed) return 1;
     // Without --reconnect, or when the very first attempt fails, the user hears why and we stop.

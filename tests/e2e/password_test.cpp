@@ -3,6 +3,7 @@
 // plain port, and what wrong passwords cost an address (docs/SECURITY.md).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "lochat/server/address_limits.hpp"
+#include "pty_client.hpp"
 #include "test_support.hpp"
 
 namespace lochat::test {
@@ -227,6 +229,21 @@ TEST_F(PasswordTest, LochatWithAPasswordFileGetsInOverTlsAndRefusesToSendItInCle
       in_clear->stderr_contains("not sending it in clear (anyone on the LAN could read "
                                 "it): connect over TLS, port " +
                                 std::to_string(chat->tls_port())));
+}
+
+TEST_F(PasswordTest, LochatOnATerminalAsksForThePasswordWithEchoOffAndSendsItFirst) {
+  const auto chat = server();
+  const auto member = talking_member(*chat, "welcome");
+  // The pins go to this test's directory: the pty client inherits the environment.
+  ::setenv("XDG_DATA_HOME", (directory_ / "data").c_str(), 1);
+  PtyClient alice(chat->port(),
+                  {"--tls-port", std::to_string(chat->tls_port()), "--name", "alice"});
+  ASSERT_TRUE(alice.shows("Server password: ")) << alice.output();
+  alice.type(std::string(kPassword) + "\r");
+  EXPECT_TRUE(member->stdout_contains("*** alice joined"));
+  alice.type("typed after the password\r");
+  EXPECT_TRUE(member->stdout_contains("From alice: typed after the password"));
+  EXPECT_EQ(alice.output().find(kPassword), std::string::npos) << "echo is off";
 }
 
 }  // namespace
