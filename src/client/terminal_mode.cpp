@@ -89,8 +89,7 @@ class TerminalMode {
         }
         return Ending::user_quit;
       }
-      // A paste is read whole before its lines are paced out.
-      if (input_ready) {
+      if (input_ready) {  // a paste is read whole before its lines are paced out
         rl_callback_read_char();
       } else {
         send_due();
@@ -167,12 +166,13 @@ class TerminalMode {
     }
   }
 
-  // A line the server will confirm waits for it; to a server that confirms
-  // nothing it shows at once, marked; a command's echo is dimmed.
+  // A line the server will confirm waits for it; to a server that confirms nothing
+  // it shows at once, marked (a foreign one got "//x" as "/x"); a command's echo is dimmed.
   void show_sent(std::string line) {
     if (outbox_.acknowledges() && commands::expects_ack(line)) {
       awaiting_ack_.push_back(std::move(line));
     } else if (!outbox_.acknowledges()) {
+      if (outbox_.server() == Outbox::Server::foreign) line = commands::as_text(line);
       print_above(view::render_own(line, protocol::clock_time_now(), my_name(), style_, false));
     } else {
       print_above(style_.color ? "\x1b[2m" + line + "\x1b[0m" : line);

@@ -77,6 +77,21 @@ TEST(ForeignServer, AgainstNcatChatOwnLinesShowAtOnceAndNoCommandLeaks) {
   EXPECT_TRUE(lochat.terminal_restored());
 }
 
+// Such a server takes every line as text: a pasted "/..." and a typed
+// "//..." go out as "/..." and show as the text they were sent as.
+TEST(ForeignServer, ALineStartingWithASlashSentAsTextShowsAsSent) {
+  FakeChatServer ncat(Kind::ncat_chat);
+  Peer peer(ncat.port());                            // <user0>
+  PtyClient lochat(ncat.port(), {"--name", "bob"});  // <user1>
+  ASSERT_TRUE(peer.hears("is connected as <user1>"));
+  lochat.type("\x1b[200~/usr/bin/env python3\r\x1b[201~");
+  ASSERT_TRUE(peer.hears("<user1> /usr/bin/env python3\n")) << peer.heard;
+  EXPECT_TRUE(lochat.shows("bob: /usr/bin/env python3 (unconfirmed)")) << lochat.output();
+  lochat.type("//typed slash\r");
+  ASSERT_TRUE(peer.hears("<user1> /typed slash\n")) << peer.heard;
+  EXPECT_TRUE(lochat.shows("bob: /typed slash (unconfirmed)")) << lochat.output();
+}
+
 TEST(ForeignServer, AgainstTheOriginalServerLinesShowPromptlyAndNoneIsEmpty) {
   FakeChatServer original(Kind::original);
   Peer peer(original.port());
