@@ -54,6 +54,9 @@ int main(int argc, char** argv) {
   app.add_flag("--reconnect", config.reconnect,
                "When the server goes away, keep trying to reconnect");
   app.add_flag("--discover", list_servers, "List the LoChat servers on the LAN and exit");
+  app.add_option("--tls-port", config.tls_port, "Server TLS port")->default_str("--port + 1");
+  app.add_flag("--plain", config.plain,
+               "Chat in clear on --port, even with a server pinned for TLS (not encrypted)");
   lochat::app::add_config_option(app, default_config_file());
   if (const int exit_code = lochat::app::parse_or_explain(app, argc, argv, "lochat");
       exit_code >= 0) {

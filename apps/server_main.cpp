@@ -53,7 +53,50 @@ struct RawFlags {
   double sendq_timeout_seconds = 30;
   bool no_discovery = false;
   std::string log_file;
+  int tls_port = -1;  // -1: the plain port + 1 (with --port 0, any free port too)
+  bool no_tls = false;
 };
+
+// TLS is on unless --no-tls, on the plain port + 1 unless --tls-port says otherwise.
+bool apply_tls_flags(const RawFlags& raw, lochat::ServerConfig& config) {
+  config.tls.enabled = !raw.no_tls;
+  if (!config.plain && !config.tls.enabled) {
+    std::fputs("lochat-server: --plain off needs TLS (drop --no-tls)\n", stderr);
+    return false;
+  }
+  if (config.tls.certificate.empty() != config.tls.key.empty()) {
+    std::fputs("lochat-server: --cert and --key go together\n", stderr);
+    return false;
+  }
+  if (raw.tls_port >= 0) {
+    config.tls.port = static_cast<std::uint16_t>(raw.tls_port);
+  } else if (config.port != 0) {
+    if (config.port == 65535) {
+      std::fputs("lochat-server: --port 65535 has no next port for TLS; give --tls-port\n", stderr);
+      return false;
+    }
+    config.tls.port = static_cast<std::uint16_t>(config.port + 1);
+  }
+  return true;
+}
+
+void add_tls_flags(CLI::App& app, lochat::ServerConfig& config, RawFlags& raw) {
+  app.add_option("--tls-port", raw.tls_port, "TCP port for TLS (0: any free port)")
+      ->default_str("--port + 1")
+      ->check(lochat::app::whole_number(0, 65535));
+  app.add_flag("--no-tls", raw.no_tls, "Do not listen for TLS");
+  const std::map<std::string, bool> on_off{{"on", true}, {"off", false}};
+  app.add_option("--plain", config.plain,
+                 "on: chat in clear on --port too; off: --port only points to the TLS port")
+      ->transform(lochat::app::one_of(on_off))
+      ->default_str("on");
+  app.add_option("--cert", config.tls.certificate, "TLS certificate chain (PEM)")
+      ->default_str("self-made in the state directory");
+  app.add_option("--key", config.tls.key, "TLS private key (PEM) of --cert");
+  app.add_option("--state-dir", config.tls.state_directory,
+                 "Where the self-made TLS key and certificate are kept")
+      ->default_str("$STATE_DIRECTORY, $XDG_STATE_HOME/lochat or ~/.local/state/lochat");
+}
 
 void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level_enum& level,
                RawFlags& raw) {
@@ -119,7 +162,12 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
   app.add_option("--name", config.name, "Server name shown to clients that discover it")
       ->default_str("the host name");
   app.add_flag("--no-discovery", raw.no_discovery, "Do not answer LAN discovery probes (UDP)");
+  app.add_option("--web-port", config.web_port,
+                 "Port of the web client (HTTP and WebSocket; 0 = off)")
+      ->default_str("the port + 2")
+      ->check(lochat::app::whole_number(0, 65535));
   app.add_option("--log-file", raw.log_file, "Also log to this file, rotated at 5 MB");
+  add_tls_flags(app, config, raw);
   lochat::app::add_config_option(app, "/etc/lochat/server.toml");
 }
 
@@ -141,6 +189,7 @@ int main(int argc, char** argv) {
   config.session.sendq_timeout =
       std::chrono::milliseconds(static_cast<long>(raw.sendq_timeout_seconds * 1000));
   config.discovery = !raw.no_discovery;
+  if (!apply_tls_flags(raw, config)) return 2;
 
   try {
     set_up_logging(level, raw.log_file);

@@ -11,6 +11,8 @@ lochat_require(Threads "libc6-dev")
 lochat_require(fmt "libfmt-dev")
 lochat_require(spdlog "libspdlog-dev")
 lochat_require(CLI11 "libcli11-dev")
+lochat_require(OpenSSL "libssl-dev" 3.0)
+lochat_require(Boost "libboost-dev" 1.74)  # header-only: Beast for the web client
 
 find_path(LOCHAT_READLINE_INCLUDE_DIR readline/readline.h)
 find_library(LOCHAT_READLINE_LIBRARY readline)

@@ -7,7 +7,7 @@ configure_file(${PROJECT_SOURCE_DIR}/packaging/systemd/lochat-server.service.in
 install(FILES packaging/man/lochat-server.1 packaging/man/lochat.1 packaging/man/lochat-bench.1
         DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${PROJECT_BINARY_DIR}/lochat-server.service DESTINATION lib/systemd/system)
-install(FILES packaging/server.toml.example docs/PROTOCOL.md docs/RELIABILITY.md README.md
+install(FILES packaging/server.toml.example docs/PROTOCOL.md docs/RELIABILITY.md docs/SECURITY.md README.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(CPACK_PACKAGE_NAME "lochat")

@@ -5,10 +5,12 @@ set -euo pipefail
 
 packages=(
   build-essential cmake make pkg-config dpkg-dev
-  libcli11-dev libspdlog-dev libfmt-dev libreadline-dev libicu-dev
+  libcli11-dev libspdlog-dev libfmt-dev libreadline-dev libicu-dev libssl-dev
   googletest libgtest-dev
   clang libclang-rt-14-dev valgrind
-  netcat-openbsd iproute2 util-linux  # nc for e2e tests; ip netns and prlimit for the discovery and descriptor tests
+  netcat-openbsd iproute2 util-linux openssl socat ncat  # nc, openssl s_client, socat and ncat for e2e tests; ip netns and prlimit for the discovery and descriptor tests
+  libboost-dev  # Boost.Beast (header-only) for the web client
+  chromium chromium-driver python3-selenium  # the web client's test in a real browser
 )
 
 missing=()

@@ -30,6 +30,11 @@ ChatClient::ChatClient(const std::string& host, std::uint16_t port, Callbacks ca
   receiver_ = std::thread([this] { receive_loop(); });
 }
 
+ChatClient::ChatClient(FileDescriptor socket, std::unique_ptr<tls::Stream> tls, Callbacks callbacks)
+    : socket_(std::move(socket)), tls_(std::move(tls)), callbacks_(std::move(callbacks)) {
+  receiver_ = std::thread([this] { receive_loop(); });
+}
+
 ChatClient::~ChatClient() {
   close();
 }
@@ -39,12 +44,54 @@ bool ChatClient::send_line(std::string_view text) {
   line.reserve(text.size() + 1);
   line.append(text).push_back('\n');
   std::lock_guard lock(send_mutex_);
+  if (tls_) return send_tls(line);
   return send_all(socket_, line, std::chrono::steady_clock::now() + kSendPatience);
 }
 
 void ChatClient::finish_sending() {
   std::lock_guard lock(send_mutex_);
+  if (tls_) {
+    // TLS's half-close: the server still answers until it closes in turn.
+    std::lock_guard tls_lock(tls_mutex_);
+    tls_->close_notify();
+    return;
+  }
   ::shutdown(socket_.get(), SHUT_WR);
+}
+
+// Under send_mutex_. Each SSL call under tls_mutex_; waits without it.
+bool ChatClient::send_tls(std::string_view bytes) {
+  const auto deadline = std::chrono::steady_clock::now() + kSendPatience;
+  while (!bytes.empty()) {
+    tls::Stream::Io io;
+    {
+      std::lock_guard lock(tls_mutex_);
+      io = tls_->write(bytes);
+    }
+    if (io.status == tls::Stream::Io::Status::done) {
+      bytes.remove_prefix(io.bytes);
+      continue;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (io.status != tls::Stream::Io::Status::would_block || left.count() <= 0) return false;
+    tls::wait_for(socket_.get(), io.wait, left);
+  }
+  return true;
+}
+
+// Reads until OpenSSL has nothing decrypted left, so a poll never sleeps on
+// bytes it already holds; waits (without the lock) only when it has none.
+ReadResult ChatClient::receive_tls(std::span<char> buffer) {
+  tls::Stream::Io io;
+  {
+    std::lock_guard lock(tls_mutex_);
+    io = tls_->read(buffer);
+  }
+  if (io.status == tls::Stream::Io::Status::done) return {ReadResult::Status::data, io.bytes};
+  if (io.status != tls::Stream::Io::Status::would_block) return {ReadResult::Status::closed, 0};
+  tls::wait_for(socket_.get(), io.wait, kReceiveTimeout);
+  return {ReadResult::Status::would_block, 0};
 }
 
 bool ChatClient::wait_closed(std::chrono::milliseconds timeout) {
@@ -59,9 +106,13 @@ void ChatClient::close() {
   if (receiver_.joinable() && receiver_.get_id() != std::this_thread::get_id()) receiver_.join();
 }
 
-bool ChatClient::more_within_quiet_gap(const LineFramer& framer,
-                                       bool lines_end_with_newline) const {
+bool ChatClient::more_within_quiet_gap(const LineFramer& framer, bool lines_end_with_newline) {
   if (lines_end_with_newline || framer.pending() == 0) return true;
+  if (tls_) {
+    // Bytes OpenSSL holds decrypted do not make the socket readable.
+    std::lock_guard lock(tls_mutex_);
+    if (tls_->buffered() > 0) return true;
+  }
   pollfd watched{socket_.get(), POLLIN, 0};
   return ::poll(&watched, 1, kQuietGapMs) != 0;
 }
@@ -79,7 +130,7 @@ void ChatClient::receive_loop() {
       framer.finish(on_line, [] {});
       continue;
     }
-    const auto result = receive_some(socket_, buffer);
+    const auto result = tls_ ? receive_tls(buffer) : receive_some(socket_, buffer);
     if (result.status == ReadResult::Status::would_block) continue;
     if (result.status == ReadResult::Status::closed) break;
     framer.feed(std::string_view(buffer.data(), result.bytes), on_line, [] {});

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "front_end.hpp"
+#include "secure_connect.hpp"
 
 namespace lochat {
 
@@ -41,13 +42,8 @@ bool wants_color(const ClientConfig& config) {
 // One connection, from connect to its end; the name it ended with is kept in `name`.
 std::optional<Ending> converse(const ClientConfig& config, std::string& name) {
   front_end::Mailbox mailbox;
-  std::optional<ChatClient> client;
-  try {
-    client.emplace(config.host, config.port, mailbox.callbacks());
-  } catch (const NetError& error) {
-    std::fprintf(stderr, "lochat: %s\n", error.what());
-    return std::nullopt;
-  }
+  const auto client = front_end::connect_securely(config, mailbox.callbacks());
+  if (!client) return std::nullopt;
   // The front end asks for the name once the server has said it is a lochat-server.
   std::optional<view::NameNegotiation> names;
   if (!name.empty()) names.emplace(name);

@@ -16,8 +16,14 @@ namespace {
 constexpr std::chrono::milliseconds kListenForReplies{1000};
 
 std::string describe(const discovery::ServerInfo& server) {
+  const std::string tls = server.tls_port == 0 ? std::string("\tno TLS")
+                                               : "\tTLS " + std::to_string(server.tls_port) +
+                                                     " SHA-256 " + server.fingerprint;
+  const std::string web = server.web_port == 0 ? std::string()
+                                               : "\thttp://" + server.address + ":" +
+                                                     std::to_string(server.web_port) + "/";
   return server.name + "\t" + server.address + ":" + std::to_string(server.port) + "\t" +
-         std::to_string(server.users) + " online";
+         std::to_string(server.users) + " online" + tls + web;
 }
 
 std::vector<discovery::ServerInfo> find_servers(std::uint16_t port) {
@@ -92,6 +98,7 @@ bool choose_server(ClientConfig& config) {
   }
   config.host = servers[chosen].address;
   config.port = servers[chosen].port;
+  config.tls_port = servers[chosen].tls_port;
   std::fprintf(stderr, "lochat: connecting to %s at %s:%u\n", servers[chosen].name.c_str(),
                config.host.c_str(), config.port);
   return true;

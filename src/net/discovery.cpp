@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -25,6 +26,8 @@ constexpr std::string_view kReplyPrefix = "LOCHAT-SERVER 1 ";
 constexpr double kRepliesPerSecond = 20;
 constexpr double kReplyBurst = 20;
 constexpr std::size_t kMaxNameLength = 64;
+// "AB:" per byte of a SHA-256, less the last colon.
+constexpr std::size_t kFingerprintLength = 32 * 3 - 1;
 
 std::string_view trim_newline(std::string_view text) {
   if (text.ends_with('\n')) text.remove_suffix(1);
@@ -89,18 +92,61 @@ std::optional<std::pair<std::string, sockaddr_in>> receive_datagram(const FileDe
 }  // namespace
 
 std::string format_reply(const ServerInfo& info) {
+  const std::string tls =
+      info.tls_port == 0 ? std::string()
+                         : " tls=" + std::to_string(info.tls_port) + " sha256=" + info.fingerprint;
+  const std::string web = info.web_port == 0 ? "" : " web=" + std::to_string(info.web_port);
   return std::string(kReplyPrefix) + "port=" + std::to_string(info.port) +
-         " users=" + std::to_string(info.users) + " name=" + info.name.substr(0, kMaxNameLength) +
-         "\n";
+         " users=" + std::to_string(info.users) + tls + web +
+         " name=" + info.name.substr(0, kMaxNameLength) + "\n";
 }
+
+namespace {
+
+bool is_fingerprint(std::string_view text) {
+  if (text.size() != kFingerprintLength) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool colon_here = i % 3 == 2;
+    if (colon_here != (text[i] == ':') ||
+        (!colon_here && std::isxdigit(static_cast<unsigned char>(text[i])) == 0))
+      return false;
+  }
+  return true;
+}
+
+// The optional fields before name=; false if one is malformed.
+bool take_optional_fields(std::string_view& rest, ServerInfo& info) {
+  while (!rest.starts_with("name=")) {
+    const auto equals = rest.find('=');
+    const auto blank = rest.find(' ');
+    if (equals == std::string_view::npos || blank == std::string_view::npos || blank < equals) {
+      return false;
+    }
+    const auto key = rest.substr(0, equals);
+    const auto value = *take_field(rest, key);
+    if (key == "tls") {
+      const auto tls_port = to_number<std::uint16_t>(value);
+      if (!tls_port || *tls_port == 0) return false;
+      info.tls_port = *tls_port;
+    } else if (key == "sha256") {
+      if (!is_fingerprint(value)) return false;
+      info.fingerprint = value;
+    } else if (key == "web") {
+      info.web_port = to_number<std::uint16_t>(value).value_or(0);
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 std::optional<ServerInfo> parse_reply(std::string_view datagram) {
   if (datagram.size() > kMaxDatagram || !datagram.starts_with(kReplyPrefix)) return std::nullopt;
   std::string_view rest = trim_newline(datagram.substr(kReplyPrefix.size()));
   const auto port = take_field(rest, "port");
   const auto users = take_field(rest, "users");
-  if (!port || !users || !rest.starts_with("name=")) return std::nullopt;
   ServerInfo info;
+  if (!port || !users || !take_optional_fields(rest, info)) return std::nullopt;
   const auto port_number = to_number<std::uint16_t>(*port);
   const auto user_count = to_number<std::size_t>(*users);
   if (!port_number || *port_number == 0 || !user_count) return std::nullopt;
@@ -160,10 +206,14 @@ std::vector<ServerInfo> discover(std::uint16_t port, std::chrono::milliseconds w
 }
 
 Responder::Responder(const std::string& host, std::uint16_t port, std::string server_name,
-                     std::uint16_t tcp_port, UsersOnline users_online)
+                     std::uint16_t tcp_port, UsersOnline users_online, std::uint16_t tls_port,
+                     std::string fingerprint, std::uint16_t web_port)
     : socket_(udp_socket()),
       server_name_(std::move(server_name)),
       tcp_port_(tcp_port),
+      tls_port_(tls_port),
+      fingerprint_(std::move(fingerprint)),
+      web_port_(web_port),
       users_online_(std::move(users_online)),
       replies_(kRepliesPerSecond, kReplyBurst, std::chrono::steady_clock::now()) {
   const int enable = 1;
@@ -195,7 +245,8 @@ void Responder::answer_one() {
   const auto datagram = receive_datagram(socket_, 0);
   if (!datagram || !is_probe(datagram->first)) return;
   if (!replies_.try_take(std::chrono::steady_clock::now())) return;
-  const std::string reply = format_reply({server_name_, {}, tcp_port_, users_online_()});
+  const std::string reply = format_reply(
+      {server_name_, {}, tcp_port_, users_online_(), tls_port_, fingerprint_, web_port_});
   ::sendto(socket_.get(), reply.data(), reply.size(), 0,
            reinterpret_cast<const sockaddr*>(&datagram->second), sizeof datagram->second);
 }

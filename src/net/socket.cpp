@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -111,7 +112,7 @@ FileDescriptor first_usable_socket(
     if (socket.valid() && use(socket, *entry)) return socket;
     last_error = errno;
   }
-  throw NetError(what + " " + host_port(host, port) + ": " + error_text(last_error));
+  throw NetError(what + " " + host_port(host, port) + ": " + error_text(last_error), last_error);
 }
 
 }  // namespace
@@ -225,6 +226,12 @@ bool send_all(const FileDescriptor& socket, std::string_view bytes,
     if (!full || !wait_writable(socket, deadline)) return false;
   }
   return true;
+}
+
+std::size_t bytes_waiting(const FileDescriptor& socket) {
+  int waiting = 0;
+  if (::ioctl(socket.get(), FIONREAD, &waiting) != 0 || waiting < 0) return 0;
+  return static_cast<std::size_t>(waiting);
 }
 
 ReadResult receive_some(const FileDescriptor& socket, std::span<char> buffer) {

@@ -16,12 +16,14 @@ Verdict admit(const Places& places, const Newcomer& newcomer) {
   if (newcomer.max_per_ip > 0 && newcomer.held >= newcomer.max_per_ip) {
     return Verdict::refuse_capped;
   }
-  if (places.full()) {
-    return newcomer.held < kFewPerAddress ? Verdict::make_room : Verdict::refuse_full;
+  if (!places.crowded() && !places.full()) return Verdict::serve;
+  if (newcomer.held >= kFewPerAddress) {
+    return places.full() ? Verdict::refuse_full : Verdict::refuse_reserved;
   }
-  if (!places.crowded()) return Verdict::serve;
-  if (newcomer.held >= kFewPerAddress) return Verdict::refuse_reserved;
-  return newcomer.connect_token_free ? Verdict::serve : Verdict::refuse_rate;
+  if (!newcomer.connect_token_free) return Verdict::refuse_rate;
+  if (!places.full()) return Verdict::serve;
+  return places.taken < places.max + kPastMaxWhileMakingRoom ? Verdict::make_room
+                                                             : Verdict::refuse_full;
 }
 
 std::string refusal(Verdict verdict, const Places& places, const std::string& address,
@@ -34,7 +36,7 @@ std::string refusal(Verdict verdict, const Places& places, const std::string& ad
              " places are kept for other machines, and " + address + " has " +
              std::to_string(kFewPerAddress) + " or more connections";
     case Verdict::refuse_rate:
-      return "server nearly full: " + address +
+      return std::string(places.full() ? "server full: " : "server nearly full: ") + address +
              " opens connections too fast, try again in a second";
     case Verdict::serve:
     case Verdict::make_room:

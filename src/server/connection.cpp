@@ -24,21 +24,68 @@ constexpr std::size_t kCoalesceBytes = 32 * 1024;
 constexpr std::size_t kKeptLineSlots = 256;
 // Reads of input discarded before closing, bounded so a flooding client cannot stall its own close.
 constexpr int kDiscardReadsBeforeClose = 16;
+// The most TLS puts in one record: what waits for a client is gathered into
+// records this large, as plain writes gather it into one sendmsg.
+constexpr std::size_t kTlsRecordBytes = 16 * 1024;
+// A client on the TLS port that has not finished its handshake by then is
+// closed: a silent one holds a thread and a place in its address's limits.
+constexpr std::chrono::seconds kTlsHandshakeTime{5};
 
 }  // namespace
 
-Connection::Connection(FileDescriptor socket, Limits limits, SignalWake& owner_wake)
+Connection::Connection(FileDescriptor socket, Limits limits, SignalWake& owner_wake,
+                       const tls::Context* tls)
     : socket_(std::move(socket)),
+      tls_(tls != nullptr
+               ? std::make_unique<tls::Stream>(*tls, socket_.get(), tls::Stream::Role::accept)
+               : nullptr),
+      encrypted_(tls != nullptr),
       queue_(limits.sendq_bytes, limits.budget),
       limits_(limits),
       owner_wake_(owner_wake) {}
 
-void Connection::prepare_socket(std::chrono::milliseconds io_timeout, int send_buffer_bytes) {
+bool Connection::prepare_socket(std::chrono::milliseconds io_timeout, int send_buffer_bytes) {
   set_nonblocking(socket_);
   set_io_timeouts(socket_, io_timeout);
   set_no_delay(socket_);
   set_keepalive(socket_);
   set_send_buffer(socket_, send_buffer_bytes);
+  return !tls_ || handshake();
+}
+
+bool Connection::handshake() {
+  const auto deadline = std::chrono::steady_clock::now() + kTlsHandshakeTime;
+  for (auto step = tls_->handshake(); step.status != tls::Stream::Io::Status::done;
+       step = tls_->handshake()) {
+    const auto events = step.wait == tls::Stream::Wait::writable ? POLLOUT : POLLIN;
+    std::array<pollfd, 1> watched{{{socket_.get(), static_cast<short>(events), 0}}};
+    // Before the session joins the room only the server's stop wakes this
+    // thread: a wake-up (or the deadline) ends the handshake.
+    if (step.status != tls::Stream::Io::Status::would_block ||
+        owner_wake_.wait(watched, deadline - std::chrono::steady_clock::now()) <= 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+ReadResult Connection::read_some(std::span<char> buffer) {
+  if (!tls_) return receive_some(socket_, buffer);
+  const auto io = tls_->read(buffer);
+  read_waits_writable_ = io.wait == tls::Stream::Wait::writable;
+  switch (io.status) {
+    case tls::Stream::Io::Status::done:
+      return {ReadResult::Status::data, io.bytes};
+    case tls::Stream::Io::Status::would_block:
+      return {ReadResult::Status::would_block, 0};
+    default:
+      return {ReadResult::Status::closed, 0};
+  }
+}
+
+bool Connection::input_ready(short revents) const {
+  if ((revents & (POLLIN | POLLHUP | POLLERR)) != 0) return true;
+  return has_buffered_input() || (read_waits_writable_ && (revents & POLLOUT) != 0);
 }
 
 Participant::Delivery Connection::deliver(std::span<const SharedLine> lines,
@@ -84,8 +131,9 @@ void Connection::queue_own_line(std::string line) {
   queue_own_line(make_shared_line(std::move(line)));
 }
 
+// A TLS connection is written by its owner's thread alone (connection.hpp).
 void Connection::write_now_or_hand_over() {
-  if (write_queue(WriterWait::skip_if_busy) != Flush::done) owner_wake_.notify();
+  if (encrypted_ || write_queue(WriterWait::skip_if_busy) != Flush::done) owner_wake_.notify();
 }
 
 Connection::Health Connection::write_due() {
@@ -135,7 +183,8 @@ Connection::DropReason Connection::drop_reason(Health why) const {
 }
 
 bool Connection::waits_for_socket() const {
-  return has_queued() && own_lines_due_ == std::chrono::steady_clock::time_point{};
+  return (has_queued() && own_lines_due_ == std::chrono::steady_clock::time_point{}) ||
+         read_waits_writable_;
 }
 
 std::optional<std::chrono::steady_clock::time_point> Connection::own_lines_due() const {
@@ -175,6 +224,7 @@ Connection::Flush Connection::write_queue(WriterWait wait) {
 
 Connection::Flush Connection::write_taken_locked() {
   if (!socket_.valid()) return Flush::failed;
+  if (tls_) return write_taken_tls_locked();
   queue_.take_all(writing_);
   while (writing_front_ < writing_.size()) {
     std::array<iovec, kMaxIovecs> pieces{};
@@ -201,6 +251,45 @@ Connection::Flush Connection::write_taken_locked() {
     last_write_.store(std::chrono::steady_clock::now().time_since_epoch());
     advance_written(static_cast<std::size_t>(sent));
   }
+  release_written_slots();
+  return Flush::done;
+}
+
+// Under the lock, on the owner's thread: the same as write_taken_locked, in
+// records of up to kTlsRecordBytes.
+Connection::Flush Connection::write_taken_tls_locked() {
+  queue_.take_all(writing_);
+  while (!record_.empty() || writing_front_ < writing_.size()) {
+    if (record_.empty()) gather_record();
+    const auto io = tls_->write(record_);
+    if (io.status == tls::Stream::Io::Status::would_block) {
+      output_blocked_.store(true);
+      return Flush::pending;
+    }
+    if (io.status != tls::Stream::Io::Status::done) {
+      output_failed_.store(true);
+      return Flush::failed;
+    }
+    last_write_.store(std::chrono::steady_clock::now().time_since_epoch());
+    record_.erase(0, io.bytes);
+    advance_written(io.bytes);
+  }
+  release_written_slots();
+  return Flush::done;
+}
+
+// Copies what is not yet written, from the front, up to one record.
+void Connection::gather_record() {
+  std::size_t skip = written_of_front_;
+  for (std::size_t index = writing_front_;
+       index < writing_.size() && record_.size() < kTlsRecordBytes; ++index) {
+    const std::string_view line = *writing_[index].line;
+    record_.append(line.substr(skip, kTlsRecordBytes - record_.size()));
+    skip = 0;
+  }
+}
+
+void Connection::release_written_slots() {
   // All written: start over, and after a burst give its slots back rather
   // than hold them while idle.
   if (writing_.capacity() > kKeptLineSlots) {
@@ -209,7 +298,6 @@ Connection::Flush Connection::write_taken_locked() {
     writing_.clear();
   }
   writing_front_ = 0;
-  return Flush::done;
 }
 
 // Drops fully written lines (and the SharedLine references) from the front,
@@ -244,6 +332,7 @@ Connection::Health Connection::drain_and_half_close(
   }
   // Half-close, then discard unread input: closing with unread bytes would
   // send a reset, and the client could lose the lines we just flushed.
+  if (tls_) tls_->close_notify();
   ::shutdown(socket_.get(), SHUT_WR);
   std::array<char, 4096> discard;
   for (int read = 0; read < kDiscardReadsBeforeClose &&
@@ -255,6 +344,7 @@ Connection::Health Connection::drain_and_half_close(
 
 void Connection::close() {
   const std::lock_guard lock(write_mutex_);
+  tls_.reset();  // freed on the owner's thread, the only one that ever used it
   socket_.reset();
 }
 

@@ -13,7 +13,9 @@
 #include <system_error>
 #include <utility>
 
+#include "lochat/net/certificate.hpp"
 #include "lochat/server/admission.hpp"
+#include "lochat/web/web_listener.hpp"
 #include "lochat/wire/protocol.hpp"
 
 namespace lochat {
@@ -37,6 +39,12 @@ FileDescriptor open_spare_descriptor() {
   return FileDescriptor(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
+std::string host_name() {
+  std::array<char, 256> host{};
+  ::gethostname(host.data(), host.size() - 1);
+  return host.data();
+}
+
 }  // namespace
 
 Server::Server(ServerConfig config)
@@ -48,9 +56,11 @@ Server::Server(ServerConfig config)
       spare_descriptor_(open_spare_descriptor()) {
   set_nonblocking(listener_);
   port_ = local_port(listener_);
+  start_tls();
   // Started here rather than in run(), so a constructed server holds all its
   // long-lived resources and run() only adds sessions.
-  start_discovery();
+  start_web();
+  start_discovery();  // after start_web: its replies carry the web port
 }
 
 Server::~Server() {
@@ -59,40 +69,67 @@ Server::~Server() {
 }
 
 void Server::run() {
-  spdlog::info("Listening on {}", Endpoint{config_.host, port_}.to_string());
+  spdlog::info("Listening on {}{}", Endpoint{config_.host, port_}.to_string(),
+               config_.plain ? "" : " (only to point newcomers to the TLS port)");
+  if (tls_) {
+    spdlog::info("Listening for TLS on {}", Endpoint{config_.host, tls_port_}.to_string());
+    spdlog::info("TLS certificate SHA-256 fingerprint: {}", tls_->fingerprint());
+  }
+  log_web_addresses();
   while (!stop_requested_.load()) {
     const bool backing_off = std::chrono::steady_clock::now() < accept_paused_until_;
-    std::array<pollfd, 2> watched{{
+    std::array<pollfd, 3> watched{{
         {backing_off ? -1 : listener_.get(), POLLIN, 0},
         {wake_.fd(), POLLIN, 0},
+        {backing_off ? -1 : tls_listener_.get(), POLLIN, 0},
     }};
     const auto timeout = backing_off ? kAcceptBackoff : kAcceptLoopTimeout;
     ::poll(watched.data(), watched.size(), static_cast<int>(timeout.count()));
     if (watched[1].revents != 0) wake_.drain();
     reap_finished();
+    serve_handed_over();
     if (should_exit_when_empty()) {
       spdlog::info("The last client has left; exiting (--exit-when-empty)");
       break;
     }
-    if ((watched[0].revents & POLLIN) != 0) accept_pending();
+    if ((watched[0].revents & POLLIN) != 0) accept_pending(listener_);
+    if ((watched[2].revents & POLLIN) != 0) accept_pending(tls_listener_);
   }
   discovery_.reset();
   listener_.reset();
+  tls_listener_.reset();
   stop_all_sessions();
+  web_.reset();  // after the sessions: each bridge passes the goodbye on
+}
+
+// The certificate given, or the one made on first start (docs/SECURITY.md).
+void Server::start_tls() {
+  if (!config_.tls.enabled) return;
+  auto files = tls::CertificateFiles{config_.tls.certificate, config_.tls.key};
+  if (files.certificate.empty() && files.key.empty()) {
+    const auto directory = config_.tls.state_directory.empty() ? tls::default_state_directory()
+                                                               : config_.tls.state_directory;
+    files = tls::ensure_self_signed(directory, host_name());
+    if (files.made) spdlog::info("Made a self-signed TLS certificate: {}", files.certificate);
+  }
+  tls_ = tls::Context::server(files.certificate, files.key);
+  tls_listener_ = listen_tcp(config_.host, config_.tls.port, kListenBacklog);
+  set_nonblocking(tls_listener_);
+  tls_port_ = local_port(tls_listener_);
+}
+
+std::string Server::fingerprint() const {
+  return tls_ ? tls_->fingerprint() : "";
 }
 
 // Discovery is a convenience: if its UDP port is taken, the chat still runs.
 void Server::start_discovery() {
   if (!config_.discovery) return;
-  std::string name = config_.name;
-  if (name.empty()) {
-    std::array<char, 256> host{};
-    ::gethostname(host.data(), host.size() - 1);
-    name = host.data();
-  }
+  const std::string name = config_.name.empty() ? host_name() : config_.name;
   try {
-    discovery_ = std::make_unique<discovery::Responder>(config_.host, port_, name, port_,
-                                                        [this] { return room_.size(); });
+    discovery_ = std::make_unique<discovery::Responder>(
+        config_.host, port_, name, port_, [this] { return room_.size(); }, tls_port_, fingerprint(),
+        web_port());
     spdlog::info("Answering discovery on UDP port {} as \"{}\"", discovery_->port(), name);
   } catch (const NetError& error) {
     spdlog::warn("{}; clients must be given --host", error.what());
@@ -109,20 +146,19 @@ std::size_t Server::session_threads() const {
   return sessions_.size();
 }
 
-void Server::accept_pending() {
+void Server::accept_pending(const FileDescriptor& listener) {
+  const bool encrypted = &listener == &tls_listener_;
   for (int accepted = 0; accepted < kAcceptsPerWake; ++accepted) {
-    FileDescriptor socket(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    FileDescriptor socket(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (socket.valid()) {
       auto peer = peer_endpoint(socket);
       // Reset before we took it: nobody is there to serve, greet or log.
       if (peer.address.empty()) continue;
-      auto budget = address_limits_.budget_for(peer.address);
-      const bool connect_token_free = budget->try_take_connection(std::chrono::steady_clock::now());
-      if (const auto reason = admit(peer.address, connect_token_free); !reason.empty()) {
-        refuse(socket, reason);
-      } else {
-        start_session(std::move(socket), std::move(peer), std::move(budget));
+      if (!encrypted && !config_.plain) {
+        point_to_tls(socket);
+        continue;
       }
+      serve_or_refuse(std::move(socket), std::move(peer), encrypted ? &*tls_ : nullptr);
       continue;
     }
     if (errno == EMFILE || errno == ENFILE) {
@@ -132,23 +168,33 @@ void Server::accept_pending() {
                      std::strerror(errno));
         next_descriptor_warning_ = now + kRefusalLogEvery;
       }
-      if (refuse_with_spare_descriptor()) continue;
+      if (refuse_with_spare_descriptor(listener)) continue;
       accept_paused_until_ = std::chrono::steady_clock::now() + kAcceptBackoff;
     }
     return;
   }
 }
 
+void Server::serve_or_refuse(FileDescriptor socket, Endpoint peer, const tls::Context* tls) {
+  auto budget = address_limits_.budget_for(peer.address);
+  const bool connect_token_free = budget->try_take_connection(std::chrono::steady_clock::now());
+  if (const auto reason = admit(peer.address, connect_token_free); !reason.empty()) {
+    refuse(socket, reason);
+  } else {
+    start_session(std::move(socket), std::move(peer), std::move(budget), tls);
+  }
+}
+
 // Out of descriptors, a newcomer would wait in the backlog without a word:
 // the descriptor kept spare for this lets it be accepted and told why.
-bool Server::refuse_with_spare_descriptor() {
+bool Server::refuse_with_spare_descriptor(const FileDescriptor& listener) {
   // Taken back here if a departed client has freed a descriptor since.
   if (!spare_descriptor_.valid()) spare_descriptor_ = open_spare_descriptor();
   if (!spare_descriptor_.valid()) return false;
   spare_descriptor_.reset();
   bool refused = false;
   {
-    FileDescriptor socket(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    FileDescriptor socket(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
     refused = socket.valid();
     if (refused) refuse(socket, "server cannot take more clients now, try again later");
   }  // closed before the spare is opened again, which needs its descriptor
@@ -180,7 +226,13 @@ bool Server::make_room_locked(const std::string& address, std::size_t held) {
     if (other == address) continue;
     const auto others_held = clients_per_ip_.find(other)->second;
     if (others_held < admission::kFewPerAddress || others_held <= held) continue;
-    if (it->session->make_room_if_silent()) return true;
+    if (it->session->make_room_if_silent()) {
+      if (const auto count = made_room_.note()) {
+        spdlog::info("Closed {} silent connection(s) to make room for newcomers (the last: {})",
+                     count, other);
+      }
+      return true;
+    }
   }
   return false;
 }
@@ -194,21 +246,34 @@ void Server::refuse(const FileDescriptor& socket, const std::string& reason) {
   ::shutdown(socket.get(), SHUT_WR);
 }
 
+// With --plain off: one line, on a fresh socket (see refuse), then the close.
+void Server::point_to_tls(const FileDescriptor& socket) const {
+  const std::string line =
+      protocol::error("this server only speaks TLS, on port " + std::to_string(tls_port_));
+  ::send(socket.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::shutdown(socket.get(), SHUT_WR);
+}
+
 void Server::log_refusal(const std::string& reason) {
-  ++refusals_not_logged_;
+  if (const auto count = refusals_.note()) {
+    spdlog::warn("Refused {} newcomer(s) (the last: {})", count, reason);
+  }
+}
+
+std::size_t Server::StormLog::note() {
+  ++not_logged;
   const auto now = std::chrono::steady_clock::now();
-  if (now < next_refusal_log_) return;
-  spdlog::warn("Refused {} newcomer(s) (the last: {})", refusals_not_logged_, reason);
-  refusals_not_logged_ = 0;
-  next_refusal_log_ = now + kRefusalLogEvery;
+  if (now < next) return 0;
+  next = now + kRefusalLogEvery;
+  return std::exchange(not_logged, 0);
 }
 
 void Server::start_session(FileDescriptor socket, Endpoint peer,
-                           std::shared_ptr<AddressBudget> budget) {
+                           std::shared_ptr<AddressBudget> budget, const tls::Context* tls) {
   const std::string address = peer.address;
-  auto session =
-      std::make_shared<Session>(std::move(socket), std::move(peer), room_, flushes_,
-                                config_.session, std::move(budget), [this] { wake_.notify(); });
+  auto session = std::make_shared<Session>(
+      std::move(socket), std::move(peer), room_, flushes_, config_.session, std::move(budget),
+      [this] { wake_.notify(); }, tls);
   std::lock_guard lock(sessions_mutex_);
   try {
     sessions_.push_back(Running{session, std::thread([session] { session->run(); })});

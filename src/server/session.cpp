@@ -56,7 +56,7 @@ std::chrono::nanoseconds until(std::chrono::steady_clock::time_point deadline,
 
 Session::Session(FileDescriptor socket, Endpoint peer, Room& room, FlushScheduler& flushes,
                  SessionConfig config, std::shared_ptr<AddressBudget> address,
-                 FinishedHandler on_finished)
+                 FinishedHandler on_finished, const tls::Context* tls)
     : peer_(std::move(peer)),
       room_(room),
       flushes_(flushes),
@@ -64,7 +64,7 @@ Session::Session(FileDescriptor socket, Endpoint peer, Room& room, FlushSchedule
       on_finished_(std::move(on_finished)),
       connection_(std::move(socket),
                   Connection::Limits{config.sendq_bytes, config.sendq_timeout, &room.budget()},
-                  wake_),
+                  wake_, tls),
       framer_(config.max_line),
       name_(peer_.to_string()),
       address_(std::move(address)),
@@ -74,20 +74,25 @@ Session::Session(FileDescriptor socket, Endpoint peer, Room& room, FlushSchedule
 
 void Session::run() {
   wake_.attach();
-  connection_.prepare_socket(config_.io_timeout, config_.socket_send_buffer);
+  if (!connection_.prepare_socket(config_.io_timeout, config_.socket_send_buffer)) {
+    spdlog::info("No TLS handshake from {}", peer_.to_string());
+    return finish();
+  }
   greet();
   // The room delivers to the connection, which lives as long as this session.
   room_.join(std::shared_ptr<Participant>(shared_from_this(), &connection_), name_);
   announce_by_ = std::chrono::steady_clock::now() + config_.announce_delay;
   spdlog::info("Connected to: {}, {} ({} online)", peer_.address, peer_.port, room_.size());
-
   serve();
-
   room_.leave(&connection_);
   if (!stop_requested_.load()) announce_departure();
   owed_.settle_all();
-  connection_.close();
   spdlog::info("Disconnected: {}, {} ({} online)", peer_.address, peer_.port, room_.size());
+  finish();
+}
+
+void Session::finish() {
+  connection_.close();
   wake_.detach();
   finished_.store(true);
   on_finished_();
@@ -128,7 +133,7 @@ void Session::serve() {
                                             (connection_.waits_for_socket() ? POLLOUT : 0));
     std::array<pollfd, 1> watched{{{watch ? connection_.socket().get() : -1, events, 0}}};
     if (wake_.wait(watched, poll_timeout()) < 0 && errno != EINTR) return;
-    if (!input_ended_ && (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 &&
+    if (!input_ended_ && connection_.input_ready(watched[0].revents) &&
         read_available() == Step::close) {
       input_ended_ = true;
       drain_until_ = std::chrono::steady_clock::now() + time_for_delayed_lines() + kDrainSlack;
@@ -146,8 +151,7 @@ void Session::serve() {
       return;
     }
     if (!announced_ && std::chrono::steady_clock::now() >= announce_by_) announce();
-    if (use_.load() == Use::making_room && !quit_requested_)
-      disconnect_for(std::string(kMakingRoom));
+    if (asked_to_make_room()) disconnect_for(std::string(kMakingRoom), spdlog::level::debug);
     if (idle_too_long()) {
       disconnect_for("idle for more than " +
                      protocol::short_duration(
@@ -166,6 +170,7 @@ void Session::serve() {
 }
 
 std::chrono::nanoseconds Session::poll_timeout() const {
+  if (!input_ended_ && connection_.has_buffered_input()) return std::chrono::nanoseconds(0);
   const auto now = std::chrono::steady_clock::now();
   std::chrono::nanoseconds timeout = announced_ ? kQuietWait : until(announce_by_, now);
   if (connection_.waits_for_socket())
@@ -206,8 +211,8 @@ bool Session::idle_too_long() const {
 }
 
 // The client hears why in one error line; the others in one notice when it has gone.
-void Session::disconnect_for(std::string reason) {
-  spdlog::warn("Disconnecting {}: {}", name_, reason);
+void Session::disconnect_for(std::string reason, spdlog::level::level_enum level) {
+  spdlog::log(level, "Disconnecting {}: {}", name_, reason);
   reply(protocol::disconnecting(reason));
   kick_reason_ = std::move(reason);
   quit_requested_ = true;
@@ -217,7 +222,7 @@ void Session::disconnect_for(std::string reason) {
 Session::Step Session::read_available() {
   std::array<char, kReadChunk> buffer;
   for (int read = 0; read < kReadsPerWake && !quit_requested_ && !stop_requested_.load(); ++read) {
-    const auto result = receive_some(connection_.socket(), buffer);
+    const auto result = connection_.read_some(buffer);
     if (result.status == ReadResult::Status::would_block) break;
     if (result.status == ReadResult::Status::closed) {
       // A client that never sends newlines ends its last message by closing.
@@ -239,17 +244,28 @@ Session::Step Session::read_available() {
 }
 
 void Session::take_line(std::string_view line) {
-  auto silent = Use::silent;
-  use_.compare_exchange_strong(silent, Use::spoken);
   // At shutdown the rest of a large read is left unhandled, so stop is prompt.
   if (!quit_requested_ && !stop_requested_.load()) offer_line(line);
 }
 
+void Session::mark_spoken() {
+  if (!spoken_.load(std::memory_order_relaxed)) spoken_.store(true);
+}
+
 bool Session::make_room_if_silent() {
-  auto silent = Use::silent;
-  if (!use_.compare_exchange_strong(silent, Use::making_room)) return false;
+  if (spoken_.load() || room_requested_.exchange(true)) return false;
   wake_.notify();
   return true;
+}
+
+// Lines the client sent that are not handled yet (unread bytes, lines
+// waiting for the flood gate) are heard out first: they may make it a
+// speaker, whose place is not taken.
+bool Session::asked_to_make_room() const {
+  if (!room_requested_.load() || spoken_.load() || quit_requested_) return false;
+  const bool unheard = flood_gate_.has_delayed() || bytes_waiting(connection_.socket()) > 0 ||
+                       unterminated_due_ != std::chrono::steady_clock::time_point{};
+  return !unheard;
 }
 
 void Session::frame_unterminated() {
@@ -312,6 +328,7 @@ void Session::handle_line(std::string_view raw_line) {
 // A public line waits for the rest of this read, so one read's lines go to
 // each recipient as one write.
 void Session::add_to_batch(std::string line) {
+  mark_spoken();
   batch_.append(line);
 }
 

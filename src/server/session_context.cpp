@@ -23,6 +23,7 @@ commands::CommandContext::Rename Session::rename(const std::string& name) {
   if (!room_.rename(&connection_, name)) return Rename::taken;
   const std::string old_name = std::exchange(name_, name);
   if (old_name == name_) return Rename::unchanged;
+  mark_spoken();
   if (announced_) {
     publish_batch();
     room_.broadcast(room_.share(protocol::renamed(old_name, name_)), &connection_, owed_);
@@ -41,6 +42,7 @@ bool Session::send_private(std::string_view recipient_name, std::string line) {
       Participant::Delivery::held_back) {
     owed_.owe(recipient);
   }
+  mark_spoken();
   return true;
 }
 

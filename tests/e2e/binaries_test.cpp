@@ -239,8 +239,10 @@ TEST(Binaries, ClientSaysSoAndExits1WhenTheServerCloses) {
   EXPECT_TRUE(client.stdout_contains(kShutdownNotice));
   EXPECT_EQ(client.wait_exit(), 1);
   const auto errors = stderr_until_eof(client);
-  ASSERT_EQ(errors.size(), 1U) << joined(errors);
-  EXPECT_NE(errors[0].find("server closed"), std::string::npos) << errors[0];
+  // After the warning that a server without TLS is not encrypted.
+  ASSERT_EQ(errors.size(), 2U) << joined(errors);
+  EXPECT_NE(errors[0].find("not encrypted"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("server closed"), std::string::npos) << errors[1];
 }
 
 TEST(Binaries, PipedInputIsSentAcknowledgedAndEndsCleanly) {

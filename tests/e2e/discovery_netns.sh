@@ -37,12 +37,19 @@ done
 ip -n "$server_ns" link set veth-srv up
 ip -n "$client_ns" link set veth-cli up
 
-ip netns exec "$server_ns" "$server_bin" --port 4444 --name "Test office" 2> "$work/server.log" &
+# Its TLS key is made in the work directory, and the clients pin it there too.
+export XDG_DATA_HOME="$work/data"
+ip netns exec "$server_ns" "$server_bin" --port 4444 --name "Test office" \
+  --state-dir "$work/state" 2> "$work/server.log" &
 pids+=($!)
 for _ in $(seq 100); do
   grep -q "Answering discovery" "$work/server.log" && break
   sleep 0.05
 done
+
+echo "--- the server logs its web client's address on each of its addresses"
+grep -q "Web client at http://10.231.7.1:4446/" "$work/server.log"
+grep -q "Web client at http://127.0.0.1:4446/" "$work/server.log"
 
 echo "--- lochat --discover where no interface can broadcast (a namespace with loopback only)"
 ip netns add "$empty_ns"
@@ -54,7 +61,8 @@ grep -q "no network to search for servers" "$work/empty.err"
 
 echo "--- lochat --discover in the client namespace"
 ip netns exec "$client_ns" timeout 10 "$client_bin" --discover | tee "$work/discovered"
-grep -q "^Test office	10.231.7.1:4444	0 online$" "$work/discovered"
+fingerprint=$(sed -n 's/.*TLS certificate SHA-256 fingerprint: //p' "$work/server.log")
+grep -q "^Test office	10.231.7.1:4444	0 online	TLS 4445 SHA-256 $fingerprint	http://10.231.7.1:4446/$" "$work/discovered"
 
 echo "--- two lochat clients given no host find the server and chat"
 mkfifo "$work/bob.in"
@@ -74,6 +82,8 @@ done
 exec 3>&-
 cat "$work/alice.out" "$work/bob.out"
 grep -q "connecting to Test office at 10.231.7.1:4444" "$work/alice.out"
+grep -q "first TLS connection to 10.231.7.1:4445" "$work/bob.out"
+grep -q "^10.231.7.1 4445 $fingerprint$" "$work/data/lochat/known_servers"
 grep -q "Message Received" "$work/alice.out"
 grep -q "From alice: hello from the other namespace" "$work/bob.out"
 echo "discovery between namespaces: passed"

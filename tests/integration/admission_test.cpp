@@ -66,6 +66,33 @@ TEST_F(AdmissionTest, AFullServerClosesTheLatestSilentConnectionOfABusierMachine
   EXPECT_TRUE(newcomer->read_until("Message Received"));
 }
 
+// Found by an adversarial run: one empty line made a connection count as
+// speaking, so one address held 1,008 places with "\n" each. Only a line
+// relayed or a name taken counts; asking who is on does not.
+TEST_F(AdmissionTest, AConnectionThatSentOnlyAnEmptyLineOrAWhoMakesRoomButOneWithANameDoesNot) {
+  start_with_places(8);
+  auto hog = join_many("127.0.0.1", 6);
+  for (std::size_t i = 0; i + 1 < hog.size(); ++i) {
+    hog[i]->send_line("/nick hog" + std::to_string(i));
+    EXPECT_TRUE(hog[i]->read_until("*** You are now known as hog" + std::to_string(i)));
+  }
+  hog.back()->send_line("");
+  hog.back()->send_line("/who");
+  std::optional<std::string> online;
+  while ((online = hog.back()->read_line()) && !online->starts_with("*** Online (")) {
+  }
+  ASSERT_TRUE(online.has_value()) << "/who was never answered";
+  auto pair = join_many("127.0.0.2", 2);
+  auto newcomer = join("127.0.0.3");
+  EXPECT_TRUE(hog.back()->read_until(
+      "Error: disconnected: the server is full and needs this place for another machine (this "
+      "connection sent nothing)"));
+  hog.pop_back();
+  ASSERT_TRUE(eventually([&] { return server_->session_threads() == 8; }));
+  auto refused = LineClient::from("127.0.0.4", server_->port());
+  EXPECT_EQ(refused.read_line(), "Error: server full (8 clients), try again later");
+}
+
 TEST_F(AdmissionTest, WhileNearlyFullAMachineOpensOnlyAFewConnectionsASecond) {
   start_with_places(8);  // 6 taken leaves only the reserve of 2
   auto hog = join_many("127.0.0.1", 6);

@@ -11,16 +11,7 @@
 namespace lochat::test {
 namespace {
 
-class ConversationTest : public ServerFixture {
- protected:
-  // A client that joined and took `name`.
-  std::unique_ptr<LineClient> join_as(const std::string& name) {
-    auto client = join();
-    client->send_line("/nick " + name);
-    EXPECT_EQ(client->read_line(), "*** You are now known as " + name);
-    return client;
-  }
-};
+class ConversationTest : public ServerFixture {};
 
 TEST_F(ConversationTest, NickNamesTheSenderInRelays) {
   start();

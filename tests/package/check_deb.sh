@@ -15,14 +15,14 @@ for expected in \
   ./usr/share/man/man1/lochat-server.1 ./usr/share/man/man1/lochat.1 \
   ./usr/share/man/man1/lochat-bench.1 \
   ./usr/lib/systemd/system/lochat-server.service \
-  ./usr/share/doc/lochat/server.toml.example; do
+  ./usr/share/doc/lochat/server.toml.example ./usr/share/doc/lochat/SECURITY.md; do
   if ! grep -qx -- "$expected" <<<"$contents"; then
     echo "missing from $package: $expected"
     status=1
   fi
 done
 depends=$(dpkg-deb -f "$package" Depends)
-for library in libc6 libstdc++6 libreadline8; do
+for library in libc6 libstdc++6 libreadline8 libssl3; do
   if ! grep -q "$library" <<<"$depends"; then
     echo "Depends lacks $library: $depends"
     status=1

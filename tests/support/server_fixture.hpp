@@ -41,6 +41,14 @@ class ServerFixture : public ::testing::Test {
     return client;
   }
 
+  // A client that joined and took `name`.
+  std::unique_ptr<LineClient> join_as(const std::string& name) {
+    auto client = join();
+    client->send_line("/nick " + name);
+    EXPECT_EQ(client->read_line(), "*** You are now known as " + name);
+    return client;
+  }
+
   std::unique_ptr<Server> server_;
   std::thread runner_;
 };

@@ -292,23 +292,36 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args,
                              std::vector<std::string> wrapper) {
   std::vector<std::string> argv = std::move(wrapper);
   argv.insert(argv.end(), {server_binary(), "--host", "127.0.0.1"});
+  const auto given = [&](std::string_view flag) {
+    return std::find(extra_args.begin(), extra_args.end(), flag) != extra_args.end();
+  };
   // Port 0 (the kernel picks) unless the caller names one, e.g. to restart on the same port.
-  if (std::find(extra_args.begin(), extra_args.end(), "--port") == extra_args.end()) {
-    argv.insert(argv.end(), {"--port", "0"});
-  }
+  if (!given("--port")) argv.insert(argv.end(), {"--port", "0"});
+  // TLS only for the tests that ask for it (with --tls-port): the others'
+  // lochat clients find nothing on the TLS port and chat in clear.
+  const bool tls = given("--tls-port");
+  if (!tls) argv.emplace_back("--no-tls");
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<ChildProcess>(argv);
-  const std::regex listening(R"(Listening on 127\.0\.0\.1:(\d+))");
+  port_ = read_logged_port(R"(Listening on 127\.0\.0\.1:(\d+))");
+  if (!tls) return;
+  tls_port_ = read_logged_port(R"(Listening for TLS on 127\.0\.0\.1:(\d+))");
+  fingerprint_ = read_logged(R"(TLS certificate SHA-256 fingerprint: ([0-9A-F:]+))");
+}
+
+std::string ServerProcess::read_logged(const std::string& pattern) {
+  const std::regex wanted(pattern);
   const auto deadline = Clock::now() + kPatience;
   while (auto line = process_->read_stderr_line(
              std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()))) {
     std::smatch match;
-    if (std::regex_search(*line, match, listening)) {
-      port_ = static_cast<std::uint16_t>(std::stoi(match[1].str()));
-      return;
-    }
+    if (std::regex_search(*line, match, wanted)) return match[1].str();
   }
-  throw std::runtime_error("lochat-server did not report its port");
+  throw std::runtime_error("lochat-server did not log " + pattern);
+}
+
+std::uint16_t ServerProcess::read_logged_port(const std::string& pattern) {
+  return static_cast<std::uint16_t>(std::stoi(read_logged(pattern)));
 }
 
 std::optional<std::uint16_t> ServerProcess::next_connected_port() {

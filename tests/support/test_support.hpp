@@ -106,14 +106,17 @@ class ChildProcess {
 };
 
 // Starts the real lochat-server on 127.0.0.1, port 0 chosen by the kernel (unless
-// extra_args has "--port"), and
-// reads the bound port from its log line "Listening on 127.0.0.1:PORT".
+// extra_args has "--port"), and reads the bound port from its log line
+// "Listening on 127.0.0.1:PORT". TLS is off unless extra_args has "--tls-port";
+// then the TLS port and the fingerprint are read from the log too.
 // `wrapper` goes before the binary (e.g. valgrind and its options).
 class ServerProcess {
  public:
   explicit ServerProcess(std::vector<std::string> extra_args = {},
                          std::vector<std::string> wrapper = {});
   [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] std::uint16_t tls_port() const { return tls_port_; }
+  [[nodiscard]] const std::string& fingerprint() const { return fingerprint_; }
   ChildProcess& process() { return *process_; }
   // The peer port of the next client the server logs as connected
   // ("Connected to: 127.0.0.1, PORT (N online)"). The log line is written before
@@ -121,8 +124,14 @@ class ServerProcess {
   std::optional<std::uint16_t> next_connected_port();
 
  private:
+  // The first group of `pattern` in the next log line that matches it.
+  std::string read_logged(const std::string& pattern);
+  std::uint16_t read_logged_port(const std::string& pattern);
+
   std::unique_ptr<ChildProcess> process_;
   std::uint16_t port_ = 0;
+  std::uint16_t tls_port_ = 0;
+  std::string fingerprint_;
 };
 
 // The resident memory of process `pid`, in bytes (0 if it is gone).

@@ -5,12 +5,15 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
 
 #include "lochat/net/socket.hpp"
+#include "lochat/net/tls.hpp"
 #include "lochat/wire/framing.hpp"
 
 namespace lochat {
@@ -20,6 +23,12 @@ namespace lochat {
 // callback. Callbacks run on the receive thread. Until the server has
 // described itself as a lochat-server, a line also ends after a quiet gap:
 // the original LoChat server never ends its lines, it starts each with "\n".
+//
+// Threads: the caller's thread (the console's input thread) sends,
+// serialised by send_mutex_; the receive thread reads. Over TLS both use one
+// OpenSSL object, which must never be used by two threads at once: every
+// call on it is made under tls_mutex_, with the socket non-blocking, and
+// neither thread waits for the socket (poll) while holding that mutex.
 class ChatClient {
  public:
   struct Callbacks {
@@ -30,6 +39,9 @@ class ChatClient {
 
   // Connects to host:port; a NetError says "cannot connect to HOST:PORT: reason".
   ChatClient(const std::string& host, std::uint16_t port, Callbacks callbacks);
+  // Chats over `tls`, whose handshake on the non-blocking `socket` is done
+  // (and whose certificate the caller has checked).
+  ChatClient(FileDescriptor socket, std::unique_ptr<tls::Stream> tls, Callbacks callbacks);
   ~ChatClient();
   ChatClient(const ChatClient&) = delete;
   ChatClient& operator=(const ChatClient&) = delete;
@@ -48,9 +60,13 @@ class ChatClient {
  private:
   void receive_loop();
   // True if bytes came within the quiet gap (or nothing waits to be ended by it).
-  bool more_within_quiet_gap(const LineFramer& framer, bool lines_end_with_newline) const;
+  bool more_within_quiet_gap(const LineFramer& framer, bool lines_end_with_newline);
+  ReadResult receive_tls(std::span<char> buffer);
+  bool send_tls(std::string_view bytes);
 
   FileDescriptor socket_;
+  std::unique_ptr<tls::Stream> tls_;  // null in clear
+  std::mutex tls_mutex_;              // held for each call on tls_, never while waiting
   Callbacks callbacks_;
   std::mutex send_mutex_;  // serialises send_line and finish_sending
   std::atomic<bool> closing_{false};

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "lochat/client/view.hpp"
@@ -18,6 +19,11 @@ struct ClientConfig {
   // When the server goes away: try again with capped exponential backoff
   // (1 s, 2 s, ... 30 s) and take the same name again.
   bool reconnect = false;
+  // TLS (docs/SECURITY.md): the server's TLS port; nullopt: port + 1; 0: the
+  // server offers none (as discovery told). `plain` chats in clear on `port`.
+  std::optional<std::uint16_t> tls_port;
+  bool plain = false;
+  std::string known_servers;  // where pins are kept; empty: KnownServers::default_path()
 };
 
 }  // namespace lochat

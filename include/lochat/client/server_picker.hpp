@@ -9,8 +9,9 @@
 // may ask on stdin which server to use. Call from the main thread.
 namespace lochat {
 
-// `lochat --discover`: one line per server that answered ("NAME<TAB>ADDRESS:PORT<TAB>N online"),
-// 0 if any did; otherwise one line on stderr and 1.
+// `lochat --discover`: one line per server that answered
+// ("NAME<TAB>ADDRESS:PORT<TAB>N online<TAB>TLS PORT SHA-256 FINGERPRINT", or
+// "no TLS" in the last field), 0 if any did; otherwise one line on stderr and 1.
 int list_servers(std::uint16_t port);
 
 // Fills config.host (and port) from the servers that answer a probe: the only

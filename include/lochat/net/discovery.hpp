@@ -19,7 +19,7 @@
 // pure functions (format_reply, parse_reply, is_probe) may run anywhere.
 // LAN discovery over UDP, as docs/PROTOCOL.md describes it: a client
 // broadcasts a probe, every server answers it with its name, TCP port and
-// number of users.
+// number of users, and, if it speaks TLS, its TLS port and certificate fingerprint.
 namespace lochat::discovery {
 
 inline constexpr std::string_view kProbe = "LOCHAT-DISCOVER 1";
@@ -30,11 +30,16 @@ struct ServerInfo {
   std::string address;  // as the client saw the reply come from
   std::uint16_t port = 0;
   std::size_t users = 0;
+  std::uint16_t tls_port = 0;  // 0: the server speaks no TLS (or is older than TLS)
+  std::string fingerprint;     // its certificate's SHA-256, "AB:CD:..."
+  std::uint16_t web_port = 0;  // the web client's; 0: none (or a server from before it)
 };
 
-// "LOCHAT-SERVER 1 port=4444 users=3 name=Office chat"
+// "LOCHAT-SERVER 1 port=4444 users=3 tls=4445 sha256=AB:CD:... web=4446 name=Office chat"
+// (tls= and sha256= only for a server with TLS, web= only with the web client on).
 std::string format_reply(const ServerInfo& info);
-// nullopt for anything that is not a well-formed version-1 reply.
+// nullopt for anything that is not a well-formed version-1 reply. Fields it
+// does not know, between users= and name=, are skipped, so later servers may add some.
 std::optional<ServerInfo> parse_reply(std::string_view datagram);
 // True only for a version-1 probe (an optional trailing "\n" allowed).
 bool is_probe(std::string_view datagram);
@@ -58,7 +63,8 @@ class Responder {
   using UsersOnline = std::function<std::size_t()>;
 
   Responder(const std::string& host, std::uint16_t port, std::string server_name,
-            std::uint16_t tcp_port, UsersOnline users_online);
+            std::uint16_t tcp_port, UsersOnline users_online, std::uint16_t tls_port = 0,
+            std::string fingerprint = {}, std::uint16_t web_port = 0);
   ~Responder();
   Responder(const Responder&) = delete;
   Responder& operator=(const Responder&) = delete;
@@ -73,6 +79,9 @@ class Responder {
   std::uint16_t port_ = 0;
   const std::string server_name_;
   const std::uint16_t tcp_port_;
+  const std::uint16_t tls_port_;
+  const std::string fingerprint_;
+  const std::uint16_t web_port_;
   UsersOnline users_online_;
   EventFdWake wake_;
   std::atomic<bool> stopping_{false};

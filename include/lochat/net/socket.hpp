@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 // Sockets as LoChat uses them: owned descriptors, TCP listen and connect,
 // the socket options of a server thread per client, and reads and writes
@@ -16,7 +17,13 @@ namespace lochat {
 // A network failure worded for a person: one line, naming host, port and reason.
 class NetError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit NetError(const std::string& what, int error_code = 0)
+      : std::runtime_error(what), code_(error_code) {}
+  // The errno behind it, if one was (ECONNREFUSED: nothing listens there).
+  [[nodiscard]] int code() const { return code_; }
+
+ private:
+  int code_;
 };
 
 // Owns one file descriptor and closes it exactly once. Move-only.
@@ -33,6 +40,8 @@ class FileDescriptor {
   [[nodiscard]] int get() const { return fd_; }
   [[nodiscard]] bool valid() const { return fd_ >= 0; }
   void reset();
+  // Gives the descriptor to another owner (e.g. an Asio socket); this one is left empty.
+  [[nodiscard]] int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_ = -1;
@@ -73,6 +82,9 @@ std::size_t raise_open_file_limit();
 // until `deadline`); false when the peer is gone or the deadline passed. Never raises SIGPIPE.
 bool send_all(const FileDescriptor& socket, std::string_view bytes,
               std::chrono::steady_clock::time_point deadline);
+
+// Bytes received on `socket` and not read yet (0 if it cannot tell).
+std::size_t bytes_waiting(const FileDescriptor& socket);
 
 // Result of one read: bytes read, or closed (EOF / reset), or nothing yet (timeout, EAGAIN).
 struct ReadResult {

@@ -19,6 +19,11 @@ inline constexpr std::size_t kFewPerAddress = 4;
 // that is fewer.
 inline constexpr std::size_t kReservedPlaces = 16;
 
+// Sessions asked to make room take a moment to leave (up to --linger while
+// they flush): newcomers let in meanwhile may take the server this far past
+// --max-clients, and no further, however many machines come at once.
+inline constexpr std::size_t kPastMaxWhileMakingRoom = 8;
+
 struct Places {
   std::size_t taken = 0;  // sessions running, including those asked to make room
   std::size_t max = 0;    // --max-clients
@@ -39,7 +44,7 @@ enum class Verdict {
   refuse_full,      // full, and it holds its share already
   refuse_capped,    // its address is at --max-per-ip
   refuse_reserved,  // crowded, and its address holds kFewPerAddress or more
-  refuse_rate,      // crowded, and its address opens connections too fast
+  refuse_rate,      // crowded or full, and its address opens connections too fast
 };
 
 [[nodiscard]] Verdict admit(const Places& places, const Newcomer& newcomer);

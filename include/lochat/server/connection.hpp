@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -11,6 +12,7 @@
 
 #include "lochat/net/signal_wake.hpp"
 #include "lochat/net/socket.hpp"
+#include "lochat/net/tls.hpp"
 #include "lochat/server/outbound_queue.hpp"
 #include "lochat/server/participant.hpp"
 
@@ -64,6 +66,14 @@ inline constexpr std::chrono::microseconds kCoalesceWindow{2000};
 // segment per window instead of one per sender, as Nagle's algorithm gives
 // ncat, without its 40 ms stall behind a delayed ACK; a client hearing a
 // single talker gets each of its reads at once.
+//
+// The transport: a connection from the TLS port carries a tls::Stream, whose
+// OpenSSL object is not thread-safe. The rule: only the owner's thread ever
+// touches it (handshake, read_some, every write, close_notify, freeing it).
+// For such a connection deliver() and flush_held() never write: they queue
+// and wake the owner, the same hand-over a full socket gets, and the owner
+// writes under write_mutex_ as usual, what is queued gathered into records
+// of up to 16 KiB. A plain connection keeps the direct write by the sender.
 class Connection final : public Participant {
  public:
   enum class Health { open, failed, overflowed, evicted, stalled };
@@ -75,13 +85,25 @@ class Connection final : public Participant {
     QueueBudget* budget = nullptr;  // server-wide; may be null
   };
 
-  // `owner_wake` wakes the session's thread when the socket needs it.
-  Connection(FileDescriptor socket, Limits limits, SignalWake& owner_wake);
+  // `owner_wake` wakes the session's thread when the socket needs it; with
+  // `tls` (the server's context) the client speaks TLS on this socket.
+  Connection(FileDescriptor socket, Limits limits, SignalWake& owner_wake,
+             const tls::Context* tls = nullptr);
 
   // Owner, once before anything else: non-blocking, timeouts, no Nagle,
-  // keepalive, and a modest kernel send buffer.
-  void prepare_socket(std::chrono::milliseconds io_timeout, int send_buffer_bytes);
+  // keepalive, a modest kernel send buffer, and the TLS handshake, which must
+  // end within a few seconds. False if the handshake failed, timed out or was
+  // cut short by the server stopping (the owner's wake-up).
+  bool prepare_socket(std::chrono::milliseconds io_timeout, int send_buffer_bytes);
   [[nodiscard]] const FileDescriptor& socket() const { return socket_; }
+  // Owner: what the client sent, decrypted if it speaks TLS.
+  ReadResult read_some(std::span<char> buffer);
+  // Owner: whether to read after a poll that gave `revents`: the socket is
+  // readable, or TLS has input already decrypted (which leaves the socket
+  // unreadable), or a TLS read that waited for the socket to take bytes can go on.
+  [[nodiscard]] bool input_ready(short revents) const;
+  // Owner: TLS input is decrypted and waiting: do not sleep before reading it.
+  [[nodiscard]] bool has_buffered_input() const { return tls_ && tls_->buffered() > 0; }
 
   Delivery deliver(std::span<const SharedLine> lines, const Participant* from,
                    Audience audience) override;
@@ -134,12 +156,19 @@ class Connection final : public Participant {
   void write_now_or_hand_over();
   Flush write_queue(WriterWait wait);
   Flush write_taken_locked();
+  bool handshake();
+  Flush write_taken_tls_locked();
+  void gather_record();
+  void release_written_slots();
   void advance_written(std::size_t bytes);
   [[nodiscard]] Health queue_health() const;
   [[nodiscard]] bool written_lately(std::chrono::steady_clock::time_point now) const;
   bool own_lines_wait();
 
   FileDescriptor socket_;
+  // Owner's thread only (see "The transport" above); others look at encrypted_.
+  std::unique_ptr<tls::Stream> tls_;
+  const bool encrypted_;
   OutboundQueue queue_;
   const Limits limits_;
   SignalWake& owner_wake_;
@@ -157,9 +186,13 @@ class Connection final : public Participant {
   std::vector<QueuedLine> writing_;
   std::size_t writing_front_ = 0;
   std::size_t written_of_front_ = 0;
+  // TLS only: the bytes of writing_ being encrypted, kept as they are until
+  // written, as OpenSSL wants a retried write to start with the same bytes.
+  std::string record_;
 
   // Owner's thread only.
   bool closing_ = false;
+  bool read_waits_writable_ = false;  // a TLS read needs the socket to take bytes first
   std::chrono::steady_clock::time_point own_lines_due_{};  // {} = not waiting for a window
 };
 

@@ -8,12 +8,16 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "lochat/net/discovery.hpp"
 #include "lochat/net/event_fd_wake.hpp"
 #include "lochat/net/socket.hpp"
+#include "lochat/net/tls.hpp"
 #include "lochat/server/address_limits.hpp"
 #include "lochat/server/flush_scheduler.hpp"
 #include "lochat/server/room.hpp"
@@ -22,6 +26,16 @@
 // The server: its configuration, the listening socket, the accept loop and
 // the session threads it starts and joins (see Server below for threads and locks).
 namespace lochat {
+
+// The TLS port (docs/SECURITY.md). Off unless asked for: lochat-server asks
+// for it by default; tests of the plain protocol do not.
+struct TlsConfig {
+  bool enabled = false;
+  std::uint16_t port = 0;   // 0: any free port
+  std::string certificate;  // PEM files; both empty: a self-made pair in state_directory
+  std::string key;
+  std::string state_directory;  // empty: tls::default_state_directory()
+};
 
 struct ServerConfig {
   std::string host = "0.0.0.0";
@@ -33,13 +47,26 @@ struct ServerConfig {
   std::string name;            // shown to users who discover the server; empty = host name
   RoomConfig room;             // history and presence notices
   SessionConfig session;       // each client's limits
+  TlsConfig tls;
+  // False: the plain port only tells newcomers, in one line, to use the TLS port.
+  bool plain = true;
+  // The web client's HTTP port: unset, the port + 2 (any free port when port
+  // is 0); 0, no web client.
+  std::optional<std::uint16_t> web_port;
+  std::chrono::milliseconds web_request_timeout{10000};  // a slower HTTP request is closed
 };
+
+namespace web {
+class WebListener;
+}
 
 // The accept loop and the owner of every session thread.
 //
 // Threads: run() is the accept loop and is the only thread that starts or
 // joins session threads; stop() may be called from any thread (e.g. the
-// signal-handling one).
+// signal-handling one). A browser's WebSocket (web/, its own threads) is
+// bridged to a socketpair whose other end the web listener hands over;
+// the accept loop serves it as a client from the browser's address.
 class Server {
  public:
   // Binds and listens at once, so a port in use fails here with a NetError.
@@ -49,6 +76,11 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   [[nodiscard]] std::uint16_t port() const { return port_; }
+  // The TLS port and the certificate's SHA-256 fingerprint; 0 and "" without TLS.
+  [[nodiscard]] std::uint16_t tls_port() const { return tls_port_; }
+  [[nodiscard]] std::string fingerprint() const;
+  // The web client's port, 0 if it is off.
+  [[nodiscard]] std::uint16_t web_port() const;
   // Accepts and serves until stop() (or, with exit_when_empty, until the last
   // client has left); then notifies every client, closes all and joins every thread.
   void run();
@@ -64,16 +96,27 @@ class Server {
     std::thread thread;
   };
 
+  void start_tls();
   void start_discovery();
-  void accept_pending();
+  void accept_pending(const FileDescriptor& listener);
+  void point_to_tls(const FileDescriptor& socket) const;
+  void start_web();
+  void log_web_addresses() const;
+  // Called by the web listener's connection threads: queues a bridged
+  // browser for the accept thread, which alone starts sessions.
+  void hand_over(FileDescriptor socket, Endpoint peer);
+  void serve_handed_over();
+  // `tls`: the context of the TLS port it came in on, or null in clear.
+  void serve_or_refuse(FileDescriptor socket, Endpoint peer, const tls::Context* tls);
   // Why a newcomer from `address` cannot be served now, or "" if it can
   // (after asking a silent connection to make room, if the server is full).
   [[nodiscard]] std::string admit(const std::string& address, bool connect_token_free);
   bool make_room_locked(const std::string& address, std::size_t held);
   void refuse(const FileDescriptor& socket, const std::string& reason);
-  bool refuse_with_spare_descriptor();
+  bool refuse_with_spare_descriptor(const FileDescriptor& listener);
   void log_refusal(const std::string& reason);
-  void start_session(FileDescriptor socket, Endpoint peer, std::shared_ptr<AddressBudget> budget);
+  void start_session(FileDescriptor socket, Endpoint peer, std::shared_ptr<AddressBudget> budget,
+                     const tls::Context* tls);
   void reap_finished();
   void stop_all_sessions();
   [[nodiscard]] bool should_exit_when_empty() const;
@@ -81,6 +124,9 @@ class Server {
   const ServerConfig config_;
   FileDescriptor listener_;
   std::uint16_t port_ = 0;
+  std::optional<tls::Context> tls_;  // set by the constructor; immutable, shared by sessions
+  FileDescriptor tls_listener_;
+  std::uint16_t tls_port_ = 0;
   Room room_;
   // After room_: destroyed first, it lets go of the last sessions it owes a
   // flush before the room (and the budget their queues charge) goes.
@@ -93,14 +139,28 @@ class Server {
   std::chrono::steady_clock::time_point accept_paused_until_{};
   std::chrono::steady_clock::time_point next_descriptor_warning_{};
   FileDescriptor spare_descriptor_;  // given up for a moment to refuse newcomers when out of them
-  std::size_t refusals_not_logged_ = 0;
-  std::chrono::steady_clock::time_point next_refusal_log_{};
+  // Events that come in storms (refusals, places made), logged at most once
+  // per 10 s with their count.
+  struct StormLog {
+    std::size_t not_logged = 0;
+    std::chrono::steady_clock::time_point next{};
+    // Counts one; returns how many to log now, or 0 if it is not time yet.
+    std::size_t note();
+  };
+  StormLog refusals_;
+  StormLog made_room_;
   std::chrono::steady_clock::time_point last_trim_{};
 
   mutable std::mutex sessions_mutex_;  // guards sessions_, clients_per_ip_ and served_anyone_
   std::list<Running> sessions_;
   std::map<std::string, std::size_t> clients_per_ip_;
   bool served_anyone_ = false;
+
+  std::mutex handed_over_mutex_;  // guards handed_over_
+  std::vector<std::pair<FileDescriptor, Endpoint>> handed_over_;
+  // Last: destroyed first, so no connection thread hands over to a server
+  // that is going. Reset by run() once the sessions have said goodbye.
+  std::unique_ptr<web::WebListener> web_;
 };
 
 }  // namespace lochat

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <spdlog/common.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -57,7 +59,8 @@ struct SessionConfig {
 // frames its lines, lets them through the flood gate, dispatches commands,
 // keeps its name and presence, and has its Connection write what is due.
 //
-// Threads: run() and everything it calls belong to the session's own thread.
+// Threads: run() and everything it calls belong to the session's own thread,
+// and so does the TLS handshake and every use of its TLS stream (connection.hpp).
 // request_stop() may be called from the server's thread; the Connection's
 // deliver() and flush_held() from other clients' threads (see connection.hpp
 // for its locks). Shared with other threads here: the wake-up (its own
@@ -67,18 +70,21 @@ class Session final : public std::enable_shared_from_this<Session>,
  public:
   using FinishedHandler = std::function<void()>;
 
-  // `address` is what the client's address may do in all its connections (may be null).
+  // `address` is what the client's address may do in all its connections (may be null);
+  // `tls` is the server's TLS context for a client of the TLS port, null for plain.
   Session(FileDescriptor socket, Endpoint peer, Room& room, FlushScheduler& flushes,
-          SessionConfig config, std::shared_ptr<AddressBudget> address,
-          FinishedHandler on_finished);
+          SessionConfig config, std::shared_ptr<AddressBudget> address, FinishedHandler on_finished,
+          const tls::Context* tls = nullptr);
 
   void run();
   // Queues the shutdown notice and makes run() flush what is queued (until
   // `flush_until` at the latest) and return.
   void request_stop(std::chrono::steady_clock::time_point flush_until);
 
-  // From the server's thread, when it is full: closes this connection to make
-  // room if the client has sent nothing yet (it hears why); false if it has.
+  // From the server's thread, when it is full: asks this connection to make
+  // room if no line of the client's has been handled yet; false if one has
+  // (or it was asked already). The session closes it, telling it why, unless
+  // a line arrives before its thread sees the request (the request is then void).
   bool make_room_if_silent();
 
   [[nodiscard]] bool finished() const { return finished_.load(); }
@@ -103,9 +109,11 @@ class Session final : public std::enable_shared_from_this<Session>,
   void handle_line(std::string_view line);
   [[nodiscard]] std::chrono::nanoseconds poll_timeout() const;
   [[nodiscard]] bool idle_too_long() const;
+  [[nodiscard]] bool asked_to_make_room() const;
+  void mark_spoken();
   [[nodiscard]] std::chrono::nanoseconds time_for_delayed_lines() const;
   [[nodiscard]] bool drained_too_long() const;
-  void disconnect_for(std::string reason);
+  void disconnect_for(std::string reason, spdlog::level::level_enum level = spdlog::level::warn);
   void add_to_batch(std::string line);
   void publish_batch();
   void announce_departure();
@@ -113,6 +121,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   Step write_due();
   void note_overflow(Connection::Health why);
   void flush_before_close();
+  void finish();
 
   // commands::CommandContext
   [[nodiscard]] const std::string& name() const override { return name_; }
@@ -135,9 +144,11 @@ class Session final : public std::enable_shared_from_this<Session>,
   std::atomic<bool> stop_requested_{false};
   std::atomic<std::chrono::steady_clock::time_point> stop_flush_until_{};  // set before the flag
   std::atomic<bool> finished_{false};
-  // Whether the client has sent a line, or was asked to make room before it did.
-  enum class Use : unsigned char { silent, spoken, making_room };
-  std::atomic<Use> use_{Use::silent};
+  // Set once the client has had a line relayed (to everyone or to one) or
+  // taken a name: only a connection that has done neither may be asked to
+  // make room.
+  std::atomic<bool> spoken_{false};
+  std::atomic<bool> room_requested_{false};  // set by the server's thread
 
   // Owned by the session's thread alone.
   LineFramer framer_;

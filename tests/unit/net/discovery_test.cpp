@@ -11,13 +11,59 @@ namespace lochat::discovery {
 namespace {
 
 TEST(DiscoveryMessages, ReplyRoundTrips) {
-  const std::string wire = format_reply({"Office chat", "", 4444, 3});
+  const std::string wire = format_reply({"Office chat", "", 4444, 3, 0, ""});
   EXPECT_EQ(wire, "LOCHAT-SERVER 1 port=4444 users=3 name=Office chat\n");
   const auto parsed = parse_reply(wire);
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->name, "Office chat");
   EXPECT_EQ(parsed->port, 4444);
   EXPECT_EQ(parsed->users, 3U);
+}
+
+constexpr std::string_view kFingerprint =
+    "B4:06:1C:16:50:B0:60:19:6D:78:90:9D:DF:2A:2C:5E:4A:89:A2:F1:FC:C7:E8:19:44:98:AB:B9:CB:61:15:"
+    "73";
+
+TEST(DiscoveryMessages, AReplyCarriesTheTlsPortAndTheFingerprint) {
+  const std::string wire =
+      format_reply({"Office chat", "", 4444, 3, 4445, std::string(kFingerprint)});
+  EXPECT_EQ(wire, "LOCHAT-SERVER 1 port=4444 users=3 tls=4445 sha256=" + std::string(kFingerprint) +
+                      " name=Office chat\n");
+  const auto parsed = parse_reply(wire);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->name, "Office chat");
+  EXPECT_EQ(parsed->tls_port, 4445);
+  EXPECT_EQ(parsed->fingerprint, kFingerprint);
+}
+
+TEST(DiscoveryMessages, FieldsAClientDoesNotKnowAreSkipped) {
+  const auto parsed =
+      parse_reply("LOCHAT-SERVER 1 port=4444 users=3 future=yes tls=4445 name=Office chat");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->tls_port, 4445);
+  EXPECT_EQ(parsed->name, "Office chat");
+}
+
+TEST(DiscoveryMessages, ABadTlsPortOrFingerprintIsRejected) {
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 port=4444 users=3 tls=0 name=x"));
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 port=4444 users=3 tls=x name=x"));
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 port=4444 users=3 sha256=AB:CD name=x"));
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 port=4444 users=3 sha256=" +
+                           std::string(kFingerprint.size(), 'A') + " name=x"));
+}
+
+TEST(DiscoveryMessages, AReplyCarriesTheWebPortAndOlderOrNewerRepliesStillParse) {
+  const std::string wire = format_reply({"Office chat", "", 4444, 3, 0, "", 4446});
+  EXPECT_EQ(wire, "LOCHAT-SERVER 1 port=4444 users=3 web=4446 name=Office chat\n");
+  EXPECT_EQ(parse_reply(wire)->web_port, 4446);
+  const auto older = parse_reply("LOCHAT-SERVER 1 port=4444 users=3 name=Old one");
+  ASSERT_TRUE(older);
+  EXPECT_EQ(older->web_port, 0);
+  const auto newer = parse_reply("LOCHAT-SERVER 1 port=4444 users=3 web=4446 tls=4445 name=New");
+  ASSERT_TRUE(newer);
+  EXPECT_EQ(newer->web_port, 4446);
+  EXPECT_EQ(newer->name, "New");
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 port=4444 users=3 web=4446"));
 }
 
 TEST(DiscoveryMessages, MalformedRepliesAreRejected) {

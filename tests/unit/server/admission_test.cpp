@@ -35,6 +35,18 @@ TEST(Admission, AFullServerMakesRoomOnlyForAnAddressThatHoldsFewConnections) {
   EXPECT_EQ(admit(full, {.held = kFewPerAddress}), Verdict::refuse_full);
 }
 
+TEST(Admission, AFullServerAlsoRefusesAnAddressOpeningConnectionsTooFast) {
+  EXPECT_EQ(admit({.taken = 8, .max = 8}, {.held = 0, .connect_token_free = false}),
+            Verdict::refuse_rate);
+}
+
+TEST(Admission, WhileOthersLeaveToMakeRoomTheServerGoesOnlyALittlePastItsLimit) {
+  EXPECT_EQ(admit({.taken = 8 + kPastMaxWhileMakingRoom - 1, .max = 8}, {.held = 0}),
+            Verdict::make_room);
+  EXPECT_EQ(admit({.taken = 8 + kPastMaxWhileMakingRoom, .max = 8}, {.held = 0}),
+            Verdict::refuse_full);
+}
+
 TEST(Admission, TheFixedCapHoldsWhateverTheCrowd) {
   EXPECT_EQ(admit({.taken = 1, .max = 1024}, {.held = 2, .max_per_ip = 2}), Verdict::refuse_capped);
 }
@@ -46,6 +58,8 @@ TEST(Admission, EachRefusalSaysWhyInWords) {
             "has 4 or more connections");
   EXPECT_EQ(refusal(Verdict::refuse_rate, crowded, "10.0.0.7", 0),
             "server nearly full: 10.0.0.7 opens connections too fast, try again in a second");
+  EXPECT_EQ(refusal(Verdict::refuse_rate, {.taken = 8, .max = 8}, "10.0.0.7", 0),
+            "server full: 10.0.0.7 opens connections too fast, try again in a second");
   EXPECT_EQ(refusal(Verdict::refuse_full, crowded, "10.0.0.7", 0),
             "server full (8 clients), try again later");
   EXPECT_EQ(refusal(Verdict::refuse_capped, crowded, "10.0.0.7", 3),

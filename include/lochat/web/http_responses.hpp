@@ -1,0 +1,34 @@
+#pragma once
+
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <cstddef>
+#include <string_view>
+
+// What the web listener answers to one HTTP request: the page's own files
+// with their security headers, a 404 for anything else, the error replies,
+// and whether a WebSocket upgrade comes from the page's own origin. Pure
+// functions of the request: any thread.
+namespace lochat::web {
+
+namespace http = boost::beast::http;
+using Request = http::request<http::empty_body>;
+using Response = http::response<http::string_body>;
+
+// The request line and headers together may not pass this: a page's
+// requests carry a few hundred bytes; more is refused with 431.
+inline constexpr std::size_t kHeaderLimit = 8 * 1024;
+// The page and the WebSocket endpoint.
+inline constexpr std::string_view kPagePath = "/";
+inline constexpr std::string_view kSocketPath = "/ws";
+
+// GET of the page or one of its files, or 404 for any other method or target.
+Response answer(const Request& request);
+// A short plain-text reply with `status` (400, 403, 404, 408, 413, 431...).
+Response error_response(http::status status, unsigned version);
+// A WebSocket upgrade may go on: no Origin (not a browser, so no page of
+// another site is behind it) or an Origin naming this page's own Host.
+bool origin_allowed(const Request& request);
+
+}  // namespace lochat::web

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "lochat/net/socket.hpp"
+
+// The web listener's settings and the hand-over through which a browser
+// becomes a session. Plain data.
+namespace lochat::web {
+
+struct WebConfig {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 0;  // 0: any free port
+  // The server's --max-line: a WebSocket message may be up to twice as long,
+  // so a line somewhat too long gets the server's usual error as over TCP;
+  // a longer one closes the WebSocket (1009, message too big).
+  std::size_t max_line = 4096;
+  // Connections open at once (HTTP requests and bridged clients); past it a
+  // newcomer is closed at once. The server's --max-clients still decides
+  // who is served: this only bounds the listener's threads.
+  std::size_t max_connections = 1024 + 64;
+  // A request must arrive whole within this, or the connection is closed.
+  std::chrono::milliseconds request_timeout{10000};
+};
+
+// Gives the server one end of a socketpair, to serve as a client from `peer`
+// (the browser's address). Called on a connection's thread; must not block.
+using HandOver = std::function<void(FileDescriptor session_end, Endpoint peer)>;
+
+}  // namespace lochat::web

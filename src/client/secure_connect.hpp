@@ -1,0 +1,19 @@
+#pragma once
+
+#include <memory>
+
+#include "lochat/client/chat_client.hpp"
+#include "lochat/client/config.hpp"
+
+// How `lochat` opens its connection (internal to the console target; main
+// thread only): TLS whenever the server offers it, its certificate pinned
+// on first sight (known_servers.hpp) and checked every time after; in clear
+// only with --plain, or when nothing answers TLS on a server never pinned,
+// with a warning. It says on stderr what it did, or why it would not.
+namespace lochat::front_end {
+
+// The connected client, or null having said why on stderr.
+std::unique_ptr<ChatClient> connect_securely(const ClientConfig& config,
+                                             ChatClient::Callbacks callbacks);
+
+}  // namespace lochat::front_end

@@ -1,0 +1,142 @@
+#include "lochat/net/certificate.hpp"
+
+#include <fcntl.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "lochat/net/socket.hpp"
+
+namespace lochat::tls {
+
+namespace {
+
+// Long enough never to expire under a running LAN server; clients pin the
+// key, not the dates, so rotating it is a deliberate act (docs/SECURITY.md).
+constexpr long kValidSeconds = 20L * 365 * 24 * 60 * 60;
+constexpr int kSerialBits = 64;
+
+template <typename T, void (*Free)(T*)>
+struct Deleter {
+  void operator()(T* pointer) const { Free(pointer); }
+};
+using KeyPointer = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
+using CertificatePointer = std::unique_ptr<X509, Deleter<X509, X509_free>>;
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+[[noreturn]] void fail(const std::string& what) {
+  std::array<char, 256> text{};
+  ERR_error_string_n(ERR_get_error(), text.data(), text.size());
+  throw NetError(what + ": " + (errno != 0 ? std::strerror(errno) : text.data()));
+}
+
+bool exists(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0;
+}
+
+void make_directories(const std::string& path) {
+  for (std::size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
+    const std::string prefix = path.substr(0, slash);
+    errno = 0;
+    if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) {
+      fail("cannot make the state directory " + prefix);
+    }
+    if (slash == std::string::npos) return;
+  }
+}
+
+CertificatePointer self_signed(EVP_PKEY* key, const std::string& common_name) {
+  CertificatePointer certificate(X509_new());
+  X509_set_version(certificate.get(), 2);  // v3
+  std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>> serial(BN_new());
+  BN_rand(serial.get(), kSerialBits, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY);
+  BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(certificate.get()));
+  X509_gmtime_adj(X509_getm_notBefore(certificate.get()), 0);
+  X509_gmtime_adj(X509_getm_notAfter(certificate.get()), kValidSeconds);
+  X509_set_pubkey(certificate.get(), key);
+  X509_NAME* name = X509_get_subject_name(certificate.get());
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>("LoChat"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                             0);
+  X509_set_issuer_name(certificate.get(), name);
+  if (X509_sign(certificate.get(), key, EVP_sha256()) == 0) fail("cannot sign the certificate");
+  return certificate;
+}
+
+// Writes `path` through a temporary file renamed into place, so a reader
+// never sees half a file; `mode` is set at creation, before any byte.
+template <typename WritePem>
+void write_atomically(const std::string& path, mode_t mode, WritePem write_pem) {
+  const std::string temporary = path + ".new";
+  ::unlink(temporary.c_str());
+  errno = 0;
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) fail("cannot create " + temporary);
+  FILE* file = ::fdopen(fd, "w");
+  const bool written = file != nullptr && write_pem(file) == 1;
+  const bool closed = file != nullptr ? std::fclose(file) == 0 : ::close(fd) == 0;
+  if (!written || !closed || ::rename(temporary.c_str(), path.c_str()) != 0) {
+    ::unlink(temporary.c_str());
+    fail("cannot write " + path);
+  }
+}
+
+void make_key_and_certificate(const CertificateFiles& files, const std::string& common_name) {
+  errno = 0;
+  KeyPointer key(EVP_EC_gen("P-256"));
+  if (!key) fail("cannot make a TLS key");
+  const auto certificate = self_signed(key.get(), common_name);
+  write_atomically(files.key, 0600, [&](FILE* file) {
+    return PEM_write_PrivateKey(file, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  });
+  write_atomically(files.certificate, 0644,
+                   [&](FILE* file) { return PEM_write_X509(file, certificate.get()); });
+}
+
+}  // namespace
+
+std::string default_state_directory() {
+  if (const auto systemd = env("STATE_DIRECTORY"); !systemd.empty()) {
+    // systemd may list several directories, separated by ':'; ours is the first.
+    return systemd.substr(0, systemd.find(':'));
+  }
+  if (const auto xdg = env("XDG_STATE_HOME"); !xdg.empty()) return xdg + "/lochat";
+  const auto home = env("HOME");
+  return (home.empty() ? std::string(".") : home) + "/.local/state/lochat";
+}
+
+CertificateFiles ensure_self_signed(const std::string& directory, const std::string& common_name) {
+  make_directories(directory);
+  CertificateFiles files{directory + "/cert.pem", directory + "/key.pem", false};
+  const std::string lock_path = directory + "/.lock";
+  errno = 0;
+  const FileDescriptor lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock.valid() || ::flock(lock.get(), LOCK_EX) != 0) fail("cannot lock " + lock_path);
+  if (!exists(files.certificate) || !exists(files.key)) {
+    make_key_and_certificate(files, common_name);
+    files.made = true;
+  }
+  return files;  // closing the lock file releases the lock
+}
+
+}  // namespace lochat::tls

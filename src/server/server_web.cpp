@@ -1,0 +1,82 @@
+// Server's side of the web client: starting the web listener, and serving
+// the browsers it hands over as clients like any other (server.hpp).
+#include <spdlog/spdlog.h>
+
+#include <optional>
+#include <utility>
+
+#include "lochat/server/server.hpp"
+#include "lochat/web/web_listener.hpp"
+
+namespace lochat {
+
+namespace {
+
+// The web port's place beside the chat port when none is given: 4444 → 4446.
+constexpr std::uint16_t kWebPortOffset = 2;
+constexpr std::uint16_t kHighestPort = 65535;
+// HTTP requests that may be in flight beside the bridged clients, whom
+// --max-clients bounds: the listener's threads stay bounded.
+constexpr std::size_t kRequestsInFlight = 64;
+
+// The port to listen on (0: any free one), or nullopt for no web client.
+std::optional<std::uint16_t> chosen_web_port(const ServerConfig& config) {
+  if (config.web_port) {
+    if (*config.web_port == 0) return std::nullopt;
+    return config.web_port;
+  }
+  if (config.port == 0) return std::uint16_t{0};  // tests: a free port, read from the log
+  if (config.port > kHighestPort - kWebPortOffset) return std::nullopt;
+  return static_cast<std::uint16_t>(config.port + kWebPortOffset);
+}
+
+}  // namespace
+
+void Server::start_web() {
+  const auto port = chosen_web_port(config_);
+  if (!port) return;
+  web::WebConfig web_config;
+  web_config.host = config_.host;
+  web_config.port = *port;
+  web_config.max_line = config_.session.max_line;
+  web_config.max_connections = config_.max_clients + kRequestsInFlight;
+  web_config.request_timeout = config_.web_request_timeout;
+  web_ =
+      std::make_unique<web::WebListener>(web_config, [this](FileDescriptor socket, Endpoint peer) {
+        hand_over(std::move(socket), std::move(peer));
+      });
+}
+
+std::uint16_t Server::web_port() const {
+  return web_ ? web_->port() : 0;
+}
+
+void Server::log_web_addresses() const {
+  if (!web_) return;
+  for (const auto& address : web::page_addresses(config_.host)) {
+    spdlog::info("Web client at http://{}/", Endpoint{address, web_->port()}.to_string());
+  }
+}
+
+void Server::hand_over(FileDescriptor socket, Endpoint peer) {
+  {
+    std::lock_guard lock(handed_over_mutex_);
+    handed_over_.emplace_back(std::move(socket), std::move(peer));
+  }
+  wake_.notify();
+}
+
+// The same admission, limits and session as a TCP newcomer: only the socket differs.
+void Server::serve_handed_over() {
+  std::vector<std::pair<FileDescriptor, Endpoint>> taken;
+  {
+    std::lock_guard lock(handed_over_mutex_);
+    taken.swap(handed_over_);
+  }
+  // A bridged browser speaks in clear to the bridge (https is not served yet).
+  for (auto& [socket, peer] : taken) {
+    serve_or_refuse(std::move(socket), std::move(peer), nullptr);
+  }
+}
+
+}  // namespace lochat

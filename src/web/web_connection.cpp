@@ -1,0 +1,124 @@
+#include "lochat/web/web_connection.hpp"
+
+#include <sys/socket.h>
+
+#include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <utility>
+
+#include "lochat/web/http_responses.hpp"
+#include "lochat/web/web_bridge.hpp"
+
+namespace lochat::web {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using asio::ip::tcp;
+
+namespace {
+
+// The WebSocket handshake (and close) must finish within this.
+constexpr std::chrono::seconds kHandshakeTimeout{10};
+// A browser silent this long is pinged at half of it and dropped at its end:
+// a phone that went out of range does not keep its place for the TCP
+// keepalive's minutes.
+constexpr std::chrono::seconds kIdleTimeout{60};
+
+http::status status_for(const boost::system::error_code& error) {
+  if (error == http::error::header_limit) return http::status::request_header_fields_too_large;
+  if (error == http::error::body_limit || error == http::error::unexpected_body) {
+    return http::status::payload_too_large;
+  }
+  return http::status::bad_request;
+}
+
+tcp protocol_of(const Endpoint& peer) {
+  return peer.address.find(':') == std::string::npos ? tcp::v4() : tcp::v6();
+}
+
+}  // namespace
+
+WebConnection::WebConnection(FileDescriptor socket, Endpoint peer, const WebConfig& config,
+                             const HandOver& hand_over, std::function<void()> on_finished)
+    : socket_(std::move(socket)),
+      peer_(std::move(peer)),
+      config_(config),
+      hand_over_(hand_over),
+      on_finished_(std::move(on_finished)) {}
+
+void WebConnection::run() {
+  asio::co_spawn(io_, serve(socket_.release()), asio::detached);
+  io_.run();
+  finished_.store(true);
+  on_finished_();
+}
+
+void WebConnection::stop_soon(std::chrono::milliseconds grace) {
+  asio::post(io_, [this, grace] {
+    auto timer = std::make_shared<asio::steady_timer>(io_, grace);
+    timer->async_wait([this, timer](const boost::system::error_code&) { io_.stop(); });
+  });
+}
+
+asio::awaitable<void> WebConnection::serve(int socket) {
+  beast::tcp_stream stream(tcp::socket(io_, protocol_of(peer_), socket));
+  beast::flat_buffer buffer;
+  http::request_parser<http::empty_body> parser;
+  parser.header_limit(kHeaderLimit);
+  boost::system::error_code error;
+  stream.expires_after(config_.request_timeout);
+  co_await http::async_read(stream, buffer, parser,
+                            asio::redirect_error(asio::use_awaitable, error));
+  // Too slow (the stream has closed itself) or gone: nobody to answer.
+  if (error == beast::error::timeout || error == http::error::end_of_stream) co_return;
+  if (error) {
+    co_await http::async_write(stream, error_response(status_for(error), 11),
+                               asio::redirect_error(asio::use_awaitable, error));
+    co_return;
+  }
+  auto request = parser.release();
+  if (!websocket::is_upgrade(request) || request.target() != kSocketPath) {
+    co_await http::async_write(stream, answer(request),
+                               asio::redirect_error(asio::use_awaitable, error));
+    stream.socket().shutdown(tcp::socket::shutdown_send, error);
+    co_return;
+  }
+  if (!origin_allowed(request)) {
+    co_await http::async_write(stream, error_response(http::status::forbidden, request.version()),
+                               asio::redirect_error(asio::use_awaitable, error));
+    co_return;
+  }
+  stream.expires_never();  // the WebSocket's own timeouts take over
+  WebSocket websocket(std::move(stream));
+  websocket.set_option(websocket::stream_base::timeout{kHandshakeTimeout, kIdleTimeout, true});
+  websocket.read_message_max(2 * config_.max_line);
+  co_await websocket.async_accept(request, asio::redirect_error(asio::use_awaitable, error));
+  if (error) co_return;
+  std::array<int, 2> pair{};
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair.data()) != 0) {
+    co_await websocket.async_close(websocket::close_code::try_again_later,
+                                   asio::redirect_error(asio::use_awaitable, error));
+    co_return;
+  }
+  hand_over_(FileDescriptor(pair[0]), peer_);
+  SessionEnd session_end(io_, asio::local::stream_protocol(), pair[1]);
+  // A server line may be --max-line of text behind a name and a prefix, or a
+  // /who of a hundred names: four times the limit and some is plenty.
+  const std::size_t max_server_line = 4 * config_.max_line + 16 * 1024;
+  std::make_shared<WebBridge>(std::move(websocket), std::move(session_end), max_server_line)
+      ->start();
+}
+
+}  // namespace lochat::web
