@@ -89,8 +89,7 @@ class TerminalMode {
         }
         return Ending::user_quit;
       }
-      // A paste is read whole before its lines are paced out.
-      if (input_ready) {
+      if (input_ready) {  // a paste is read whole before its lines are paced out
         rl_callback_read_char();
       } else {
         send_due();
@@ -167,12 +166,13 @@ class TerminalMode {
     }
   }
 
-  // A line the server will confirm waits for it; to a server that confirms
-  // nothing it shows at once, marked; a command's echo is dimmed.
+  // A line the server will confirm waits for it; to a server that confirms nothing
+  // it shows at once, marked (a foreign one got "//x" as "/x"); a command's echo is dimmed.
   void show_sent(std::string line) {
     if (outbox_.acknowledges() && commands::expects_ack(line)) {
       awaiting_ack_.push_back(std::move(line));
     } else if (!outbox_.acknowledges()) {
+      if (outbox_.server() == Outbox::Server::foreign) line = commands::as_text(line);
       print_above(view::render_own(line, protocol::clock_time_now(), my_name(), style_, false));
     } else {
       print_above(style_.color ? "\x1b[2m" + line + "\x1b[0m" : line);
@@ -265,10 +265,12 @@ class TerminalMode {
     rl_redisplay();
   }
 
-  // The screen row, counted from the prompt's, that the cell `offset` of the
-  // input is on when the terminal wraps it at `columns`.
-  static std::size_t row_of(std::size_t offset, int columns) {
-    return columns > 0 ? offset / static_cast<std::size_t>(columns) : 0;
+  // The screen row, counted from the prompt's, that the end of `typed` is on
+  // when the terminal wraps the prompt and it at `columns` (tabs as readline
+  // shows them, to stops counted from the prompt's start).
+  static std::size_t row_of(std::string_view typed, int columns) {
+    const auto cells = text::display_width(std::string(kPrompt).append(typed));
+    return columns > 0 ? cells / static_cast<std::size_t>(columns) : 0;
   }
 
   // Readline has echoed the submitted line; it is shown again, marked, once
@@ -277,7 +279,7 @@ class TerminalMode {
     int rows = 0;
     int columns = 0;
     rl_get_screen_size(&rows, &columns);
-    const std::size_t echo_rows = row_of(kPrompt.size() + text::display_width(line), columns) + 1;
+    const std::size_t echo_rows = row_of(line, columns) + 1;
     for (std::size_t row = 0; row < echo_rows; ++row) std::fputs("\x1b[1A\x1b[2K", stdout);
   }
 
@@ -294,8 +296,7 @@ class TerminalMode {
     rl_get_screen_size(&rows, &new_columns);
     const std::string_view typed(rl_line_buffer != nullptr ? rl_line_buffer : "",
                                  static_cast<std::size_t>(rl_point));
-    const std::size_t cursor = kPrompt.size() + text::display_width(typed);
-    const auto up = row_of(cursor, terminal_reflows() ? new_columns : old_columns);
+    const auto up = row_of(typed, terminal_reflows() ? new_columns : old_columns);
     std::fputc('\r', stdout);
     if (up > 0) std::fprintf(stdout, "\x1b[%zuA", up);
     std::fputs("\x1b[J", stdout);
@@ -304,8 +305,8 @@ class TerminalMode {
   }
 
   // A paste arrives as one block (bracketed paste): readline puts it into the
-  // line, newlines and all. Each whole line in it is sent as if typed and
-  // Enter pressed; the text after the last newline stays to be edited.
+  // line, newlines and all. Each whole line in it is sent as text, never as a
+  // command or ":q" (pasted data); the text after the last newline stays to be edited.
   void take_pasted_lines() {
     const std::string buffer(rl_line_buffer, static_cast<std::size_t>(rl_end));
     const auto last_newline = buffer.rfind('\n');
@@ -316,12 +317,18 @@ class TerminalMode {
     rl_replace_line(buffer.c_str() + kept_from, 1);
     rl_point = point;
     std::string_view whole_lines(buffer.data(), last_newline);
-    while (!quit_) {
+    while (true) {
       const auto end = std::min(whole_lines.find('\n'), whole_lines.size());
-      submit(std::string(whole_lines.substr(0, end)));
+      send_pasted(whole_lines.substr(0, end));
       if (end == whole_lines.size()) break;
       whole_lines.remove_prefix(end + 1);
     }
+  }
+
+  void send_pasted(std::string_view line) {
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
+    add_history(std::string(line).c_str());
+    outbox_.push(commands::as_text(line));
   }
 
   void submit(std::string line) {

@@ -148,8 +148,8 @@ std::string name_lost_warning(std::string_view wanted, std::string_view got) {
 
 bool mentions(std::string_view text, std::string_view name) {
   if (name.empty()) return false;
-  const std::string haystack = text::fold_name(text);
-  const std::string needle = text::fold_name(name);
+  const std::string haystack = text::fold_text(text);
+  const std::string needle = text::fold_text(name);
   for (auto at = haystack.find(needle); at != std::string::npos;
        at = haystack.find(needle, at + 1)) {
     const bool starts_word =

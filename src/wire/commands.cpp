@@ -43,4 +43,8 @@ bool expects_ack(std::string_view client_line) {
   return command != nullptr && command->acknowledged;
 }
 
+std::string as_text(std::string_view text) {
+  return text.starts_with('/') ? "/" + std::string(text) : std::string(text);
+}
+
 }  // namespace lochat::commands

@@ -104,7 +104,8 @@ char32_t fold(char32_t code_point) {
     return code_point >= 'A' && code_point <= 'Z' ? code_point + ('a' - 'A') : code_point;
   }
   const locale_t locale = unicode_locale();
-  if (locale == nullptr) return code_point;
+  const char32_t letter = unicode::small_capital_as_letter(code_point);
+  if (locale == nullptr || letter != code_point) return letter;
   return static_cast<char32_t>(towlower_l(static_cast<wint_t>(code_point), locale));
 }
 
@@ -142,6 +143,13 @@ std::size_t escape_length(std::string_view text) {
   return text.size();
 }
 
+// Where a tab at `column` takes the cursor: the next multiple of 8, as
+// terminals (and readline) place their tab stops.
+std::size_t after_tab(std::size_t column) {
+  constexpr std::size_t kTabStop = 8;
+  return (column / kTabStop + 1) * kTabStop;
+}
+
 std::size_t width_of(std::string_view text) {
   std::size_t width = 0;
   while (!text.empty()) {
@@ -151,7 +159,8 @@ std::size_t width_of(std::string_view text) {
     }
     const auto decoded = decode(text);
     text.remove_prefix(decoded.length);
-    width += unicode::columns(decoded.code_point);
+    width = decoded.code_point == '\t' ? after_tab(width)
+                                       : width + unicode::columns(decoded.code_point);
   }
   return width;
 }
@@ -168,6 +177,10 @@ std::vector<std::string> wrap_for_terminal(std::string_view rendered, std::size_
   if (columns <= gutter_width + 1) return {std::string(rendered)};
   std::vector<std::string> rows(1);
   std::size_t used = 0;
+  const auto new_row = [&] {
+    rows.emplace_back(gutter);
+    used = gutter_width;
+  };
   while (!rendered.empty()) {
     if (const auto escape = escape_length(rendered)) {
       rows.back().append(rendered.substr(0, escape));
@@ -175,14 +188,21 @@ std::vector<std::string> wrap_for_terminal(std::string_view rendered, std::size_
       continue;
     }
     const auto decoded = decode(rendered);
-    const auto width = unicode::columns(decoded.code_point);
-    if (used + width > columns && used > gutter_width) {
-      rows.emplace_back(gutter);
-      used = gutter_width;
-    }
-    rows.back().append(rendered.substr(0, decoded.length));
-    used += width;
+    const auto bytes = rendered.substr(0, decoded.length);
     rendered.remove_prefix(decoded.length);
+    if (decoded.code_point == '\t') {
+      // The terminal would jump to its own tab stop, wrap on its own and start
+      // a row without the gutter: spaces to the stop instead, within the row.
+      if (used >= columns) new_row();
+      const auto stop = std::min(after_tab(used), columns);
+      rows.back().append(stop - used, ' ');
+      used = stop;
+      continue;
+    }
+    const auto width = unicode::columns(decoded.code_point);
+    if (used + width > columns && used > gutter_width) new_row();
+    rows.back().append(bytes);
+    used += width;
   }
   return rows;
 }
@@ -237,22 +257,38 @@ std::string lower_case(std::string_view text) {
 
 }  // namespace
 
-std::string fold_name(std::string_view name) {
-  // Lower case first: the skeleton keeps case ("I" and "l" meet, "A" and "a" do not).
-  const auto fold_once = [](std::string_view text) {
-    return lower_case(unicode::skeleton(lower_case(normalize_name(text))));
+namespace {
+
+// Lower case first: the skeleton keeps case ("I" and "l" meet, "A" and "a"
+// do not). With `i_is_l`, "i" and "l" are one letter: "I" is the capital
+// of one and the look-alike of the other, and a name is taken by both.
+std::string fold_until_stable(std::string_view text, bool i_is_l) {
+  const auto fold_once = [i_is_l](std::string_view unfolded) {
+    std::string folded = lower_case(unicode::skeleton(lower_case(normalize_name(unfolded))));
+    if (i_is_l) std::replace(folded.begin(), folded.end(), 'l', 'i');
+    return folded;
   };
   // One round is not always the last: "ǅ" folds to "dz" and a caron, which
   // composes to "dž" and folds on. Names compare equal only if folding a
   // folded name changes nothing, so fold until it does (a few rounds at most).
   constexpr int kMaxRounds = 8;
-  std::string folded = fold_once(name);
+  std::string folded = fold_once(text);
   for (int round = 1; round < kMaxRounds; ++round) {
     std::string again = fold_once(folded);
     if (again == folded) break;
     folded = std::move(again);
   }
   return folded;
+}
+
+}  // namespace
+
+std::string fold_name(std::string_view name) {
+  return fold_until_stable(name, true);
+}
+
+std::string fold_text(std::string_view text) {
+  return fold_until_stable(text, false);
 }
 
 }  // namespace lochat::text

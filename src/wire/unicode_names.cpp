@@ -5,6 +5,7 @@
 #include <unicode/uspoof.h>
 #include <unicode/ustring.h>
 
+#include <array>
 #include <vector>
 
 namespace lochat::text::unicode {
@@ -100,6 +101,23 @@ bool is_mark(char32_t code_point) {
 bool is_invisible(char32_t code_point) {
   return u_hasBinaryProperty(static_cast<UChar32>(code_point),
                              UCHAR_DEFAULT_IGNORABLE_CODE_POINT) != 0;
+}
+
+char32_t small_capital_as_letter(char32_t code_point) {
+  // Unicode gives these no lower case and the confusables no skeleton, yet
+  // "ᴀ" reads as "a"; their names say which letter they are.
+  constexpr std::string_view kSmallCapital = "LATIN LETTER SMALL CAPITAL ";
+  if (code_point < 0x80) return code_point;
+  std::array<char, 96> name{};
+  UErrorCode error = U_ZERO_ERROR;
+  const auto length = u_charName(static_cast<UChar32>(code_point), U_UNICODE_CHAR_NAME, name.data(),
+                                 static_cast<int32_t>(name.size()), &error);
+  const std::string_view said(name.data(), U_SUCCESS(error) ? static_cast<std::size_t>(length) : 0);
+  if (said.size() != kSmallCapital.size() + 1 || !said.starts_with(kSmallCapital)) {
+    return code_point;
+  }
+  const char letter = said.back();
+  return letter >= 'A' && letter <= 'Z' ? static_cast<char32_t>(letter - 'A' + 'a') : code_point;
 }
 
 std::size_t columns(char32_t code_point) {

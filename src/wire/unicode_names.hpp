@@ -23,6 +23,9 @@ bool mixes_scripts(std::string_view utf8);
 // A combining mark (Unicode general category M): the vowel signs and viramas
 // many scripts need on their letters.
 bool is_mark(char32_t code_point);
+// The Latin letter a small capital shows as, lower case ("ᴀ" U+1D00 is
+// "a"); any other code point as it is.
+char32_t small_capital_as_letter(char32_t code_point);
 // Terminal columns a printable code point takes: 0 for combining marks and
 // invisible ones, 2 for East Asian wide and fullwidth ones, 1 otherwise.
 std::size_t columns(char32_t code_point);

@@ -70,6 +70,14 @@ TEST(ForeignServer, AgainstNcatChatOwnLinesShowAtOnceAndNoCommandLeaks) {
   ASSERT_TRUE(peer.hears("<user1> hello\n"));
   peer.say("hi bob\n");
   EXPECT_TRUE(lochat.shows("user0: hi bob")) << lochat.output();
+  // Every line is text to it: a pasted "/..." and a typed "//..." go out as
+  // "/..." and show as the text they were sent as.
+  lochat.type("\x1b[200~/usr/bin/env python3\r\x1b[201~");
+  ASSERT_TRUE(peer.hears("<user1> /usr/bin/env python3\n")) << peer.heard;
+  EXPECT_TRUE(lochat.shows("bob: /usr/bin/env python3 (unconfirmed)")) << lochat.output();
+  lochat.type("//typed slash\r");
+  ASSERT_TRUE(peer.hears("<user1> /typed slash\n")) << peer.heard;
+  EXPECT_TRUE(lochat.shows("bob: /typed slash (unconfirmed)")) << lochat.output();
   lochat.type(":q\r");
   EXPECT_EQ(lochat.wait_exit(), 0) << lochat.output();
   EXPECT_EQ(ncat.heard().find("/nick"), std::string::npos) << "the /nick leaked as a chat line";

@@ -220,6 +220,60 @@ TEST(TerminalPty, ASentLineOfWideCharactersLeavesNoRowOfItsEcho) {
   }
 }
 
+// Tabs padding a peer's line to past the screen's edge: the terminal would
+// wrap the fake notice after them to a row of its own at the left edge.
+TEST(TerminalPty, APeersTabsCannotCarryTextToTheLeftEdge) {
+  Room room;
+  const std::string fake = "02:21 *** alice left (1 online)";
+  room.other.send_line(std::string(14, '\t') + "x" + fake);
+  ASSERT_TRUE(room.alice.screen_until([](const TerminalScreen& screen) {
+    return screen.text().find("alice left") != std::string::npos;
+  })) << room.alice.screen().text();
+  for (const auto& row : room.alice.screen().rows()) {
+    if (row.find("alice left") == std::string::npos) continue;
+    EXPECT_TRUE(row.starts_with("      ┆ ") || row.find(" bob: ") == 5)
+        << "peer text at the left edge: " << row << "\n"
+        << room.alice.screen().text();
+  }
+}
+
+// Readline shows a tab up to the next multiple of 8 columns: the echo of a
+// line of tabs takes that many rows, and all of them are wiped.
+TEST(TerminalPty, ASentLineWithTabsLeavesNoRowOfItsEcho) {
+  Room room;
+  const std::string line = "tabs" + std::string(16, '\t') + "end";  // 131 cells: two rows
+  room.alice.type(bracketed_paste({line}, false) + "\r");
+  EXPECT_TRUE(room.other.read_until("From alice: " + line));
+  ASSERT_TRUE(room.alice.screen_until([&](const TerminalScreen& screen) {
+    return input_area(screen) == ">" && screen.text().find(kCheckMark) != std::string::npos;
+  })) << room.alice.screen().text();
+  for (const auto& row : room.alice.screen().rows()) {
+    EXPECT_FALSE(row.starts_with("> tabs")) << "a row of the echo stays:\n"
+                                            << room.alice.screen().text();
+  }
+}
+
+// A pasted log or script is data: ":q", "/quit" and any "/..." in it go to
+// everyone as the text they are, and the client stays.
+TEST(TerminalPty, APastedCommandOrQuitIsSentAsText) {
+  Room room;
+  const std::vector<std::string> lines{"before quit", ":q", "/usr/bin/env python3 -c pass",
+                                       "/quit bye all", "last"};
+  room.alice.type(bracketed_paste(lines, true));
+  for (const auto& line : lines) EXPECT_EQ(room.other.read_chat_line(), "From alice: " + line);
+  ASSERT_TRUE(room.alice.screen_until([](const TerminalScreen& screen) {
+    return screen_has_own_line(screen, "last") && input_area(screen) == ">";
+  })) << room.alice.screen().text();
+  for (const auto& line : lines) {
+    EXPECT_TRUE(screen_has_own_line(room.alice.screen(), line)) << line << " in\n"
+                                                                << room.alice.screen().text();
+  }
+  room.alice.type("typed after\r");
+  EXPECT_EQ(room.other.read_chat_line(), "From alice: typed after");
+  room.alice.type("/quit\r");
+  EXPECT_TRUE(room.alice.shows("*** Goodbye")) << "a typed command is still one";
+}
+
 // Every SGR code that starts `name` in the output.
 std::set<std::string> styles_of(const std::string& output, const std::string& name) {
   std::set<std::string> styles;

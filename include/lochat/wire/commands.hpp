@@ -28,6 +28,9 @@ std::string help_line(const CommandInfo& command);
 // True if the server answers `client_line` (as typed, without "\n") with
 // "Message Received" when it is well formed: a chat line or an acknowledged command.
 bool expects_ack(std::string_view client_line);
+// The client line that sends `text` to everyone as it is, never as a
+// command: a leading "/" gets a second one, which the server drops ("//").
+std::string as_text(std::string_view text);
 // The last /help line: how to send a message that starts with "/".
 inline constexpr std::string_view kEscapeHelp = "//text - send a message that starts with /";
 

@@ -21,13 +21,17 @@ std::string sanitize(std::string_view bytes);
 // may hold SGR colour sequences, which take no room): the first row as it is,
 // each further row after `gutter`. So no part of a long or space-padded peer
 // line can start a row of its own at the left edge, where it could pass for a
-// notice or for another person's line. Unknown width (0), or too narrow for
-// the gutter: one row.
+// notice or for another person's line. A tab becomes spaces to the next
+// multiple of 8 columns from the row's start (the terminal's own tab stop
+// would let it wrap the row itself, gutter-less). Unknown width (0), or too
+// narrow for the gutter: one row.
 std::vector<std::string> wrap_for_terminal(std::string_view rendered, std::size_t columns,
                                            std::string_view gutter);
 
 // The columns `text` takes on a terminal: East Asian wide characters two,
-// combining marks none, SGR colour sequences none.
+// combining marks none, SGR colour sequences none, a tab to the next
+// multiple of 8 counted from the start of `text` (as terminals and readline
+// show it).
 std::size_t display_width(std::string_view text);
 
 inline constexpr std::size_t kMaxNameLength = 32;
@@ -44,9 +48,16 @@ std::string normalize_name(std::string_view name);
 std::optional<std::string> name_problem(std::string_view name);
 
 // The form in which names are compared: two names that fold alike are the
-// same name. Normalized, lower-cased, then the Unicode confusables skeleton
-// (UTS #39, by ICU), so "𝐚lice", "alıce" and "аlice" (Cyrillic а) are
-// all "alice".
+// same name. Normalized, lower-cased (small capitals too: "ᴀ" is "a"), then
+// the Unicode confusables skeleton (UTS #39, by ICU), so "𝐚lice", "alıce"
+// and "аlice" (Cyrillic а) are all "alice". "i" and "l" fold alike, since
+// "I" is the capital of one and looks like the other: "aIice" is "alice"
+// (and so, less usefully, is "aiice"). Other letters with marks stay
+// distinct: "alicė" (Lithuanian ė) is a name of its own.
 std::string fold_name(std::string_view name);
+
+// Text folded as names are, but with "i" and "l" apart, to find a name in
+// it: "all" does not mention "ali".
+std::string fold_text(std::string_view text);
 
 }  // namespace lochat::text

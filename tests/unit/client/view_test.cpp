@@ -116,6 +116,12 @@ TEST(Bell, RingsForMentionsAndPrivateMessagesByDefault) {
   EXPECT_FALSE(render("History 09:00 From bob: alice!", "10:00", "alice", kPlain).ring);
 }
 
+// Names fold "i" and "l" alike, words in a line do not: "all" is a word.
+TEST(Bell, AWordThatOnlyLooksLikeYourNameDoesNotRing) {
+  EXPECT_FALSE(render("From bob: hi all", "10:00", "ali", kPlain).ring);
+  EXPECT_TRUE(render("From bob: hi ALI", "10:00", "ali", kPlain).ring);
+}
+
 TEST(Bell, AllAndOffModes) {
   const Style all{false, BellMode::all};
   const Style off{false, BellMode::off};

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "lochat/wire/commands.hpp"
+#include "lochat/wire/protocol.hpp"
 
 namespace lochat::commands {
 namespace {
@@ -41,6 +42,16 @@ TEST(CommandsTable, AClientExpectsAnAckForWhatTheServerAcknowledgesOnceItHasClea
   EXPECT_FALSE(expects_ack("   "));
   EXPECT_FALSE(expects_ack("\x0c\x1b")) << "only control characters: empty once cleaned";
   EXPECT_FALSE(expects_ack("\x01/quit")) << "the server sees /quit";
+}
+
+// A pasted line goes out as text: the server reads each back as that text.
+TEST(CommandsTable, TextIsSentAsTextEvenWhenItStartsWithASlash) {
+  for (const std::string text : {"/quit bye", "/usr/bin/env python3", "//x", "plain", ":q"}) {
+    const std::string sent = as_text(text);
+    const auto parsed = protocol::parse_client_line(sent);
+    EXPECT_EQ(parsed.kind, protocol::ClientLine::Kind::chat) << text;
+    EXPECT_EQ(parsed.text, text);
+  }
 }
 
 TEST(CommandsTable, AHelpLineIsTheUsageThenWhatItDoes) {

@@ -81,6 +81,24 @@ TEST(Names, LookAlikeLettersFoldToTheNameTheyImitate) {
   EXPECT_NE(fold_name("alice"), fold_name("alina"));
 }
 
+// The adversarial run's impostors: "I" is taken for "l" only before lower
+// case, and small capitals have no lower case at all.
+TEST(Names, LookAlikesOfCapitalsAndSmallCapitalsFoldToTheNameTheyImitate) {
+  EXPECT_EQ(fold_name("aIice"), fold_name("alice")) << "capital I for l";
+  EXPECT_EQ(fold_name("AIICE"), fold_name("alice"));
+  EXPECT_EQ(fold_name("\u1D00lice"), fold_name("alice")) << "small capital A";
+  EXPECT_EQ(fold_name("a\u029Fice"), fold_name("alice")) << "small capital L";
+  EXPECT_EQ(fold_name("ALICE"), fold_name("alice")) << "case still folds";
+  EXPECT_NE(fold_name("alic\u0117"), fold_name("alice")) << "Lithuanian e with dot above";
+  EXPECT_NE(fold_name("\u1D01lice"), fold_name("alice")) << "small capital AE is no a";
+}
+
+// Names fold "i" and "l" alike; finding a name in text does not.
+TEST(Names, TextFoldsWithoutJoiningIAndL) {
+  EXPECT_NE(fold_text("all"), fold_text("ali"));
+  EXPECT_EQ(fold_text("ALICE"), fold_text("alice"));
+}
+
 TEST(Names, InvisibleCharactersAreRefused) {
   EXPECT_NE(name_problem("alice\u1160\u1160\u1160\u1160"), std::nullopt) << "Hangul filler";
   EXPECT_NE(name_problem("ali\u200Dce"), std::nullopt) << "zero-width joiner";
@@ -110,7 +128,8 @@ TEST(Names, LettersThatLookLikePunctuationAreRefused) {
 
 // Found by the parser fuzzer: U+01C5 folded to a form that folded on.
 TEST(Names, FoldingAFoldedNameChangesNothing) {
-  for (const std::string name : {"\u01C5", "\u01C4a", "ALICE", "Zo\u00EB", "\U0001D41Alice"}) {
+  for (const std::string name :
+       {"\u01C5", "\u01C4a", "ALICE", "Zo\u00EB", "\U0001D41Alice", "aIice", "\u1D00lice"}) {
     const auto folded = fold_name(name);
     EXPECT_EQ(fold_name(folded), folded) << name;
   }
@@ -129,6 +148,12 @@ TEST(DisplayWidth, WideCharactersTakeTwoColumnsMarksAndColoursNone) {
   EXPECT_EQ(display_width("\xE8\xAA\x9E\xE8\xAA\x9E"), 4U);  // 語語
   EXPECT_EQ(display_width("e\xCC\x81"), 1U);                 // e + combining acute
   EXPECT_EQ(display_width("\x1b[36mbob\x1b[0m"), 3U);
+}
+
+TEST(DisplayWidth, ATabReachesTheNextMultipleOfEightColumns) {
+  EXPECT_EQ(display_width("\t"), 8U);
+  EXPECT_EQ(display_width("> ab\tc"), 9U);
+  EXPECT_EQ(display_width("12345678\tx"), 17U);
 }
 
 TEST(Wrap, ALineThatFitsIsOneRow) {
@@ -157,6 +182,27 @@ TEST(Wrap, SpacePaddedPeerTextCannotStartARowAtTheLeftEdge) {
   for (const auto& row : wrap_for_terminal(line, 80, kGutter)) {
     EXPECT_FALSE(row.starts_with(fake)) << "a fake notice has a row of its own";
   }
+}
+
+// The adversarial run's attack: tabs carry a fake notice past where a row
+// counted them, so the terminal wraps it to a row of its own at the left edge.
+TEST(Wrap, TabPaddedPeerTextCannotStartARowAtTheLeftEdge) {
+  const std::string fake = "x02:21 *** alice left (1 online)";
+  const std::string line = "02:20 mallory: " + std::string(14, '\t') + fake;
+  const auto rows = wrap_for_terminal(line, 99, kGutter);
+  ASSERT_GT(rows.size(), 1U);
+  std::string shown;
+  for (std::size_t row = 0; row < rows.size(); ++row) {
+    EXPECT_EQ(rows[row].find('\t'), std::string::npos) << "the terminal would place a tab";
+    EXPECT_LE(rows[row].size(), 99U) << rows[row];
+    EXPECT_TRUE(row == 0 || rows[row].starts_with(kGutter)) << rows[row];
+    shown += rows[row];
+  }
+  EXPECT_NE(shown.find(fake), std::string::npos) << "the peer's text is all shown";
+}
+
+TEST(Wrap, ATabStopsAtTheNextMultipleOfEightFromTheRowsStart) {
+  EXPECT_EQ(wrap_for_terminal("ab\tc", 40, kGutter), std::vector<std::string>{"ab      c"});
 }
 
 TEST(Wrap, ColourSequencesTakeNoRoomAndWideLettersTakeTwo) {
