@@ -34,6 +34,7 @@ try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 except ImportError:
     skip("python3-selenium is not installed")
@@ -116,7 +117,10 @@ def start_browser(profile):
 
 def wait(driver, condition, what):
     try:
-        return WebDriverWait(driver, PATIENCE, poll_frequency=0.05).until(lambda d: condition(d))
+        # A re-render may replace an element between finding and reading it: look again.
+        return WebDriverWait(driver, PATIENCE, poll_frequency=0.05,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(
+                                 lambda d: condition(d))
     except Exception as error:
         raise AssertionError(f"waited {PATIENCE} s for: {what}") from error
 
