@@ -1,5 +1,10 @@
 #include "lochat/web/http_responses.hpp"
 
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <string>
@@ -20,6 +25,34 @@ void add_security_headers(Response& response) {
   response.set("Referrer-Policy", "no-referrer");
   // Each request gets its own connection and thread, closed after the answer.
   response.keep_alive(false);
+}
+
+// The name part of a Host header: "[::1]:8080" -> "::1", "box:8080" -> "box".
+std::string_view host_name(std::string_view host) {
+  if (host.starts_with('[')) {
+    const auto close = host.find(']');
+    return close == std::string_view::npos ? std::string_view{} : host.substr(1, close - 1);
+  }
+  return host.substr(0, host.find(':'));
+}
+
+bool is_ip_literal(std::string_view name) {
+  const std::string text(name);
+  std::array<unsigned char, sizeof(in6_addr)> address{};
+  return ::inet_pton(AF_INET, text.c_str(), address.data()) == 1 ||
+         ::inet_pton(AF_INET6, text.c_str(), address.data()) == 1;
+}
+
+// This machine's names: its host name, its first label, and that label in
+// .local (mDNS, how a phone on the LAN finds it). No other suffix: a name
+// under someone else's domain is theirs to point anywhere.
+bool is_own_name(std::string_view name) {
+  std::array<char, 256> buffer{};
+  if (::gethostname(buffer.data(), buffer.size() - 1) != 0) return false;
+  const std::string own(buffer.data());
+  const std::string label = own.substr(0, own.find('.'));
+  return boost::iequals(name, own) || boost::iequals(name, label) ||
+         boost::iequals(name, label + ".local");
 }
 
 }  // namespace
@@ -55,6 +88,13 @@ Response error_response(http::status status, unsigned version) {
   response.body() = std::string(http::obsolete_reason(status)) + "\n";
   response.prepare_payload();
   return response;
+}
+
+bool host_allowed(const Request& request) {
+  const auto host = request.find(http::field::host);
+  if (host == request.end()) return false;
+  const auto name = host_name(host->value());
+  return is_ip_literal(name) || boost::iequals(name, "localhost") || is_own_name(name);
 }
 
 bool origin_allowed(const Request& request) {

@@ -1,9 +1,13 @@
 #include "lochat/web/web_bridge.hpp"
 
+#include <poll.h>
+
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -20,6 +24,17 @@ namespace {
 
 // What one read from the session takes: the size the server's own reads use.
 constexpr std::size_t kChunkBytes = 16 * 1024;
+// Once the session has closed its end, the browser gets this long to take
+// what is left and the close frame. A reading browser needs milliseconds; one
+// that has not taken them by then is the stalled reader the session dropped.
+constexpr std::chrono::seconds kDrainGrace{2};
+
+// Whether the session has closed its end: the hang-up shows at once,
+// whatever is still unread, as it does to the reactor's wait_error.
+bool hung_up(int socket) {
+  pollfd watched{socket, 0, 0};
+  return ::poll(&watched, 1, 0) == 1 && (watched.revents & POLLHUP) != 0;
+}
 
 }  // namespace
 
@@ -34,6 +49,9 @@ void WebBridge::start() {
       executor, [self = shared_from_this()] { return self->browser_to_session(); }, asio::detached);
   asio::co_spawn(
       executor, [self = shared_from_this()] { return self->session_to_browser(); }, asio::detached);
+  asio::co_spawn(
+      executor, [self = shared_from_this()] { return self->reset_if_left_behind(); },
+      asio::detached);
 }
 
 asio::awaitable<void> WebBridge::browser_to_session() {
@@ -78,6 +96,25 @@ asio::awaitable<void> WebBridge::session_to_browser() {
   // has every line it was sent, then the close.
   co_await socket_.async_close(websocket::close_code::normal,
                                asio::redirect_error(asio::use_awaitable, error));
+}
+
+asio::awaitable<void> WebBridge::reset_if_left_behind() {
+  boost::system::error_code error;
+  // The epoll reactor is edge-triggered: a hang-up before the wait is queued
+  // would not be reported again, so look first.
+  if (!hung_up(session_end_.native_handle())) {
+    co_await session_end_.async_wait(SessionEnd::wait_error,
+                                     asio::redirect_error(asio::use_awaitable, error));
+  }
+  asio::steady_timer grace(co_await asio::this_coro::executor, kDrainGrace);
+  co_await grace.async_wait(asio::redirect_error(asio::use_awaitable, error));
+  auto& browser = socket_.next_layer().socket();
+  if (!browser.is_open()) co_return;  // closed in good order
+  // A graceful close would leave the unread backlog in an orphaned kernel
+  // socket, retransmitted for minutes; a reset frees it now. Closing also
+  // ends both directions' pending operations.
+  browser.set_option(asio::socket_base::linger(true, 0), error);
+  browser.close(error);
 }
 
 }  // namespace lochat::web

@@ -59,6 +59,7 @@ WebConnection::WebConnection(FileDescriptor socket, Endpoint peer, const WebConf
       on_finished_(std::move(on_finished)) {}
 
 void WebConnection::run() {
+  set_send_buffer(socket_, config_.socket_send_buffer);
   asio::co_spawn(io_, serve(socket_.release()), asio::detached);
   io_.run();
   finished_.store(true);
@@ -89,15 +90,16 @@ asio::awaitable<void> WebConnection::serve(int socket) {
     co_return;
   }
   auto request = parser.release();
-  if (!websocket::is_upgrade(request) || request.target() != kSocketPath) {
+  const bool upgrade = websocket::is_upgrade(request) && request.target() == kSocketPath;
+  if (!host_allowed(request) || (upgrade && !origin_allowed(request))) {
+    co_await http::async_write(stream, error_response(http::status::forbidden, request.version()),
+                               asio::redirect_error(asio::use_awaitable, error));
+    co_return;
+  }
+  if (!upgrade) {
     co_await http::async_write(stream, answer(request),
                                asio::redirect_error(asio::use_awaitable, error));
     stream.socket().shutdown(tcp::socket::shutdown_send, error);
-    co_return;
-  }
-  if (!origin_allowed(request)) {
-    co_await http::async_write(stream, error_response(http::status::forbidden, request.version()),
-                               asio::redirect_error(asio::use_awaitable, error));
     co_return;
   }
   stream.expires_never();  // the WebSocket's own timeouts take over
@@ -112,8 +114,10 @@ asio::awaitable<void> WebConnection::serve(int socket) {
                                    asio::redirect_error(asio::use_awaitable, error));
     co_return;
   }
+  FileDescriptor bridge_end(pair[1]);
+  set_send_buffer(bridge_end, config_.socket_send_buffer);
   hand_over_(FileDescriptor(pair[0]), peer_);
-  SessionEnd session_end(io_, asio::local::stream_protocol(), pair[1]);
+  SessionEnd session_end(io_, asio::local::stream_protocol(), bridge_end.release());
   // A server line may be --max-line of text behind a name and a prefix, or a
   // /who of a hundred names: four times the limit and some is plenty.
   const std::size_t max_server_line = 4 * config_.max_line + 16 * 1024;

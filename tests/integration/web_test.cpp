@@ -2,14 +2,42 @@
 // the WebSocket handshake and frames (with a hand-written client, see
 // raw_web_client.hpp), and a browser as a client like any other.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <array>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "raw_web_client.hpp"
 #include "server_fixture.hpp"
 
 namespace lochat::test {
 namespace {
+
+// Bytes that server-side sockets on `port` (not the listener) still hold
+// unsent, from /proc/net/tcp: what a dropped browser's backlog would keep.
+std::size_t unsent_from_port(std::uint16_t port) {
+  constexpr std::string_view kListening = "0A";
+  std::ifstream table("/proc/net/tcp");
+  std::string line;
+  std::getline(table, line);  // the column names
+  std::size_t unsent = 0;
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot;
+    std::string local;
+    std::string remote;
+    std::string state;
+    std::string queues;
+    fields >> slot >> local >> remote >> state >> queues;
+    if (std::stoul(local.substr(local.find(':') + 1), nullptr, 16) != port) continue;
+    if (state == kListening) continue;
+    unsent += std::stoul(queues.substr(0, queues.find(':')), nullptr, 16);
+  }
+  return unsent;
+}
 
 class WebTest : public ServerFixture {
  protected:
@@ -166,6 +194,51 @@ TEST_F(WebTest, AnUpgradeFromAnotherSitesPageIsRefused) {
   EXPECT_EQ(foreign.handshake_status(), 403);
   RawWebSocket own(web_port(), "http://127.0.0.1:" + std::to_string(web_port()));
   EXPECT_EQ(own.handshake_status(), 101);
+}
+
+// Under DNS rebinding a foreign page reaches the server under its own name,
+// with an Origin that matches that Host: the Host must name this server.
+TEST_F(WebTest, AnUpgradeUnderAForeignHostNameIsRefusedEvenWithAMatchingOrigin) {
+  start_web();
+  const auto port = ":" + std::to_string(web_port());
+  RawWebSocket rebound(web_port(), Upgrade{"http://evil.example" + port, "evil.example" + port});
+  EXPECT_EQ(rebound.handshake_status(), 403);
+  const auto page = http_exchange(
+      web_port(), "GET / HTTP/1.1\r\nHost: evil.example" + port + "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(page), 403);
+  std::array<char, 256> own{};
+  ASSERT_EQ(::gethostname(own.data(), own.size() - 1), 0);
+  for (const std::string& host :
+       std::vector<std::string>{"127.0.0.1", "localhost", "[::1]", std::string(own.data())}) {
+    RawWebSocket socket(web_port(), Upgrade{"http://" + host + port, host + port});
+    EXPECT_EQ(socket.handshake_status(), 101) << host;
+  }
+}
+
+// A browser that never reads is dropped as a TCP client is, and its unread
+// backlog goes with it (a reset), not into an orphaned kernel socket.
+TEST_F(WebTest, ABrowserThatNeverReadsIsDroppedInTimeAndLeavesNoBacklogBehind) {
+  constexpr std::chrono::milliseconds kWellPastTheTimeoutAndTheGrace{5000};
+  ServerConfig config;
+  config.session.rate = 0;  // a load test, not a test of flood control
+  config.session.sendq_bytes = 64 * 1024;
+  config.session.sendq_timeout = 1s;
+  start_web(config);
+  RawWebSocket staller(web_port(), Upgrade{"", "", true});
+  ASSERT_EQ(staller.handshake_status(), 101);
+  auto alice = join();
+  ASSERT_TRUE(eventually([&] { return server_->online() == 2; }));
+  // Up to 1 MB for the browser: past what its buffers and its queue hold.
+  const std::string filler(1000, 'f');
+  for (int m = 0; m < 1000 && server_->online() == 2; ++m) {
+    alice->send_line(filler);
+    ASSERT_EQ(alice->read_chat_line(), "Message Received");
+  }
+  EXPECT_TRUE(eventually([&] { return server_->online() == 1; }, kWellPastTheTimeoutAndTheGrace))
+      << "the browser should have been dropped";
+  EXPECT_TRUE(
+      eventually([&] { return unsent_from_port(web_port()) == 0; }, kWellPastTheTimeoutAndTheGrace))
+      << unsent_from_port(web_port()) << " bytes still held for the dropped browser";
 }
 
 TEST_F(WebTest, ABrowserCountsAgainstMaxClients) {

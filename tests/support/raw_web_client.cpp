@@ -89,13 +89,15 @@ int Frame::close_code() const {
   return (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1]);
 }
 
-RawWebSocket::RawWebSocket(std::uint16_t port, const std::string& origin)
-    : socket_(connect_tcp("127.0.0.1", port)) {
-  std::string request = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+RawWebSocket::RawWebSocket(std::uint16_t port, const Upgrade& upgrade)
+    : socket_(upgrade.stalling ? connect_stalling(port) : connect_tcp("127.0.0.1", port)) {
+  const std::string host =
+      upgrade.host.empty() ? "127.0.0.1:" + std::to_string(port) : upgrade.host;
+  std::string request = "GET /ws HTTP/1.1\r\nHost: " + host +
                         "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " +
                         std::string(kKey) + "\r\n";
-  if (!origin.empty()) request += "Origin: " + origin + "\r\n";
+  if (!upgrade.origin.empty()) request += "Origin: " + upgrade.origin + "\r\n";
   send_or_throw(socket_, request + "\r\n");
   const auto deadline = Clock::now() + kPatience;
   while (buffer_.find("\r\n\r\n") == std::string::npos) {

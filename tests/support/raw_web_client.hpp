@@ -39,10 +39,20 @@ inline constexpr int kClose = 8;
 inline constexpr int kPing = 9;
 inline constexpr int kPong = 10;
 
+// How the upgrade is sent. `origin` empty sends no Origin; `host` empty sends
+// 127.0.0.1:port; a `stalling` client never means to read (connect_stalling).
+struct Upgrade {
+  std::string origin;
+  std::string host;
+  bool stalling = false;
+};
+
 class RawWebSocket {
  public:
-  // Connects and sends the upgrade for /ws; `origin` empty sends no Origin.
-  explicit RawWebSocket(std::uint16_t port, const std::string& origin = "");
+  // Connects and sends the upgrade for /ws.
+  explicit RawWebSocket(std::uint16_t port, const std::string& origin = "")
+      : RawWebSocket(port, Upgrade{origin, "", false}) {}
+  RawWebSocket(std::uint16_t port, const Upgrade& upgrade);
   // The handshake's status (101 on success), read once.
   int handshake_status() const { return status_; }
 

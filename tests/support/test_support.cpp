@@ -85,7 +85,7 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 LineClient::LineClient(std::uint16_t port, const std::string& host)
     : socket_(connect_tcp(host, port)) {}
 
-LineClient LineClient::staller(std::uint16_t port) {
+FileDescriptor connect_stalling(std::uint16_t port) {
   FileDescriptor socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   const int tiny = 4096;
   ::setsockopt(socket.get(), SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
@@ -94,9 +94,13 @@ LineClient LineClient::staller(std::uint16_t port) {
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    throw std::runtime_error("LineClient::staller: connect failed");
+    throw std::runtime_error("connect_stalling: connect failed");
   }
-  return LineClient(std::move(socket));
+  return socket;
+}
+
+LineClient LineClient::staller(std::uint16_t port) {
+  return LineClient(connect_stalling(port));
 }
 
 LineClient LineClient::from(const std::string& source, std::uint16_t port) {

@@ -25,12 +25,16 @@ inline constexpr std::chrono::milliseconds kPatience = 10s;
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = kPatience);
 
+// A TCP connection to 127.0.0.1:port that never means to read: its receive
+// buffer is shrunk before connecting (shrinking it later makes TCP retransmit
+// into a closed window for seconds).
+FileDescriptor connect_stalling(std::uint16_t port);
+
 // A bare TCP line client, like `nc`, to speak the wire protocol in tests.
 class LineClient {
  public:
   explicit LineClient(std::uint16_t port, const std::string& host = "127.0.0.1");
-  // A client that never reads: its receive buffer is shrunk before connecting
-  // (shrinking it later makes TCP retransmit into a closed window for seconds).
+  // A client that never reads (connect_stalling).
   static LineClient staller(std::uint16_t port);
   // A client whose source address is `source` (any 127.x.y.z: on loopback each
   // is another machine to the server, as an alias is on a LAN).

@@ -27,6 +27,12 @@ inline constexpr std::string_view kSocketPath = "/ws";
 Response answer(const Request& request);
 // A short plain-text reply with `status` (400, 403, 404, 408, 413, 431...).
 Response error_response(http::status status, unsigned version);
+// The request's Host names this server: an IP literal (v4, or v6 in
+// brackets), localhost, or this machine's host name (or its first label,
+// alone or in .local). Anything else is refused with 403, page and socket
+// alike: under DNS rebinding a foreign page reaches us under its own name,
+// with an Origin that matches that Host, so the Origin check alone lets it in.
+bool host_allowed(const Request& request);
 // A WebSocket upgrade may go on: no Origin (not a browser, so no page of
 // another site is behind it) or an Origin naming this page's own Host.
 bool origin_allowed(const Request& request);

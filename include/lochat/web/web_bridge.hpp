@@ -22,7 +22,9 @@
 // browser, and a browser that stops reading fills the session's send queue
 // (--sendq and --sendq-timeout apply). Either side's end ends the other:
 // the browser gone, the session reads the end of its input; the session
-// gone, the browser gets what was left and a close frame.
+// gone, the browser gets what was left and a close frame, or, if it does not
+// take them within a short grace (the session dropped it for not reading),
+// a TCP reset, so no orphaned kernel socket keeps its backlog.
 //
 // Threads: both directions are coroutines on the connection's one
 // io_context thread; Beast allows one read and one write in flight on a
@@ -44,6 +46,10 @@ class WebBridge : public std::enable_shared_from_this<WebBridge> {
  private:
   boost::asio::awaitable<void> browser_to_session();
   boost::asio::awaitable<void> session_to_browser();
+  // Once the session has closed its end (it quit, or dropped a browser that
+  // stopped reading), resets the browser's connection if it has not closed
+  // within a short grace: a stalled browser's backlog is freed at once.
+  boost::asio::awaitable<void> reset_if_left_behind();
 
   WebSocket socket_;
   SessionEnd session_end_;

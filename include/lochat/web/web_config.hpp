@@ -25,6 +25,11 @@ struct WebConfig {
   std::size_t max_connections = 1024 + 64;
   // A request must arrive whole within this, or the connection is closed.
   std::chrono::milliseconds request_timeout{10000};
+  // The browser's kernel send buffer, and the socketpair's, as the plain
+  // port's (SessionConfig::socket_send_buffer): a browser that stops reading
+  // fills the session's bounded, counted queue, not megabytes of kernel
+  // buffer that --sendq does not see.
+  int socket_send_buffer = 64 * 1024;
 };
 
 // Gives the server one end of a socketpair, to serve as a client from `peer`
