@@ -147,6 +147,8 @@ std::optional<ServerInfo> parse_reply(std::string_view datagram) {
   const auto users = take_field(rest, "users");
   ServerInfo info;
   if (!port || !users || !take_optional_fields(rest, info)) return std::nullopt;
+  // A TLS port is nothing to a client without the fingerprint to pin, and the other way round.
+  if ((info.tls_port == 0) != info.fingerprint.empty()) return std::nullopt;
   const auto port_number = to_number<std::uint16_t>(*port);
   const auto user_count = to_number<std::size_t>(*users);
   if (!port_number || *port_number == 0 || !user_count) return std::nullopt;

@@ -37,11 +37,18 @@ TEST(DiscoveryMessages, AReplyCarriesTheTlsPortAndTheFingerprint) {
 }
 
 TEST(DiscoveryMessages, FieldsAClientDoesNotKnowAreSkipped) {
-  const auto parsed =
-      parse_reply("LOCHAT-SERVER 1 port=4444 users=3 future=yes tls=4445 name=Office chat");
+  const auto parsed = parse_reply("LOCHAT-SERVER 1 port=4444 users=3 future=yes tls=4445 sha256=" +
+                                  std::string(kFingerprint) + " name=Office chat");
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->tls_port, 4445);
   EXPECT_EQ(parsed->name, "Office chat");
+}
+
+// Found by the discovery fuzzer: "tls=1" alone parsed, and its round trip did not.
+TEST(DiscoveryMessages, ATlsPortWithoutItsFingerprintOrAFingerprintAloneIsRejected) {
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 port=4444 users=3 tls=4445 name=x"));
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 port=4444 users=3 sha256=" + std::string(kFingerprint) +
+                           " name=x"));
 }
 
 TEST(DiscoveryMessages, ABadTlsPortOrFingerprintIsRejected) {
@@ -59,7 +66,8 @@ TEST(DiscoveryMessages, AReplyCarriesTheWebPortAndOlderOrNewerRepliesStillParse)
   const auto older = parse_reply("LOCHAT-SERVER 1 port=4444 users=3 name=Old one");
   ASSERT_TRUE(older);
   EXPECT_EQ(older->web_port, 0);
-  const auto newer = parse_reply("LOCHAT-SERVER 1 port=4444 users=3 web=4446 tls=4445 name=New");
+  const auto newer = parse_reply("LOCHAT-SERVER 1 port=4444 users=3 web=4446 tls=4445 sha256=" +
+                                 std::string(kFingerprint) + " name=New");
   ASSERT_TRUE(newer);
   EXPECT_EQ(newer->web_port, 4446);
   EXPECT_EQ(newer->name, "New");
