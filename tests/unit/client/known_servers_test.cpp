@@ -28,26 +28,26 @@ class KnownServersTest : public ::testing::Test {
 
 TEST_F(KnownServersTest, APinIsFoundByHostAndPortWithItsLineNumber) {
   const KnownServers known(path());
-  EXPECT_FALSE(known.find("10.0.0.1", 4445));
-  known.add("10.0.0.1", 4445, "AA:AA");
-  known.add("10.0.0.2", 4445, "BB:BB");
-  known.add("10.0.0.1", 5555, "CC:CC");
-  const auto second = known.find("10.0.0.2", 4445);
+  EXPECT_FALSE(known.find("127.0.0.1", 4445));
+  known.add("127.0.0.1", 4445, "AA:AA");
+  known.add("127.0.0.2", 4445, "BB:BB");
+  known.add("127.0.0.1", 5555, "CC:CC");
+  const auto second = known.find("127.0.0.2", 4445);
   ASSERT_TRUE(second);
   EXPECT_EQ(second->fingerprint, "BB:BB");
   EXPECT_EQ(second->line, 2U);
-  EXPECT_EQ(known.find("10.0.0.1", 5555)->fingerprint, "CC:CC");
-  EXPECT_FALSE(known.find("10.0.0.2", 5555));
+  EXPECT_EQ(known.find("127.0.0.1", 5555)->fingerprint, "CC:CC");
+  EXPECT_FALSE(known.find("127.0.0.2", 5555));
 }
 
 TEST_F(KnownServersTest, AddingKeepsTheLinesAlreadyThereAndLeavesNoTemporaryFile) {
   std::filesystem::create_directories(directory_ / "lochat");
   std::ofstream(path()) << "# a comment the user wrote\nhost.lan 4445 DD:DD";
   const KnownServers known(path());
-  known.add("10.0.0.1", 4445, "AA:AA");
+  known.add("127.0.0.1", 4445, "AA:AA");
   std::ostringstream text;
   text << std::ifstream(path()).rdbuf();
-  EXPECT_EQ(text.str(), "# a comment the user wrote\nhost.lan 4445 DD:DD\n10.0.0.1 4445 AA:AA\n");
+  EXPECT_EQ(text.str(), "# a comment the user wrote\nhost.lan 4445 DD:DD\n127.0.0.1 4445 AA:AA\n");
   EXPECT_EQ(known.find("host.lan", 4445)->line, 2U);
   EXPECT_FALSE(std::filesystem::exists(path() + ".new"));
 }
