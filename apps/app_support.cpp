@@ -100,15 +100,17 @@ std::optional<std::string> read_secret(const char* prompt) {
   const bool terminal = ::isatty(STDIN_FILENO) != 0;
   termios saved{};
   if (terminal && ::tcgetattr(STDIN_FILENO, &saved) == 0) {
-    std::fputs(prompt, stderr);
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    // Echo goes off before the prompt shows, and nothing typed is flushed:
+    // a password typed (or pasted) as soon as the prompt appears is kept.
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::fputs(prompt, stderr);
   }
   std::string line;
   const bool read = static_cast<bool>(std::getline(std::cin, line));
   if (terminal) {
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     std::fputs("\n", stderr);  // the Enter that was not echoed
   }
   if (!read) return std::nullopt;
