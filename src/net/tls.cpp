@@ -108,6 +108,21 @@ std::string fingerprint_of(const X509* certificate) {
   return text;
 }
 
+// A client may present a certificate, its own self-signed key: the server
+// asks for one, never requires it, and accepts any, since what it proves is
+// only that the client holds the key with that fingerprint (names owned by
+// keys). Clients without one (nc over TLS, openssl s_client) go on as before.
+int accept_any_client_key(int /*preverified*/, X509_STORE_CTX* /*store*/) {
+  return 1;
+}
+
+void ask_for_client_keys(SSL_CTX* context) {
+  SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, accept_any_client_key);
+  // OpenSSL refuses to resume a session it verified without an id context.
+  static constexpr unsigned char kSessionContext[] = "lochat";
+  SSL_CTX_set_session_id_context(context, kSessionContext, sizeof kSessionContext - 1);
+}
+
 }  // namespace
 
 void Context::Free::operator()(ssl_ctx_st* context) const {
@@ -125,6 +140,7 @@ Context Context::server(const std::string& certificate_file, const std::string& 
     throw NetError("cannot use the TLS key " + key_file + ": " + last_error());
   }
   made.fingerprint_ = fingerprint_of(SSL_CTX_get0_certificate(context));
+  ask_for_client_keys(context);
   return made;
 }
 

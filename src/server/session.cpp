@@ -79,6 +79,8 @@ void Session::run() {
     spdlog::info("No TLS handshake from {}", peer_.to_string());
     return finish();
   }
+  client_key_ = connection_.client_key();
+  if (!client_key_.empty()) spdlog::info("{} presents the key {}", peer_.to_string(), client_key_);
   greet();
   if (gate_.open()) enter_room();
   serve();

@@ -141,6 +141,27 @@ TEST_F(TlsTest, WithPlainOffThePlainPortOnlyPointsToTheTlsPort) {
   EXPECT_TRUE(client.wait_closed());
 }
 
+TEST_F(TlsTest, TheServerSeesTheFingerprintOfAKeyAClientPresentsAndServesClientsWithoutOne) {
+  const auto server = tls_server();
+  const auto key = (directory_ / "client-key.pem").string();
+  const auto certificate = (directory_ / "client-cert.pem").string();
+  ChildProcess make_key({kOpenssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                         "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=bob", "-days", "1",
+                         "-keyout", key, "-out", certificate});
+  ASSERT_EQ(make_key.wait_exit(), 0);
+  ChildProcess fingerprint(
+      {kOpenssl, "x509", "-fingerprint", "-sha256", "-noout", "-in", certificate});
+  const auto printed = fingerprint.read_stdout_line();
+  ASSERT_TRUE(printed && printed->starts_with("sha256 Fingerprint="));
+  const std::string target = "127.0.0.1:" + std::to_string(server->tls_port());
+  ChildProcess with_key(
+      {kOpenssl, "s_client", "-quiet", "-connect", target, "-cert", certificate, "-key", key});
+  ASSERT_TRUE(with_key.stdout_contains("Welcome to LoChat!"));
+  EXPECT_EQ(server->read_logged("presents the key ([0-9A-F:]+)"), printed->substr(19));
+  ChildProcess without_key({kOpenssl, "s_client", "-quiet", "-connect", target});
+  EXPECT_TRUE(without_key.stdout_contains("Welcome to LoChat!"));
+}
+
 TEST_F(TlsTest, TheCertificateIsMadeOnFirstStartWithAPrivateKeyAndKeptForTheNext) {
   std::string first_fingerprint;
   {

@@ -126,10 +126,10 @@ class ServerProcess {
   // ("Connected to: 127.0.0.1, PORT (N online)"). The log line is written before
   // the session sends anything, so once a client has read its welcome its line is there.
   std::optional<std::uint16_t> next_connected_port();
-
- private:
   // The first group of `pattern` in the next log line that matches it.
   std::string read_logged(const std::string& pattern);
+
+ private:
   std::uint16_t read_logged_port(const std::string& pattern);
 
   std::unique_ptr<ChildProcess> process_;

@@ -104,6 +104,9 @@ class Connection final : public Participant {
   [[nodiscard]] bool input_ready(short revents) const;
   // Owner: TLS input is decrypted and waiting: do not sleep before reading it.
   [[nodiscard]] bool has_buffered_input() const { return tls_ && tls_->buffered() > 0; }
+  // Owner, after the handshake: the SHA-256 fingerprint of the key the client
+  // presented as its TLS certificate; "" for none, or on the plain port.
+  [[nodiscard]] std::string client_key() const { return tls_ ? tls_->peer_fingerprint() : ""; }
 
   Delivery deliver(std::span<const SharedLine> lines, const Participant* from,
                    Audience audience) override;

@@ -171,6 +171,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   PendingFlushes owed_;  // recipients holding back this session's lines, this round
   std::string name_;     // the room holds the same name for others to look up
   std::shared_ptr<AddressBudget> address_;
+  std::string client_key_;  // the client's TLS key's fingerprint ("" for none), from the handshake
   bool announced_ = false;
   bool presence_told_ = false;  // others heard it join, so they hear it leave
   std::chrono::steady_clock::time_point announce_by_{};
