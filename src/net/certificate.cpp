@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "lochat/net/socket.hpp"
+#include "lochat/net/state_files.hpp"
 
 namespace lochat::tls {
 
@@ -52,17 +53,6 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0;
 }
 
-void make_directories(const std::string& path) {
-  for (std::size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
-    const std::string prefix = path.substr(0, slash);
-    errno = 0;
-    if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) {
-      fail("cannot make the state directory " + prefix);
-    }
-    if (slash == std::string::npos) return;
-  }
-}
-
 CertificatePointer self_signed(EVP_PKEY* key, const std::string& common_name) {
   CertificatePointer certificate(X509_new());
   X509_set_version(certificate.get(), 2);  // v3
@@ -83,34 +73,17 @@ CertificatePointer self_signed(EVP_PKEY* key, const std::string& common_name) {
   return certificate;
 }
 
-// Writes `path` through a temporary file renamed into place, so a reader
-// never sees half a file; `mode` is set at creation, before any byte.
-template <typename WritePem>
-void write_atomically(const std::string& path, mode_t mode, WritePem write_pem) {
-  const std::string temporary = path + ".new";
-  ::unlink(temporary.c_str());
-  errno = 0;
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) fail("cannot create " + temporary);
-  FILE* file = ::fdopen(fd, "w");
-  const bool written = file != nullptr && write_pem(file) == 1;
-  const bool closed = file != nullptr ? std::fclose(file) == 0 : ::close(fd) == 0;
-  if (!written || !closed || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    ::unlink(temporary.c_str());
-    fail("cannot write " + path);
-  }
-}
-
 void make_key_and_certificate(const CertificateFiles& files, const std::string& common_name) {
   errno = 0;
   KeyPointer key(EVP_EC_gen("P-256"));
   if (!key) fail("cannot make a TLS key");
   const auto certificate = self_signed(key.get(), common_name);
-  write_atomically(files.key, 0600, [&](FILE* file) {
-    return PEM_write_PrivateKey(file, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  files::write_atomically(files.key, 0600, [&](std::FILE* file) {
+    return PEM_write_PrivateKey(file, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
   });
-  write_atomically(files.certificate, 0644,
-                   [&](FILE* file) { return PEM_write_X509(file, certificate.get()); });
+  files::write_atomically(files.certificate, 0644, [&](std::FILE* file) {
+    return PEM_write_X509(file, certificate.get()) == 1;
+  });
 }
 
 }  // namespace
@@ -126,7 +99,7 @@ std::string default_state_directory() {
 }
 
 CertificateFiles ensure_self_signed(const std::string& directory, const std::string& common_name) {
-  make_directories(directory);
+  files::make_parent_directories(directory + "/");
   CertificateFiles files{directory + "/cert.pem", directory + "/key.pem", false};
   const std::string lock_path = directory + "/.lock";
   errno = 0;
