@@ -1,11 +1,15 @@
 #include "app_support.hpp"
 
 #include <malloc.h>
+#include <poll.h>
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -96,25 +100,67 @@ void limit_malloc_arenas() {
   ::mallopt(M_ARENA_MAX, static_cast<int>(std::max(4U, 2 * cores)));
 }
 
+namespace {
+
+// How often a wait for the password looks whether Ctrl-C was pressed.
+constexpr int kInterruptCheckMs = 100;
+
+volatile std::sig_atomic_t secret_interrupted = 0;
+
+void on_interrupt_while_secret(int /*signal*/) {
+  secret_interrupted = 1;
+}
+
+// One line from the terminal, byte by byte so that Ctrl-C can end the wait:
+// SIGINT is caught for the wait, then handed on to
+// whatever handled it before (the client's "quit as :q does", or the default).
+std::optional<std::string> read_terminal_line() {
+  struct sigaction quiet_interrupt {};
+  quiet_interrupt.sa_handler = on_interrupt_while_secret;
+  struct sigaction before {};
+  secret_interrupted = 0;
+  ::sigaction(SIGINT, &quiet_interrupt, &before);
+  std::string line;
+  bool ended = false;
+  char byte = 0;
+  while (secret_interrupted == 0 && !ended) {
+    // The signal may be taken by another of the process's threads: poll a
+    // little at a time rather than sleep in read() until Enter.
+    pollfd input{STDIN_FILENO, POLLIN, 0};
+    if (::poll(&input, 1, kInterruptCheckMs) <= 0) continue;
+    const auto got = ::read(STDIN_FILENO, &byte, 1);
+    if (got == 1 && byte != '\n') line.push_back(byte);
+    ended = got == 0 || (got == 1 && byte == '\n') || (got < 0 && errno != EINTR);
+  }
+  ::sigaction(SIGINT, &before, nullptr);
+  if (secret_interrupted != 0) {
+    std::raise(SIGINT);
+    return std::nullopt;
+  }
+  if (byte != '\n') return std::nullopt;  // end of input before Enter
+  return line;
+}
+
+}  // namespace
+
 std::optional<std::string> read_secret(const char* prompt) {
-  const bool terminal = ::isatty(STDIN_FILENO) != 0;
   termios saved{};
-  if (terminal && ::tcgetattr(STDIN_FILENO, &saved) == 0) {
+  const bool terminal = ::isatty(STDIN_FILENO) != 0 && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  std::optional<std::string> line;
+  if (terminal) {
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     // Echo goes off before the prompt shows, and nothing typed is flushed:
     // a password typed (or pasted) as soon as the prompt appears is kept.
     ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
     std::fputs(prompt, stderr);
-  }
-  std::string line;
-  const bool read = static_cast<bool>(std::getline(std::cin, line));
-  if (terminal) {
+    line = read_terminal_line();
     ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     std::fputs("\n", stderr);  // the Enter that was not echoed
+  } else if (std::string piped; std::getline(std::cin, piped)) {
+    line = std::move(piped);
   }
-  if (!read) return std::nullopt;
-  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line && !line->empty() && line->back() == '\r') line->pop_back();
   return line;
 }
 

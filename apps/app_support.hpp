@@ -56,7 +56,8 @@ CLI::Validator one_of(const std::map<std::string, Value>& choices) {
 
 // One line from stdin, without its "\n" (and "\r"): on a terminal after
 // `prompt` on stderr, with echo off, so a password is never shown. nullopt
-// at end of input.
+// at end of input, or when Ctrl-C cancels it (SIGINT is then raised again
+// for whoever handled it before).
 std::optional<std::string> read_secret(const char* prompt);
 
 // For a thread-per-client server, before any thread starts: glibc would give

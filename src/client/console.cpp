@@ -62,7 +62,10 @@ std::function<std::string(std::uint16_t, bool)> password_answer(const ClientConf
         if (prompt != nullptr) {
           if (auto typed = prompt->answer(); !typed.empty()) return typed;
         }
-        std::fputs("lochat: this server needs a password: give --password-file FILE\n", stderr);
+        // Ctrl-C at the prompt: the user is leaving, not missing a password.
+        if (interrupted == 0) {
+          std::fputs("lochat: this server needs a password: give --password-file FILE\n", stderr);
+        }
         return "";
       };
 }
@@ -85,6 +88,7 @@ std::optional<Ending> converse(const ClientConfig& config, std::string& name,
   const auto client = front_end::connect_securely(config, std::move(callbacks));
   if (!client) return std::nullopt;
   if (prompt) prompt->ask_if_wanted(Outbox::kDescribeWithin);
+  if (interrupted != 0) return Ending::user_quit;
   // The front end asks for the name once the server has said it is a lochat-server.
   std::optional<view::NameNegotiation> names;
   if (!name.empty()) names.emplace(name);

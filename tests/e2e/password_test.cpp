@@ -246,5 +246,18 @@ TEST_F(PasswordTest, LochatOnATerminalAsksForThePasswordWithEchoOffAndSendsItFir
   EXPECT_EQ(alice.output().find(kPassword), std::string::npos) << "echo is off";
 }
 
+TEST_F(PasswordTest, CtrlCAtThePasswordPromptEndsLochatAndGivesTheTerminalBack) {
+  const auto chat = server();
+  ::setenv("XDG_DATA_HOME", (directory_ / "data").c_str(), 1);
+  PtyClient alice(chat->port(),
+                  {"--tls-port", std::to_string(chat->tls_port()), "--name", "alice"});
+  ASSERT_TRUE(alice.shows("Server password: ")) << alice.output();
+  alice.type("half a pass");
+  alice.type("\x03");  // Ctrl-C, as the terminal's VINTR
+  EXPECT_EQ(alice.wait_exit(), 0) << alice.output();
+  EXPECT_TRUE(alice.terminal_restored());
+  EXPECT_EQ(alice.output().find("needs a password"), std::string::npos) << "it was not missing";
+}
+
 }  // namespace
 }  // namespace lochat::test
