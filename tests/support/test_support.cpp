@@ -103,7 +103,7 @@ LineClient LineClient::staller(std::uint16_t port) {
   return LineClient(connect_stalling(port));
 }
 
-LineClient LineClient::from(const std::string& source, std::uint16_t port) {
+FileDescriptor connect_from(const std::string& source, std::uint16_t port) {
   FileDescriptor socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in local{};
   local.sin_family = AF_INET;
@@ -114,9 +114,13 @@ LineClient LineClient::from(const std::string& source, std::uint16_t port) {
   if (::inet_pton(AF_INET, source.c_str(), &local.sin_addr) != 1 ||
       ::bind(socket.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
       ::connect(socket.get(), reinterpret_cast<sockaddr*>(&server), sizeof server) != 0) {
-    throw std::runtime_error("LineClient::from " + source + ": bind or connect failed");
+    throw std::runtime_error("connect_from " + source + ": bind or connect failed");
   }
-  return LineClient(std::move(socket));
+  return socket;
+}
+
+LineClient LineClient::from(const std::string& source, std::uint16_t port) {
+  return LineClient(connect_from(source, port));
 }
 
 void LineClient::send_raw(std::string_view bytes) {

@@ -30,6 +30,10 @@ bool eventually(const std::function<bool()>& condition,
 // into a closed window for seconds).
 FileDescriptor connect_stalling(std::uint16_t port);
 
+// A TCP connection to 127.0.0.1:port from `source` (any 127.x.y.z: on
+// loopback each is another machine to the server, as an alias is on a LAN).
+FileDescriptor connect_from(const std::string& source, std::uint16_t port);
+
 // A bare TCP line client, like `nc`, to speak the wire protocol in tests.
 class LineClient {
  public:
