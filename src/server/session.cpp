@@ -117,8 +117,10 @@ void Session::serve() {
     // Once the client has stopped sending, its socket only matters for writing:
     // its end of input (or hang-up) would otherwise wake every poll at once.
     const bool watch = !input_ended_ || connection_.waits_for_socket();
-    const short events = static_cast<short>((input_ended_ ? 0 : POLLIN) |
-                                            (connection_.waits_for_socket() ? POLLOUT : 0));
+    // A TLS read that waits for the socket to take bytes is woken by POLLOUT alone.
+    const bool reading = !input_ended_ && !connection_.read_waits_writable();
+    const short events =
+        static_cast<short>((reading ? POLLIN : 0) | (connection_.waits_for_socket() ? POLLOUT : 0));
     std::array<pollfd, 1> watched{{{watch ? connection_.socket().get() : -1, events, 0}}};
     if (wake_.wait(watched, poll_timeout()) < 0 && errno != EINTR) return;
     if (!input_ended_ && connection_.input_ready(watched[0].revents) &&

@@ -5,7 +5,7 @@
 namespace lochat::strangers {
 namespace {
 
-TEST(Strangers, ATlsRecordOpensWithAHandshakeByteThenVersionThree) {
+TEST(StrangerBytes, ATlsRecordOpensWithAHandshakeByteThenVersionThree) {
   EXPECT_TRUE(opens_tls("\x16\x03\x01\x00\xa5"));
   EXPECT_TRUE(opens_tls("\x16"));  // one byte so far: the benefit of the doubt
   EXPECT_FALSE(opens_tls("\x16\x04"));
@@ -13,7 +13,7 @@ TEST(Strangers, ATlsRecordOpensWithAHandshakeByteThenVersionThree) {
   EXPECT_FALSE(opens_tls(""));
 }
 
-TEST(Strangers, OnlyAWholeHttpRequestLineIsHttp) {
+TEST(StrangerBytes, OnlyAWholeHttpRequestLineIsHttp) {
   EXPECT_TRUE(is_http_request_line("GET / HTTP/1.1"));
   EXPECT_TRUE(is_http_request_line("POST /chat?x=1 HTTP/1.0"));
   EXPECT_TRUE(is_http_request_line("HEAD /favicon.ico HTTP/1.1"));
@@ -21,7 +21,7 @@ TEST(Strangers, OnlyAWholeHttpRequestLineIsHttp) {
   EXPECT_TRUE(is_http_request_line("CONNECT example.org:443 HTTP/1.1"));
 }
 
-TEST(Strangers, WhatAPersonTypesIsNotHttp) {
+TEST(StrangerBytes, WhatAPersonTypesIsNotHttp) {
   EXPECT_FALSE(is_http_request_line("GET me a coffee"));
   EXPECT_FALSE(is_http_request_line("GET /away HTTP/1.1 please"));
   EXPECT_FALSE(is_http_request_line("get / HTTP/1.1"));
@@ -32,7 +32,7 @@ TEST(Strangers, WhatAPersonTypesIsNotHttp) {
   EXPECT_FALSE(is_http_request_line("GET"));
 }
 
-TEST(Strangers, TheLinesSayWhereToGo) {
+TEST(StrangerBytes, TheLinesSayWhereToGo) {
   EXPECT_EQ(not_a_web_server("http://10.0.0.2:4446/"),
             "Error: this is LoChat's chat port (for lochat and nc), not a web server; the web "
             "client is at http://10.0.0.2:4446/\n");
