@@ -22,18 +22,10 @@ namespace lochat::test {
 namespace {
 
 // A fresh directory per test for the server's state (its key and
-// certificate) and the client's data (its pins), removed afterwards.
+// certificate) and the client's data (its pins).
 class TlsEdges : public ::testing::Test {
  protected:
-  void SetUp() override {
-    static int made = 0;
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("lochat-tls-edges-" + std::to_string(::getpid()) + "-" + std::to_string(++made));
-    std::filesystem::create_directories(directory_ / "data");
-  }
-  void TearDown() override { std::filesystem::remove_all(directory_); }
-
-  [[nodiscard]] std::string state() const { return (directory_ / "state").string(); }
+  [[nodiscard]] std::string state() const { return (scratch_.path() / "state").string(); }
   [[nodiscard]] std::string key() const { return state() + "/key.pem"; }
   std::unique_ptr<ServerProcess> tls_server(std::vector<std::string> extra = {}) {
     extra.insert(extra.end(), {"--tls-port", "0", "--state-dir", state()});
@@ -52,7 +44,7 @@ class TlsEdges : public ::testing::Test {
     ASSERT_EQ(first->process().wait_exit(), 0);
   }
 
-  std::filesystem::path directory_;
+  ScratchDirectory scratch_{"lochat-tls-edges"};
 };
 
 TEST_F(TlsEdges, LochatRefusedOnTheTlsPortShowsTheServersLine) {
@@ -62,7 +54,7 @@ TEST_F(TlsEdges, LochatRefusedOnTheTlsPortShowsTheServersLine) {
   ChildProcess client(
       {client_binary(), "--host", "127.0.0.1", "--port", std::to_string(server->port()),
        "--tls-port", std::to_string(server->tls_port()), "--name", "alice"},
-      {"XDG_DATA_HOME=" + (directory_ / "data").string()});
+      {"XDG_DATA_HOME=" + (scratch_.path() / "data").string()});
   // On stdout, as every line from the server; not "no TLS handshake" on stderr.
   EXPECT_TRUE(client.stdout_contains("Error: server full (1 clients), try again later"));
   EXPECT_EQ(client.wait_exit(), 1);

@@ -22,18 +22,9 @@ namespace {
 
 class Strangers : public ServerFixture {
  protected:
-  void SetUp() override {
-    static int made = 0;
-    state_ = std::filesystem::temp_directory_path() /
-             ("lochat-strangers-" + std::to_string(::getpid()) + "-" + std::to_string(++made));
-  }
-  void TearDown() override {
-    ServerFixture::TearDown();
-    std::filesystem::remove_all(state_);
-  }
   void start_with_tls(ServerConfig config = {}) {
     config.tls.enabled = true;
-    config.tls.state_directory = state_.string();
+    config.tls.state_directory = state_.path().string();
     start(std::move(config));
   }
   [[nodiscard]] std::string not_tls_line() const {
@@ -50,7 +41,7 @@ class Strangers : public ServerFixture {
     EXPECT_TRUE(heard->ends_with(": marker")) << *heard;
   }
 
-  std::filesystem::path state_;
+  ScratchDirectory state_{"lochat-strangers"};  // the server's key and certificate
 };
 
 TEST_F(Strangers, ARefusalOnTheTlsPortIsReadInsideTls) {

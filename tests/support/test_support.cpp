@@ -12,8 +12,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <filesystem>
 #include <regex>
 #include <stdexcept>
 #include <thread>
@@ -101,6 +103,18 @@ FileDescriptor connect_stalling(std::uint16_t port) {
 
 LineClient LineClient::staller(std::uint16_t port) {
   return LineClient(connect_stalling(port));
+}
+
+ScratchDirectory::ScratchDirectory(const std::string& prefix) {
+  static std::atomic<int> made{0};
+  path_ = std::filesystem::temp_directory_path() /
+          (prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(++made));
+  std::filesystem::create_directories(path_);
+}
+
+ScratchDirectory::~ScratchDirectory() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 FileDescriptor connect_from(const std::string& source, std::uint16_t port) {
