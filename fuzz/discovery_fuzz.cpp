@@ -1,7 +1,8 @@
 // libFuzzer target: discovery replies, which any host on the LAN can send.
 // A reply that parses has a usable port and a name that is already clean
 // (printable UTF-8: cleaning it again changes nothing), and survives a round
-// trip through format_reply.
+// trip through format_reply with every field it knows (the new fields after
+// the padded name, where clients from before TLS do not read them).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -21,6 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if ((value < 0x20 && value != '\t') || value == 0x7F) std::abort();
   }
   const auto again = lochat::discovery::parse_reply(lochat::discovery::format_reply(*reply));
-  if (!again || again->port != reply->port || again->users != reply->users) std::abort();
+  if (!again || again->port != reply->port || again->users != reply->users ||
+      again->tls_port != reply->tls_port || again->fingerprint != reply->fingerprint ||
+      again->web_port != reply->web_port) {
+    std::abort();
+  }
   return 0;
 }

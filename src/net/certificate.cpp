@@ -86,6 +86,21 @@ void make_key_and_certificate(const CertificateFiles& files, const std::string& 
   });
 }
 
+// One file of the pair without the other: making a new pair would silently
+// change the server's identity, and every client that pinned it would then
+// refuse it as an attack. Whoever runs the server decides.
+[[noreturn]] void refuse_half_a_pair(const CertificateFiles& files, bool have_certificate) {
+  const auto& missing = have_certificate ? files.key : files.certificate;
+  const auto& present = have_certificate ? files.certificate : files.key;
+  throw NetError("the TLS " + std::string(have_certificate ? "key " : "certificate ") + missing +
+                 " is missing, but " + present +
+                 " is there: restore it from a backup to keep this server's identity, or "
+                 "delete " +
+                 present +
+                 " too to make a new key and certificate (clients that pinned the old one will "
+                 "then refuse this server until their users delete its line in known_servers)");
+}
+
 }  // namespace
 
 std::string default_state_directory() {
@@ -105,11 +120,22 @@ CertificateFiles ensure_self_signed(const std::string& directory, const std::str
   errno = 0;
   const FileDescriptor lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!lock.valid() || ::flock(lock.get(), LOCK_EX) != 0) fail("cannot lock " + lock_path);
-  if (!exists(files.certificate) || !exists(files.key)) {
+  const bool have_certificate = exists(files.certificate);
+  const bool have_key = exists(files.key);
+  if (have_certificate != have_key) refuse_half_a_pair(files, have_certificate);
+  if (!have_certificate) {
     make_key_and_certificate(files, common_name);
     files.made = true;
   }
   return files;  // closing the lock file releases the lock
+}
+
+KeyAccess key_access(const std::string& key_file) {
+  struct stat info {};
+  if (::stat(key_file.c_str(), &info) != 0) return KeyAccess::private_to_owner;
+  if ((info.st_mode & (S_IROTH | S_IWOTH)) != 0) return KeyAccess::others;
+  if ((info.st_mode & (S_IRGRP | S_IWGRP)) != 0) return KeyAccess::group;
+  return KeyAccess::private_to_owner;
 }
 
 }  // namespace lochat::tls

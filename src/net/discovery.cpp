@@ -25,7 +25,6 @@ constexpr std::string_view kReplyPrefix = "LOCHAT-SERVER 1 ";
 // Replies a second, whoever asks: far below anything useful for amplification.
 constexpr double kRepliesPerSecond = 20;
 constexpr double kReplyBurst = 20;
-constexpr std::size_t kMaxNameLength = 64;
 // "AB:" per byte of a SHA-256, less the last colon.
 constexpr std::size_t kFingerprintLength = 32 * 3 - 1;
 
@@ -91,14 +90,19 @@ std::optional<std::pair<std::string, sockaddr_in>> receive_datagram(const FileDe
 
 }  // namespace
 
+// The fields clients before TLS know come first, in their order; their name
+// ran to the end of the datagram (at most kMaxNameLength bytes of it), so
+// newer fields follow a name padded with blanks to that length: such a
+// client reads the name with trailing blanks, and nothing of the rest.
 std::string format_reply(const ServerInfo& info) {
   const std::string tls =
       info.tls_port == 0 ? std::string()
                          : " tls=" + std::to_string(info.tls_port) + " sha256=" + info.fingerprint;
   const std::string web = info.web_port == 0 ? "" : " web=" + std::to_string(info.web_port);
+  std::string name = info.name.substr(0, kMaxNameLength);
+  if (!tls.empty() || !web.empty()) name.resize(kMaxNameLength, ' ');
   return std::string(kReplyPrefix) + "port=" + std::to_string(info.port) +
-         " users=" + std::to_string(info.users) + tls + web +
-         " name=" + info.name.substr(0, kMaxNameLength) + "\n";
+         " users=" + std::to_string(info.users) + " name=" + name + tls + web + "\n";
 }
 
 namespace {
@@ -114,27 +118,51 @@ bool is_fingerprint(std::string_view text) {
   return true;
 }
 
-// The optional fields before name=; false if one is malformed.
-bool take_optional_fields(std::string_view& rest, ServerInfo& info) {
-  while (!rest.starts_with("name=")) {
+bool take_known_field(std::string_view key, std::string_view value, ServerInfo& info) {
+  if (key == "tls") {
+    const auto tls_port = to_number<std::uint16_t>(value);
+    if (!tls_port || *tls_port == 0) return false;
+    info.tls_port = *tls_port;
+  } else if (key == "sha256") {
+    if (!is_fingerprint(value)) return false;
+    info.fingerprint = value;
+  } else if (key == "web") {
+    info.web_port = to_number<std::uint16_t>(value).value_or(0);
+  }
+  return true;  // unknown keys are a later server's, skipped
+}
+
+// Fields "key=value" separated by blanks at the front of `rest`, up to
+// "name=" (before_name: as servers between TLS and this order sent them) or
+// to the end; false if one is malformed.
+bool take_optional_fields(std::string_view& rest, ServerInfo& info, bool before_name) {
+  while (before_name ? !rest.starts_with("name=") : !rest.empty()) {
     const auto equals = rest.find('=');
     const auto blank = rest.find(' ');
-    if (equals == std::string_view::npos || blank == std::string_view::npos || blank < equals) {
+    if (equals == std::string_view::npos || equals == 0 ||
+        (blank == std::string_view::npos ? before_name : blank < equals)) {
       return false;
     }
     const auto key = rest.substr(0, equals);
-    const auto value = *take_field(rest, key);
-    if (key == "tls") {
-      const auto tls_port = to_number<std::uint16_t>(value);
-      if (!tls_port || *tls_port == 0) return false;
-      info.tls_port = *tls_port;
-    } else if (key == "sha256") {
-      if (!is_fingerprint(value)) return false;
-      info.fingerprint = value;
-    } else if (key == "web") {
-      info.web_port = to_number<std::uint16_t>(value).value_or(0);
-    }
+    if (!take_known_field(key, *take_field(rest, key), info)) return false;
   }
+  return true;
+}
+
+// The name, and the fields after it when there are: the name then fills
+// kMaxNameLength bytes, padded with blanks (format_reply).
+bool take_name_and_fields(std::string_view rest, ServerInfo& info) {
+  std::string_view name = rest.substr(std::string_view("name=").size());
+  if (name.size() > kMaxNameLength) {
+    std::string_view after = name.substr(kMaxNameLength);
+    name = name.substr(0, kMaxNameLength);
+    if (!after.starts_with(' ')) return false;
+    after.remove_prefix(1);
+    if (!take_optional_fields(after, info, false)) return false;
+  }
+  while (name.ends_with(' ')) name.remove_suffix(1);
+  // Any host on the LAN can answer a probe: its name reaches a terminal only cleaned.
+  info.name = text::sanitize(name);
   return true;
 }
 
@@ -146,7 +174,10 @@ std::optional<ServerInfo> parse_reply(std::string_view datagram) {
   const auto port = take_field(rest, "port");
   const auto users = take_field(rest, "users");
   ServerInfo info;
-  if (!port || !users || !take_optional_fields(rest, info)) return std::nullopt;
+  if (!port || !users || !take_optional_fields(rest, info, true) ||
+      !take_name_and_fields(rest, info)) {
+    return std::nullopt;
+  }
   // A TLS port is nothing to a client without the fingerprint to pin, and the other way round.
   if ((info.tls_port == 0) != info.fingerprint.empty()) return std::nullopt;
   const auto port_number = to_number<std::uint16_t>(*port);
@@ -154,8 +185,6 @@ std::optional<ServerInfo> parse_reply(std::string_view datagram) {
   if (!port_number || *port_number == 0 || !user_count) return std::nullopt;
   info.port = *port_number;
   info.users = *user_count;
-  // Any host on the LAN can answer a probe: its name reaches a terminal only cleaned.
-  info.name = text::sanitize(rest.substr(5, kMaxNameLength));
   return info;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -147,13 +148,16 @@ std::uint16_t local_port(const FileDescriptor& socket) {
   return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
 }
 
-Endpoint peer_endpoint(const FileDescriptor& socket) {
+namespace {
+
+// The address and port of getpeername or getsockname, as text; empty if it failed.
+template <typename Name>
+Endpoint endpoint_of(const FileDescriptor& socket, Name name) {
   sockaddr_storage address{};
   socklen_t length = sizeof address;
   Endpoint endpoint;
-  if (::getpeername(socket.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    return endpoint;
-  }
+  if (name(socket.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) return endpoint;
+  if (address.ss_family != AF_INET && address.ss_family != AF_INET6) return endpoint;
   char text[INET6_ADDRSTRLEN] = {};
   if (address.ss_family == AF_INET6) {
     const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
@@ -166,6 +170,16 @@ Endpoint peer_endpoint(const FileDescriptor& socket) {
   }
   endpoint.address = text;
   return endpoint;
+}
+
+}  // namespace
+
+Endpoint peer_endpoint(const FileDescriptor& socket) {
+  return endpoint_of(socket, ::getpeername);
+}
+
+Endpoint local_endpoint(const FileDescriptor& socket) {
+  return endpoint_of(socket, ::getsockname);
 }
 
 void set_io_timeouts(const FileDescriptor& socket, std::chrono::milliseconds timeout) {
@@ -242,6 +256,16 @@ ReadResult receive_some(const FileDescriptor& socket, std::span<char> buffer) {
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return {ReadResult::Status::would_block, 0};
     return {ReadResult::Status::closed, 0};
+  }
+}
+
+void say_and_half_close(const FileDescriptor& socket, std::string_view line) {
+  ::send(socket.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::shutdown(socket.get(), SHUT_WR);
+  std::array<char, 4096> discard;
+  for (int read = 0; read<kDiscardReadsBeforeClose&& ::recv(socket.get(), discard.data(),
+                                                            discard.size(), MSG_DONTWAIT)> 0;
+       ++read) {
   }
 }
 

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "lochat/net/socket.hpp"
+#include "lochat/wire/strangers.hpp"
 
 namespace lochat::tls {
 
@@ -152,7 +153,7 @@ Context Context::client() {
 }
 
 Stream::Stream(const Context& context, int socket, Role role)
-    : ssl_(SSL_new(context.get())), socket_(socket) {
+    : ssl_(SSL_new(context.get())), socket_(socket), role_(role) {
   BIO* bio = ssl_ != nullptr ? BIO_new(socket_method()) : nullptr;
   if (bio == nullptr) {
     SSL_free(ssl_);
@@ -175,8 +176,25 @@ Stream::~Stream() {
 // stale error would be read as this call's.
 Stream::Io Stream::handshake() {
   note_call();
+  if (role_ == Role::accept && !heard_from_client_) {
+    if (const auto first = peek_first_bytes(); first.status != Io::Status::done) return first;
+  }
   ERR_clear_error();
   return result_of(SSL_do_handshake(ssl_));
+}
+
+// Peeked, not taken: OpenSSL reads the same bytes. One byte alone is given
+// the benefit of the doubt (waiting for the next would spin on a readable socket).
+Stream::Io Stream::peek_first_bytes() {
+  std::array<char, 2> first{};
+  const auto got = ::recv(socket_, first.data(), first.size(), MSG_PEEK | MSG_DONTWAIT);
+  if (got < 0 && would_block()) return {Io::Status::would_block, 0, Wait::readable};
+  if (got <= 0) return {Io::Status::closed, 0, Wait::nothing};
+  if (!strangers::opens_tls(std::string_view(first.data(), static_cast<std::size_t>(got)))) {
+    return {Io::Status::not_tls, 0, Wait::nothing};
+  }
+  heard_from_client_ = true;
+  return {Io::Status::done, 0, Wait::nothing};
 }
 
 bool Stream::handshake_until(std::chrono::steady_clock::time_point deadline) {

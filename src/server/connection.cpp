@@ -22,14 +22,9 @@ constexpr int kFlushRounds = 4;
 constexpr std::size_t kCoalesceBytes = 32 * 1024;
 // Line slots kept for the next burst; more are released once written.
 constexpr std::size_t kKeptLineSlots = 256;
-// Reads of input discarded before closing, bounded so a flooding client cannot stall its own close.
-constexpr int kDiscardReadsBeforeClose = 16;
 // The most TLS puts in one record: what waits for a client is gathered into
 // records this large, as plain writes gather it into one sendmsg.
 constexpr std::size_t kTlsRecordBytes = 16 * 1024;
-// A client on the TLS port that has not finished its handshake by then is
-// closed: a silent one holds a thread and a place in its address's limits.
-constexpr std::chrono::seconds kTlsHandshakeTime{5};
 
 }  // namespace
 
@@ -44,29 +39,31 @@ Connection::Connection(FileDescriptor socket, Limits limits, SignalWake& owner_w
       limits_(limits),
       owner_wake_(owner_wake) {}
 
-bool Connection::prepare_socket(std::chrono::milliseconds io_timeout, int send_buffer_bytes) {
+Connection::Start Connection::prepare_socket(std::chrono::milliseconds io_timeout,
+                                             int send_buffer_bytes) {
   set_nonblocking(socket_);
   set_io_timeouts(socket_, io_timeout);
   set_no_delay(socket_);
   set_keepalive(socket_);
   set_send_buffer(socket_, send_buffer_bytes);
-  return !tls_ || handshake();
+  return tls_ ? handshake() : Start::ready;
 }
 
-bool Connection::handshake() {
+Connection::Start Connection::handshake() {
   const auto deadline = std::chrono::steady_clock::now() + kTlsHandshakeTime;
   for (auto step = tls_->handshake(); step.status != tls::Stream::Io::Status::done;
        step = tls_->handshake()) {
+    if (step.status == tls::Stream::Io::Status::not_tls) return Start::not_tls;
     const auto events = step.wait == tls::Stream::Wait::writable ? POLLOUT : POLLIN;
     std::array<pollfd, 1> watched{{{socket_.get(), static_cast<short>(events), 0}}};
     // Before the session joins the room only the server's stop wakes this
     // thread: a wake-up (or the deadline) ends the handshake.
-    if (step.status != tls::Stream::Io::Status::would_block ||
-        owner_wake_.wait(watched, deadline - std::chrono::steady_clock::now()) <= 0) {
-      return false;
-    }
+    if (step.status != tls::Stream::Io::Status::would_block) return Start::failed;
+    if (owner_wake_.wait(watched, deadline - std::chrono::steady_clock::now()) > 0) continue;
+    const bool timed_out = std::chrono::steady_clock::now() >= deadline;
+    return timed_out && !tls_->heard_from_client() ? Start::silent : Start::failed;
   }
-  return true;
+  return Start::ready;
 }
 
 ReadResult Connection::read_some(std::span<char> buffer) {
@@ -84,8 +81,9 @@ ReadResult Connection::read_some(std::span<char> buffer) {
 }
 
 bool Connection::input_ready(short revents) const {
+  if (read_waits_writable_) return (revents & (POLLOUT | POLLHUP | POLLERR)) != 0;
   if ((revents & (POLLIN | POLLHUP | POLLERR)) != 0) return true;
-  return has_buffered_input() || (read_waits_writable_ && (revents & POLLOUT) != 0);
+  return has_buffered_input();
 }
 
 Participant::Delivery Connection::deliver(std::span<const SharedLine> lines,

@@ -13,7 +13,6 @@
 #include <system_error>
 #include <utility>
 
-#include "lochat/net/certificate.hpp"
 #include "lochat/server/admission.hpp"
 #include "lochat/web/web_listener.hpp"
 #include "lochat/wire/protocol.hpp"
@@ -24,28 +23,24 @@ namespace {
 
 // Connections taken per wake-up, so a connect storm cannot starve reaping and shutdown.
 constexpr int kAcceptsPerWake = 64;
-constexpr int kListenBacklog = 1024;
 // After EMFILE/ENFILE the listener is left alone this long, instead of spinning on it.
 constexpr std::chrono::milliseconds kAcceptBackoff{100};
 constexpr std::chrono::milliseconds kAcceptLoopTimeout{1000};
 // How often, at most, memory that departed clients freed is handed back to
 // the system (malloc_trim walks every arena, so not at every departure).
 constexpr std::chrono::seconds kTrimEvery{1};
-// Refusals are logged at most this often, with how many there were: a storm
-// of newcomers must not become a storm of log lines.
-constexpr std::chrono::seconds kRefusalLogEvery{10};
 
 FileDescriptor open_spare_descriptor() {
   return FileDescriptor(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
-std::string host_name() {
+}  // namespace
+
+std::string Server::host_name() {
   std::array<char, 256> host{};
   ::gethostname(host.data(), host.size() - 1);
   return host.data();
 }
-
-}  // namespace
 
 Server::Server(ServerConfig config)
     : config_(std::move(config)),
@@ -65,6 +60,7 @@ Server::Server(ServerConfig config)
 
 Server::~Server() {
   stop();
+  tls_refusals_.reset();  // its thread logs in failed_handshakes_, destroyed before it
   stop_all_sessions();
 }
 
@@ -98,28 +94,9 @@ void Server::run() {
   discovery_.reset();
   listener_.reset();
   tls_listener_.reset();
+  tls_refusals_.reset();
   stop_all_sessions();
   web_.reset();  // after the sessions: each bridge passes the goodbye on
-}
-
-// The certificate given, or the one made on first start (docs/SECURITY.md).
-void Server::start_tls() {
-  if (!config_.tls.enabled) return;
-  auto files = tls::CertificateFiles{config_.tls.certificate, config_.tls.key};
-  if (files.certificate.empty() && files.key.empty()) {
-    const auto directory = config_.tls.state_directory.empty() ? tls::default_state_directory()
-                                                               : config_.tls.state_directory;
-    files = tls::ensure_self_signed(directory, host_name());
-    if (files.made) spdlog::info("Made a self-signed TLS certificate: {}", files.certificate);
-  }
-  tls_ = tls::Context::server(files.certificate, files.key);
-  tls_listener_ = listen_tcp(config_.host, config_.tls.port, kListenBacklog);
-  set_nonblocking(tls_listener_);
-  tls_port_ = local_port(tls_listener_);
-}
-
-std::string Server::fingerprint() const {
-  return tls_ ? tls_->fingerprint() : "";
 }
 
 // Discovery is a convenience: if its UDP port is taken, the chat still runs.
@@ -166,7 +143,7 @@ void Server::accept_pending(const FileDescriptor& listener) {
       if (const auto now = std::chrono::steady_clock::now(); now >= next_descriptor_warning_) {
         spdlog::warn("Cannot accept more connections: {}; refusing newcomers",
                      std::strerror(errno));
-        next_descriptor_warning_ = now + kRefusalLogEvery;
+        next_descriptor_warning_ = now + kStormLogEvery;
       }
       if (refuse_with_spare_descriptor(listener)) continue;
       accept_paused_until_ = std::chrono::steady_clock::now() + kAcceptBackoff;
@@ -180,18 +157,21 @@ void Server::serve_or_refuse(FileDescriptor socket, Endpoint peer, const tls::Co
   const auto now = std::chrono::steady_clock::now();
   // Logged once when it began (password_gate.cpp), not at each reconnect.
   if (const auto left = budget->refused_for(now); left.count() > 0) {
-    return say_and_close(socket, protocol::password_refusal(peer.address, left));
+    return turn_away(std::move(socket), peer.address,
+                     protocol::password_refusal(peer.address, left), tls != nullptr);
   }
   const bool connect_token_free = budget->try_take_connection(now);
   if (const auto reason = admit(peer.address, connect_token_free); !reason.empty()) {
-    refuse(socket, reason);
+    refuse(std::move(socket), peer.address, reason, tls != nullptr);
   } else {
     start_session(std::move(socket), std::move(peer), std::move(budget), tls);
   }
 }
 
 // Out of descriptors, a newcomer would wait in the backlog without a word:
-// the descriptor kept spare for this lets it be accepted and told why.
+// the descriptor kept spare for this lets it be accepted and told why (in
+// clear: one of the TLS port, which cannot read it, is at least not left
+// waiting; holding its descriptor for a handshake would undo the spare).
 bool Server::refuse_with_spare_descriptor(const FileDescriptor& listener) {
   // Taken back here if a departed client has freed a descriptor since.
   if (!spare_descriptor_.valid()) spare_descriptor_ = open_spare_descriptor();
@@ -201,7 +181,9 @@ bool Server::refuse_with_spare_descriptor(const FileDescriptor& listener) {
   {
     FileDescriptor socket(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
     refused = socket.valid();
-    if (refused) refuse(socket, "server cannot take more clients now, try again later");
+    if (refused) {
+      refuse(std::move(socket), {}, "server cannot take more clients now, try again later", false);
+    }
   }  // closed before the spare is opened again, which needs its descriptor
   spare_descriptor_ = open_spare_descriptor();
   return refused;
@@ -242,11 +224,10 @@ bool Server::make_room_locked(const std::string& address, std::size_t held) {
   return false;
 }
 
-// The refused client reads one line saying why. The socket is fresh, so the
-// line fits its send buffer and the non-blocking send never stalls the accept loop.
-void Server::refuse(const FileDescriptor& socket, const std::string& reason) {
+void Server::refuse(FileDescriptor socket, const std::string& address, const std::string& reason,
+                    bool tls) {
   log_refusal(reason);
-  say_and_close(socket, protocol::error(reason));
+  turn_away(std::move(socket), address, protocol::error(reason), tls);
 }
 
 // With --plain off: one line, on a fresh socket (see refuse), then the close.
@@ -257,8 +238,7 @@ void Server::point_to_tls(const FileDescriptor& socket) const {
 
 // One line on a fresh socket never blocks (its buffer is empty), then the close.
 void Server::say_and_close(const FileDescriptor& socket, const std::string& line) {
-  ::send(socket.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  ::shutdown(socket.get(), SHUT_WR);
+  say_and_half_close(socket, line);
 }
 
 void Server::log_refusal(const std::string& reason) {
@@ -267,19 +247,14 @@ void Server::log_refusal(const std::string& reason) {
   }
 }
 
-std::size_t Server::StormLog::note() {
-  ++not_logged;
-  const auto now = std::chrono::steady_clock::now();
-  if (now < next) return 0;
-  next = now + kRefusalLogEvery;
-  return std::exchange(not_logged, 0);
-}
-
 void Server::start_session(FileDescriptor socket, Endpoint peer,
                            std::shared_ptr<AddressBudget> budget, const tls::Context* tls) {
   const std::string address = peer.address;
   SessionConfig session_config = config_.session;
   session_config.tls_port = tls_port_;  // known once bound (--tls-port 0)
+  session_config.plain_port = config_.plain ? port_ : 0;
+  session_config.web_port = web_port();
+  session_config.failed_handshakes = &failed_handshakes_;
   auto session = std::make_shared<Session>(
       std::move(socket), std::move(peer), room_, flushes_, std::move(session_config),
       std::move(budget), [this] { wake_.notify(); }, tls);
@@ -290,7 +265,9 @@ void Server::start_session(FileDescriptor socket, Endpoint peer,
     served_anyone_ = true;
   } catch (const std::system_error&) {
     // Out of threads: the newcomer hears why, and the log gets one line per storm.
-    refuse(session->socket(), "server cannot take more clients now, try again later");
+    const bool encrypted = tls != nullptr;
+    refuse(FileDescriptor(::dup(session->socket().get())), address,
+           "server cannot take more clients now, try again later", encrypted);
   }
 }
 

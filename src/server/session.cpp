@@ -75,8 +75,9 @@ Session::Session(FileDescriptor socket, Endpoint peer, Room& room, FlushSchedule
 
 void Session::run() {
   wake_.attach();
-  if (!connection_.prepare_socket(config_.io_timeout, config_.socket_send_buffer)) {
-    spdlog::info("No TLS handshake from {}", peer_.to_string());
+  if (const auto start = connection_.prepare_socket(config_.io_timeout, config_.socket_send_buffer);
+      start != Connection::Start::ready) {
+    turn_away_at_tls_port(start);
     return finish();
   }
   client_key_ = connection_.client_key();
@@ -118,8 +119,10 @@ void Session::serve() {
     // Once the client has stopped sending, its socket only matters for writing:
     // its end of input (or hang-up) would otherwise wake every poll at once.
     const bool watch = !input_ended_ || connection_.waits_for_socket();
-    const short events = static_cast<short>((input_ended_ ? 0 : POLLIN) |
-                                            (connection_.waits_for_socket() ? POLLOUT : 0));
+    // A TLS read that waits for the socket to take bytes is woken by POLLOUT alone.
+    const bool reading = !input_ended_ && !connection_.read_waits_writable();
+    const short events =
+        static_cast<short>((reading ? POLLIN : 0) | (connection_.waits_for_socket() ? POLLOUT : 0));
     std::array<pollfd, 1> watched{{{watch ? connection_.socket().get() : -1, events, 0}}};
     if (wake_.wait(watched, poll_timeout()) < 0 && errno != EINTR) return;
     if (!input_ended_ && connection_.input_ready(watched[0].revents) &&
@@ -221,6 +224,7 @@ Session::Step Session::read_available() {
     }
     last_input_ = std::chrono::steady_clock::now();
     const std::string_view bytes(buffer.data(), result.bytes);
+    if (!std::exchange(heard_anything_, true) && speaks_tls_here(bytes)) return Step::close;
     sent_newline_ = sent_newline_ || bytes.find('\n') != std::string_view::npos;
     framer_.feed(
         bytes, [this](std::string_view line) { take_line(line); },
@@ -292,6 +296,7 @@ void Session::handle_due_lines() {
 
 void Session::handle_line(std::string_view raw_line) {
   // Before anything else sees it (or logs it): it may hold the password.
+  if (!std::exchange(handled_any_line_, true) && is_web_browser(raw_line)) return;
   if (!gate_.open()) return knock(raw_line);
   const std::string line = raw_line == kOverlongLine ? std::string() : text::sanitize(raw_line);
   // Cleaning turns each invalid byte into U+FFFD (three bytes): the limit

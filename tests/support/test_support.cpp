@@ -12,8 +12,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <filesystem>
 #include <regex>
 #include <stdexcept>
 #include <thread>
@@ -103,7 +105,19 @@ LineClient LineClient::staller(std::uint16_t port) {
   return LineClient(connect_stalling(port));
 }
 
-LineClient LineClient::from(const std::string& source, std::uint16_t port) {
+ScratchDirectory::ScratchDirectory(const std::string& prefix) {
+  static std::atomic<int> made{0};
+  path_ = std::filesystem::temp_directory_path() /
+          (prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(++made));
+  std::filesystem::create_directories(path_);
+}
+
+ScratchDirectory::~ScratchDirectory() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+FileDescriptor connect_from(const std::string& source, std::uint16_t port) {
   FileDescriptor socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in local{};
   local.sin_family = AF_INET;
@@ -114,9 +128,13 @@ LineClient LineClient::from(const std::string& source, std::uint16_t port) {
   if (::inet_pton(AF_INET, source.c_str(), &local.sin_addr) != 1 ||
       ::bind(socket.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
       ::connect(socket.get(), reinterpret_cast<sockaddr*>(&server), sizeof server) != 0) {
-    throw std::runtime_error("LineClient::from " + source + ": bind or connect failed");
+    throw std::runtime_error("connect_from " + source + ": bind or connect failed");
   }
-  return LineClient(std::move(socket));
+  return socket;
+}
+
+LineClient LineClient::from(const std::string& source, std::uint16_t port) {
+  return LineClient(connect_from(source, port));
 }
 
 void LineClient::send_raw(std::string_view bytes) {

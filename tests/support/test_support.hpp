@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -29,6 +30,24 @@ bool eventually(const std::function<bool()>& condition,
 // buffer is shrunk before connecting (shrinking it later makes TCP retransmit
 // into a closed window for seconds).
 FileDescriptor connect_stalling(std::uint16_t port);
+
+// A fresh directory under the system's temporary one, named after `prefix`,
+// this process and a count; removed, with all it holds, when destroyed.
+class ScratchDirectory {
+ public:
+  explicit ScratchDirectory(const std::string& prefix);
+  ~ScratchDirectory();
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A TCP connection to 127.0.0.1:port from `source` (any 127.x.y.z: on
+// loopback each is another machine to the server, as an alias is on a LAN).
+FileDescriptor connect_from(const std::string& source, std::uint16_t port);
 
 // A bare TCP line client, like `nc`, to speak the wire protocol in tests.
 class LineClient {

@@ -19,9 +19,17 @@ struct CertificateFiles {
   bool made = false;  // made just now, not found
 };
 
-// `directory`/cert.pem and `directory`/key.pem, made if either is missing
+// `directory`/cert.pem and `directory`/key.pem, made if both are missing
 // (the directory too, mode 0700). The key file is created with mode 0600 and
-// never readable by others, not even while it is written. NetError on failure.
+// never readable by others, not even while it is written. NetError on
+// failure, and when only one of the two is there: a new pair would be a new
+// identity that every pinned client refuses, so the message says to restore
+// the missing file or delete the other.
 CertificateFiles ensure_self_signed(const std::string& directory, const std::string& common_name);
+
+// Who besides its owner may read or change a private key file (by its mode;
+// a file that cannot be looked at counts as private: opening it will say why).
+enum class KeyAccess { private_to_owner, group, others };
+[[nodiscard]] KeyAccess key_access(const std::string& key_file);
 
 }  // namespace lochat::tls

@@ -24,6 +24,8 @@ namespace lochat::discovery {
 
 inline constexpr std::string_view kProbe = "LOCHAT-DISCOVER 1";
 inline constexpr std::size_t kMaxDatagram = 512;
+// The bytes of a server's name a reply carries (and its padded width).
+inline constexpr std::size_t kMaxNameLength = 64;
 
 struct ServerInfo {
   std::string name;
@@ -35,11 +37,15 @@ struct ServerInfo {
   std::uint16_t web_port = 0;  // the web client's; 0: none (or a server from before it)
 };
 
-// "LOCHAT-SERVER 1 port=4444 users=3 tls=4445 sha256=AB:CD:... web=4446 name=Office chat"
-// (tls= and sha256= only for a server with TLS, web= only with the web client on).
+// "LOCHAT-SERVER 1 port=4444 users=3 name=Office chat<blanks> tls=4445 sha256=AB:CD:... web=4446"
+// (tls= and sha256= only for a server with TLS, web= only with the web client
+// on). The fields clients from before TLS read come first, in their order;
+// with newer fields after it, the name is padded with blanks to kMaxNameLength
+// bytes, as those clients read that much of it and no more.
 std::string format_reply(const ServerInfo& info);
 // nullopt for anything that is not a well-formed version-1 reply. Fields it
-// does not know, between users= and name=, are skipped, so later servers may add some.
+// does not know, after the padded name (or, as servers sent them for a while,
+// between users= and name=), are skipped, so later servers may add some.
 std::optional<ServerInfo> parse_reply(std::string_view datagram);
 // True only for a version-1 probe (an optional trailing "\n" allowed).
 bool is_probe(std::string_view datagram);

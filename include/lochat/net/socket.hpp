@@ -61,6 +61,8 @@ FileDescriptor connect_tcp(const std::string& host, std::uint16_t port);
 
 std::uint16_t local_port(const FileDescriptor& socket);
 Endpoint peer_endpoint(const FileDescriptor& socket);
+// The address and port the peer reached this socket at.
+Endpoint local_endpoint(const FileDescriptor& socket);
 
 // SO_RCVTIMEO and SO_SNDTIMEO, so a blocked call returns and its thread can look at shutdown.
 void set_io_timeouts(const FileDescriptor& socket, std::chrono::milliseconds timeout);
@@ -93,5 +95,13 @@ struct ReadResult {
   std::size_t bytes = 0;
 };
 ReadResult receive_some(const FileDescriptor& socket, std::span<char> buffer);
+
+// Reads of unread input discarded before a close, bounded so a flooding peer
+// cannot stall it: closing with unread input sends a reset, and the peer
+// could lose the lines just written.
+inline constexpr int kDiscardReadsBeforeClose = 16;
+// For a peer turned away at once: one line, sent without blocking (a fresh
+// socket's buffer takes it), then a half-close and the unread input discarded.
+void say_and_half_close(const FileDescriptor& socket, std::string_view line);
 
 }  // namespace lochat

@@ -59,13 +59,19 @@ class Stream {
 
   enum class Wait { nothing, readable, writable };
   struct Io {
-    enum class Status { done, would_block, closed, failed };
+    // not_tls: the accepting side's first bytes from the client are no TLS handshake.
+    enum class Status { done, would_block, closed, failed, not_tls };
     Status status = Status::failed;
     std::size_t bytes = 0;
     Wait wait = Wait::nothing;
   };
 
+  // On the accepting side, the first step peeks at the client's first bytes
+  // and says not_tls unless they open a TLS handshake record (0x16 0x03):
+  // someone typing at a TLS port is told so at once, not at the deadline.
   Io handshake();
+  // Accepting side: whether the client has sent its first bytes (which opened a TLS handshake).
+  [[nodiscard]] bool heard_from_client() const { return heard_from_client_; }
   // Repeats handshake() until done, failed or `deadline` passes; true when done.
   bool handshake_until(std::chrono::steady_clock::time_point deadline);
   // Decrypted bytes into `buffer`; closed on the peer's close_notify or end of stream.
@@ -88,6 +94,7 @@ class Stream {
   // What an SSL_read_ex or SSL_write_ex that moved `bytes` returned.
   Io outcome(int returned, std::size_t bytes);
   Io result_of(int returned);
+  Io peek_first_bytes();
 
   // Counts the calls on ssl_, written by each: OpenSSL is not instrumented,
   // so this is what lets ThreadSanitizer see two threads use one Stream
@@ -96,6 +103,8 @@ class Stream {
 
   ssl_st* ssl_;
   int socket_;
+  const Role role_;
+  bool heard_from_client_ = false;
   bool close_notified_ = false;
   std::size_t calls_ = 0;
 };

@@ -22,6 +22,9 @@ namespace lochat {
 // into one write: 0.5, 1, 2 and 4 ms were measured; 2 ms gave the most
 // deliveries/s at 50 and 200 clients without a longer p99 (docs/BENCHMARKS.md).
 inline constexpr std::chrono::microseconds kCoalesceWindow{2000};
+// A client on the TLS port that has not finished its handshake by then is
+// closed: a silent one holds a thread and a place in its address's limits.
+inline constexpr std::chrono::seconds kTlsHandshakeTime{5};
 
 // Everything that writes to one client's socket: its bounded outbound queue,
 // the writer and the coalescing of deliveries. It is the Participant the room
@@ -90,20 +93,32 @@ class Connection final : public Participant {
   Connection(FileDescriptor socket, Limits limits, SignalWake& owner_wake,
              const tls::Context* tls = nullptr);
 
+  // How the start went: ready to talk; or, on the TLS port, the client sent
+  // something that is no TLS handshake (not_tls), sent nothing at all before
+  // the deadline (silent), or its handshake failed, timed out or was cut short
+  // by the server stopping (the owner's wake-up).
+  enum class Start { ready, not_tls, silent, failed };
   // Owner, once before anything else: non-blocking, timeouts, no Nagle,
   // keepalive, a modest kernel send buffer, and the TLS handshake, which must
-  // end within a few seconds. False if the handshake failed, timed out or was
-  // cut short by the server stopping (the owner's wake-up).
-  bool prepare_socket(std::chrono::milliseconds io_timeout, int send_buffer_bytes);
+  // end within kTlsHandshakeTime.
+  Start prepare_socket(std::chrono::milliseconds io_timeout, int send_buffer_bytes);
   [[nodiscard]] const FileDescriptor& socket() const { return socket_; }
+  [[nodiscard]] bool has_tls() const { return encrypted_; }
   // Owner: what the client sent, decrypted if it speaks TLS.
   ReadResult read_some(std::span<char> buffer);
   // Owner: whether to read after a poll that gave `revents`: the socket is
   // readable, or TLS has input already decrypted (which leaves the socket
   // unreadable), or a TLS read that waited for the socket to take bytes can go on.
   [[nodiscard]] bool input_ready(short revents) const;
-  // Owner: TLS input is decrypted and waiting: do not sleep before reading it.
-  [[nodiscard]] bool has_buffered_input() const { return tls_ && tls_->buffered() > 0; }
+  // Owner: TLS input is decrypted and waiting: do not sleep before reading it
+  // (unless the read waits for the socket to take bytes first).
+  [[nodiscard]] bool has_buffered_input() const {
+    return tls_ && !read_waits_writable_ && tls_->buffered() > 0;
+  }
+  // Owner: a TLS read (e.g. of a key update, whose answer must be sent
+  // first) waits for POLLOUT: until then, unread input must not wake the
+  // owner, or it would read, be told to wait again, and spin.
+  [[nodiscard]] bool read_waits_writable() const { return read_waits_writable_; }
   // Owner, after the handshake: the SHA-256 fingerprint of the key the client
   // presented as its TLS certificate; "" for none, or on the plain port.
   [[nodiscard]] std::string client_key() const { return tls_ ? tls_->peer_fingerprint() : ""; }
@@ -159,7 +174,7 @@ class Connection final : public Participant {
   void write_now_or_hand_over();
   Flush write_queue(WriterWait wait);
   Flush write_taken_locked();
-  bool handshake();
+  Start handshake();
   Flush write_taken_tls_locked();
   void gather_record();
   void release_written_slots();

@@ -22,6 +22,8 @@
 #include "lochat/server/flush_scheduler.hpp"
 #include "lochat/server/room.hpp"
 #include "lochat/server/session.hpp"
+#include "lochat/server/storm_log.hpp"
+#include "lochat/server/tls_refusals.hpp"
 
 // The server: its configuration, the listening socket, the accept loop and
 // the session threads it starts and joins (see Server below for threads and locks).
@@ -91,12 +93,17 @@ class Server {
   [[nodiscard]] std::size_t session_threads() const;
 
  private:
+  // Connections the kernel keeps waiting for accept(), on each port.
+  static constexpr int kListenBacklog = 1024;
+
   struct Running {
     std::shared_ptr<Session> session;
     std::thread thread;
   };
 
   void start_tls();
+  static std::string host_name();
+  static void check_key_access(const std::string& key_file);
   void start_discovery();
   void accept_pending(const FileDescriptor& listener);
   void point_to_tls(const FileDescriptor& socket) const;
@@ -112,7 +119,11 @@ class Server {
   // (after asking a silent connection to make room, if the server is full).
   [[nodiscard]] std::string admit(const std::string& address, bool connect_token_free);
   bool make_room_locked(const std::string& address, std::size_t held);
-  void refuse(const FileDescriptor& socket, const std::string& reason);
+  // The refused newcomer reads one line saying why: inside TLS if `tls`
+  // (server_tls.cpp), which the accept thread hands over, never waiting for it.
+  void refuse(FileDescriptor socket, const std::string& address, const std::string& reason,
+              bool tls);
+  void turn_away(FileDescriptor socket, const std::string& address, std::string line, bool tls);
   static void say_and_close(const FileDescriptor& socket, const std::string& line);
   bool refuse_with_spare_descriptor(const FileDescriptor& listener);
   void log_refusal(const std::string& reason);
@@ -128,6 +139,7 @@ class Server {
   std::optional<tls::Context> tls_;  // set by the constructor; immutable, shared by sessions
   FileDescriptor tls_listener_;
   std::uint16_t tls_port_ = 0;
+  std::unique_ptr<TlsRefusals> tls_refusals_;  // with TLS; started by the constructor
   Room room_;
   // After room_: destroyed first, it lets go of the last sessions it owes a
   // flush before the room (and the budget their queues charge) goes.
@@ -140,16 +152,9 @@ class Server {
   std::chrono::steady_clock::time_point accept_paused_until_{};
   std::chrono::steady_clock::time_point next_descriptor_warning_{};
   FileDescriptor spare_descriptor_;  // given up for a moment to refuse newcomers when out of them
-  // Events that come in storms (refusals, places made), logged at most once
-  // per 10 s with their count.
-  struct StormLog {
-    std::size_t not_logged = 0;
-    std::chrono::steady_clock::time_point next{};
-    // Counts one; returns how many to log now, or 0 if it is not time yet.
-    std::size_t note();
-  };
   StormLog refusals_;
   StormLog made_room_;
+  StormLog failed_handshakes_;  // session threads and the TLS refusals' thread too
   std::chrono::steady_clock::time_point last_trim_{};
 
   mutable std::mutex sessions_mutex_;  // guards sessions_, clients_per_ip_ and served_anyone_

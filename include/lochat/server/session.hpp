@@ -22,6 +22,7 @@
 #include "lochat/server/password_gate.hpp"
 #include "lochat/server/pending_flushes.hpp"
 #include "lochat/server/room.hpp"
+#include "lochat/server/storm_log.hpp"
 #include "lochat/wire/framing.hpp"
 
 // One client's session: the thread that reads its lines and acts on them, and
@@ -59,6 +60,12 @@ struct SessionConfig {
   // A client must send it over TLS, on tls_port, before it joins the room.
   std::string password_hash;
   std::uint16_t tls_port = 0;
+  // Where clients of the wrong port are pointed (session_strangers.cpp): the
+  // plain port (0: it only points to TLS) and the web client's (0: none).
+  std::uint16_t plain_port = 0;
+  std::uint16_t web_port = 0;
+  // Server-wide, thread-safe: failed TLS handshakes are logged once per storm (null: each).
+  StormLog* failed_handshakes = nullptr;
 };
 
 // One connected client, on a thread of its own: run() greets it, reads and
@@ -101,6 +108,11 @@ class Session final : public std::enable_shared_from_this<Session>,
  private:
   enum class Step { keep_going, close };
 
+  // Clients of another protocol (session_strangers.cpp): one that did not
+  // start TLS on the TLS port, one speaking TLS to the plain port, a web browser.
+  void turn_away_at_tls_port(Connection::Start start);
+  bool speaks_tls_here(std::string_view first_bytes);
+  bool is_web_browser(std::string_view first_line);
   void greet();
   // What the greeting says of the server: this session's limits.
   [[nodiscard]] protocol::ServerDescription limits() const {
@@ -166,6 +178,8 @@ class Session final : public std::enable_shared_from_this<Session>,
   // A client that has never ended a line with "\n" (the original LoChat
   // client) has its bytes taken as a message after a pause: when, or {}.
   bool sent_newline_ = false;
+  bool heard_anything_ = false;    // any byte read yet
+  bool handled_any_line_ = false;  // any line handled yet
   std::chrono::steady_clock::time_point unterminated_due_{};
   std::string batch_;    // this read's public lines, published together
   PendingFlushes owed_;  // recipients holding back this session's lines, this round

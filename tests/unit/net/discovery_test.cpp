@@ -6,6 +6,10 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 
 namespace lochat::discovery {
 namespace {
@@ -27,13 +31,69 @@ constexpr std::string_view kFingerprint =
 TEST(DiscoveryMessages, AReplyCarriesTheTlsPortAndTheFingerprint) {
   const std::string wire =
       format_reply({"Office chat", "", 4444, 3, 4445, std::string(kFingerprint)});
-  EXPECT_EQ(wire, "LOCHAT-SERVER 1 port=4444 users=3 tls=4445 sha256=" + std::string(kFingerprint) +
-                      " name=Office chat\n");
+  EXPECT_EQ(wire, "LOCHAT-SERVER 1 port=4444 users=3 name=Office chat" + std::string(64 - 11, ' ') +
+                      " tls=4445 sha256=" + std::string(kFingerprint) + "\n");
   const auto parsed = parse_reply(wire);
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->name, "Office chat");
   EXPECT_EQ(parsed->tls_port, 4445);
   EXPECT_EQ(parsed->fingerprint, kFingerprint);
+}
+
+// The reply parser of clients before TLS (src/net/discovery.cpp at
+// f5593ee^), as it was but for its number parsing: port= and users= first,
+// then name= running to the end, of which it keeps 64 bytes.
+struct OldReply {
+  std::string port;
+  std::string users;
+  std::string name;
+};
+std::optional<OldReply> parse_like_clients_before_tls(std::string_view datagram) {
+  constexpr std::string_view kPrefix = "LOCHAT-SERVER 1 ";
+  if (datagram.size() > 512 || !datagram.starts_with(kPrefix)) return std::nullopt;
+  std::string_view rest = datagram.substr(kPrefix.size());
+  if (rest.ends_with('\n')) rest.remove_suffix(1);
+  OldReply reply;
+  for (auto [key, value] : {std::pair{"port=", &reply.port}, std::pair{"users=", &reply.users}}) {
+    if (!rest.starts_with(key)) return std::nullopt;
+    rest.remove_prefix(std::string_view(key).size());
+    const auto end = rest.find(' ');
+    *value = rest.substr(0, end);
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+  }
+  if (!rest.starts_with("name=")) return std::nullopt;
+  reply.name = rest.substr(5, 64);
+  return reply;
+}
+
+TEST(DiscoveryMessages, ClientsFromBeforeTlsReadANewReplyAsTheirOwn) {
+  const std::string wire =
+      format_reply({"Office chat", "", 4444, 3, 4445, std::string(kFingerprint), 4446});
+  const auto old = parse_like_clients_before_tls(wire);
+  ASSERT_TRUE(old) << wire;
+  EXPECT_EQ(old->port, "4444");
+  EXPECT_EQ(old->users, "3");
+  // The name as they show it: padded with blanks, nothing of the newer fields.
+  EXPECT_EQ(old->name, "Office chat" + std::string(64 - 11, ' '));
+  const auto parsed = parse_reply(wire);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->name, "Office chat");
+  EXPECT_EQ(parsed->tls_port, 4445);
+  EXPECT_EQ(parsed->fingerprint, kFingerprint);
+  EXPECT_EQ(parsed->web_port, 4446);
+}
+
+TEST(DiscoveryMessages, ANameOfFullLengthOrWithBlanksKeepsTheFieldsAfterIt) {
+  const std::string full(64, 'n');
+  const auto long_name = parse_reply(format_reply({full + "cut", "", 4444, 1, 0, "", 4446}));
+  ASSERT_TRUE(long_name);
+  EXPECT_EQ(long_name->name, full);
+  EXPECT_EQ(long_name->web_port, 4446);
+  const auto tricky = parse_reply(format_reply({"a tls=1 web=2", "", 4444, 1, 0, "", 4446}));
+  ASSERT_TRUE(tricky);
+  EXPECT_EQ(tricky->name, "a tls=1 web=2");
+  EXPECT_EQ(tricky->web_port, 4446);
+  EXPECT_FALSE(parse_reply("LOCHAT-SERVER 1 port=4444 users=3 name=" + full + "x web=4446"));
 }
 
 TEST(DiscoveryMessages, FieldsAClientDoesNotKnowAreSkipped) {
@@ -61,7 +121,8 @@ TEST(DiscoveryMessages, ABadTlsPortOrFingerprintIsRejected) {
 
 TEST(DiscoveryMessages, AReplyCarriesTheWebPortAndOlderOrNewerRepliesStillParse) {
   const std::string wire = format_reply({"Office chat", "", 4444, 3, 0, "", 4446});
-  EXPECT_EQ(wire, "LOCHAT-SERVER 1 port=4444 users=3 web=4446 name=Office chat\n");
+  EXPECT_EQ(wire, "LOCHAT-SERVER 1 port=4444 users=3 name=Office chat" + std::string(64 - 11, ' ') +
+                      " web=4446\n");
   EXPECT_EQ(parse_reply(wire)->web_port, 4446);
   const auto older = parse_reply("LOCHAT-SERVER 1 port=4444 users=3 name=Old one");
   ASSERT_TRUE(older);

@@ -1,0 +1,193 @@
+// The TLS port's edges, with the real binaries: lochat refused on the TLS
+// port shows the server's line; a storm of failed handshakes is logged in a
+// few lines; a key file alone, or one others can read, is refused or warned
+// about at start; a key update the server cannot answer yet does not make it spin.
+#include <gtest/gtest.h>
+#include <openssl/ssl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_support.hpp"
+
+namespace lochat::test {
+namespace {
+
+// A fresh directory per test for the server's state (its key and
+// certificate) and the client's data (its pins).
+class TlsEdges : public ::testing::Test {
+ protected:
+  [[nodiscard]] std::string state() const { return (scratch_.path() / "state").string(); }
+  [[nodiscard]] std::string key() const { return state() + "/key.pem"; }
+  std::unique_ptr<ServerProcess> tls_server(std::vector<std::string> extra = {}) {
+    extra.insert(extra.end(), {"--tls-port", "0", "--state-dir", state()});
+    return std::make_unique<ServerProcess>(extra);
+  }
+  // The server binary itself, for what it says before it listens.
+  [[nodiscard]] std::unique_ptr<ChildProcess> bare_server() const {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{server_binary(), "--host", "127.0.0.1", "--port", "0",
+                                 "--tls-port", "0", "--state-dir", state()});
+  }
+  // Starts and stops a server once, so the state directory holds its pair.
+  void make_the_pair() {
+    const auto first = tls_server();
+    first->process().send_signal(SIGTERM);
+    ASSERT_EQ(first->process().wait_exit(), 0);
+  }
+
+  ScratchDirectory scratch_{"lochat-tls-edges"};
+};
+
+TEST_F(TlsEdges, LochatRefusedOnTheTlsPortShowsTheServersLine) {
+  const auto server = tls_server({"--max-clients", "1"});
+  LineClient holder(server->port());
+  ASSERT_EQ(holder.read_line(), "Welcome to LoChat!");
+  ChildProcess client(
+      {client_binary(), "--host", "127.0.0.1", "--port", std::to_string(server->port()),
+       "--tls-port", std::to_string(server->tls_port()), "--name", "alice"},
+      {"XDG_DATA_HOME=" + (scratch_.path() / "data").string()});
+  // On stdout, as every line from the server; not "no TLS handshake" on stderr.
+  EXPECT_TRUE(client.stdout_contains("Error: server full (1 clients), try again later"));
+  EXPECT_EQ(client.wait_exit(), 1);
+}
+
+TEST_F(TlsEdges, AStormOfFailedHandshakesIsLoggedInAFewLines) {
+  const auto server = tls_server();
+  constexpr int kGarbageConnections = 200;
+  for (int i = 0; i < kGarbageConnections; ++i) {
+    LineClient garbage(server->tls_port());
+    garbage.send_line("not a handshake");
+    ASSERT_TRUE(garbage.wait_closed());
+  }
+  // Logged after every one of them was turned away: the end of the storm.
+  LineClient marker(server->port());
+  int logged = 0;
+  while (const auto line = server->process().read_stderr_line()) {
+    if (line->find("No TLS handshake") != std::string::npos) ++logged;
+    if (line->find("Connected to: 127.0.0.1, " + std::to_string(marker.local_endpoint().port)) !=
+        std::string::npos) {
+      break;
+    }
+  }
+  EXPECT_GE(logged, 1);
+  EXPECT_LE(logged, 2);  // once at the start, at most once more if 10 s went by
+}
+
+TEST_F(TlsEdges, AKeyFileMissingBesideItsCertificateIsRefusedWithWhatToDo) {
+  make_the_pair();
+  std::filesystem::remove(key());
+  const auto server = bare_server();
+  EXPECT_TRUE(server->stderr_contains("the TLS key " + key() + " is missing, but " + state() +
+                                      "/cert.pem is there: restore it"));
+  EXPECT_EQ(server->wait_exit(), 1);
+  EXPECT_FALSE(std::filesystem::exists(key()));  // no new identity made behind anyone's back
+}
+
+TEST_F(TlsEdges, AKeyEveryUserCanReadIsRefused) {
+  make_the_pair();
+  std::filesystem::permissions(key(), std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  const auto server = bare_server();
+  EXPECT_TRUE(
+      server->stderr_contains("can be read or changed by every user of this machine, any "
+                              "of whom could then pretend to be this server: make it "
+                              "private (chmod 600 " +
+                              key() + ")"));
+  EXPECT_EQ(server->wait_exit(), 1);
+}
+
+TEST_F(TlsEdges, AKeyItsGroupCanReadIsUsedWithAWarning) {
+  make_the_pair();
+  std::filesystem::permissions(key(), std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
+  const auto server = bare_server();
+  EXPECT_TRUE(
+      server->stderr_contains("The TLS key " + key() + " can be read or changed by its group"));
+  EXPECT_TRUE(server->stderr_contains("Listening for TLS on 127.0.0.1:"));
+}
+
+// The process's CPU time so far (user and system), from /proc/PID/stat.
+std::chrono::duration<double> cpu_time(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string field;
+  for (int skipped = 0; skipped < 11; ++skipped) fields >> field;  // state .. cmajflt
+  double user = 0;
+  double system = 0;
+  fields >> user >> system;
+  return std::chrono::duration<double>((user + system) /
+                                       static_cast<double>(::sysconf(_SC_CLK_TCK)));
+}
+
+// Bytes the server's end of the connection from local port `client_port`
+// holds unsent (its tx_queue in /proc/net/tcp).
+std::size_t unsent_to(std::uint16_t client_port) {
+  std::ifstream table("/proc/net/tcp");
+  std::string line;
+  std::getline(table, line);  // the heading
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state, queues;
+    fields >> slot >> local >> remote >> state >> queues;
+    if (std::stoul(remote.substr(remote.find(':') + 1), nullptr, 16) != client_port) continue;
+    return std::stoul(queues.substr(0, queues.find(':')), nullptr, 16);
+  }
+  return 0;
+}
+
+TEST_F(TlsEdges, AKeyUpdateTheServerCannotAnswerYetDoesNotMakeItSpin) {
+  const auto server = tls_server({"--rate", "0"});
+  LineClient talker(server->port());
+  ASSERT_TRUE(talker.read_until("Welcome to LoChat!"));
+  // A TLS 1.3 client that reads nothing for now.
+  const FileDescriptor socket = connect_stalling(server->tls_port());
+  const std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_client_method()),
+                                                                  SSL_CTX_free);
+  SSL_CTX_set_min_proto_version(context.get(), TLS1_3_VERSION);
+  const std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(context.get()), SSL_free);
+  SSL_set_fd(ssl.get(), socket.get());
+  ASSERT_EQ(SSL_connect(ssl.get()), 1);
+  // The talker's lines fill the server's socket to it, and more wait queued.
+  const std::string long_line(1000, 'x');
+  for (int i = 0; i < 300; ++i) talker.send_line(long_line);
+  const auto client_port = local_port(socket);
+  ASSERT_TRUE(eventually([&] { return unsent_to(client_port) >= 64 * 1024; }));
+  // Its answer to this key update cannot be sent until the client reads;
+  // the line after it waits unread meanwhile.
+  ASSERT_EQ(SSL_key_update(ssl.get(), SSL_KEY_UPDATE_REQUESTED), 1);
+  const std::string_view after = "after the key update\n";
+  ASSERT_EQ(SSL_write(ssl.get(), after.data(), static_cast<int>(after.size())),
+            static_cast<int>(after.size()));
+  const auto cpu_before = cpu_time(server->process().pid());
+  const auto started = std::chrono::steady_clock::now();
+  // A measurement, not a wait for an event: a spinning thread would burn this second.
+  std::this_thread::sleep_for(1s);
+  const auto cpu_used = cpu_time(server->process().pid()) - cpu_before;
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(cpu_used.count(), 0.25 * std::chrono::duration<double>(elapsed).count());
+  // Once the client reads, the key update is answered and its line relayed.
+  set_io_timeouts(socket, 100ms);
+  std::atomic<bool> heard{false};
+  std::thread reader([&] {
+    std::array<char, 16 * 1024> buffer{};
+    while (!heard.load()) SSL_read(ssl.get(), buffer.data(), static_cast<int>(buffer.size()));
+  });
+  EXPECT_TRUE(talker.read_until("From 127.0.0.1:" + std::to_string(client_port) +
+                                ": after the key update"));
+  heard.store(true);
+  reader.join();
+}
+
+}  // namespace
+}  // namespace lochat::test
