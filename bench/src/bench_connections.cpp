@@ -60,11 +60,10 @@ void Connections::continue_handshake(std::size_t client, const Handler& handler)
     return;
   }
   // A plain server answers the ClientHello with text (or closes): say what to check.
-  fail(fmt::format("the TLS handshake with {} failed ({}): is that the server's TLS port?",
-                   target_text_,
-                   step.status == tls::Stream::Io::Status::closed
-                       ? "the server closed the connection"
-                       : "what the server sent is not TLS"));
+  fail(fmt::format(
+      "the TLS handshake with {} failed ({}): is that the server's TLS port?", target_text_,
+      step.status == tls::Stream::Io::Status::closed ? "the server closed the connection"
+                                                     : "what the server sent is not TLS"));
   end(client, State::failed, handler);
 }
 

@@ -24,15 +24,7 @@ ReadResult Link::read(std::span<char> buffer) {
   // decrypts, and a record fits the buffer): the rest stays in the socket,
   // which epoll reports again, so nothing waits unseen inside OpenSSL.
   const std::lock_guard lock(mutex_);
-  const auto io = tls_->read(buffer);
-  switch (io.status) {
-    case tls::Stream::Io::Status::done:
-      return {ReadResult::Status::data, io.bytes};
-    case tls::Stream::Io::Status::would_block:
-      return {ReadResult::Status::would_block, 0};
-    default:
-      return {ReadResult::Status::closed, 0};
-  }
+  return tls::as_read_result(tls_->read(buffer));
 }
 
 Link::Written Link::write(std::string_view bytes) {
@@ -63,8 +55,8 @@ bool write_all(Link& link, std::string_view bytes, std::chrono::steady_clock::ti
     if (written.status == Link::Written::Status::failed) return false;
     bytes.remove_prefix(written.bytes);
     if (written.status == Link::Written::Status::done) continue;
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd writable{link.fd(), POLLOUT, 0};
     if (left.count() <= 0 || ::poll(&writable, 1, static_cast<int>(left.count())) < 0) {
       return false;

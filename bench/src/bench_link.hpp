@@ -57,7 +57,8 @@ class Link {
   std::unique_ptr<tls::Stream> tls_;
 };
 
-// Writes all of `bytes` before `deadline` (waiting for the socket as needed); false if it could not.
+// Writes all of `bytes` before `deadline` (waiting for the socket as needed); false if it could
+// not.
 bool write_all(Link& link, std::string_view bytes, std::chrono::steady_clock::time_point deadline);
 
 }  // namespace lochat::bench

@@ -224,12 +224,12 @@ std::string format_json(const BenchReport& report) {
       R"("elapsed_s":{:.3f},"deliveries_per_s":{:.0f},)"
       R"("latency_us":{{"p50":{:.1f},"p99":{:.1f},"p99_9":{:.1f},"max":{:.1f}}},"server":{}}})",
       json_string(target_text(config)), config.tls, config.clients, config.messages,
-      config.message_size, config.window, config.lines_per_write, config.rate, report.passed(), report.finished,
-      report.greeted, report.disconnected, report.planned, report.sent, report.expected,
-      counts.delivered, counts.lost, counts.duplicated, counts.reordered, counts.corrupted,
-      counts.echoed, counts.foreign, seconds(report.elapsed), report.deliveries_per_second(),
-      microseconds(latency.p50), microseconds(latency.p99), microseconds(latency.p999),
-      microseconds(latency.max), server_json(report));
+      config.message_size, config.window, config.lines_per_write, config.rate, report.passed(),
+      report.finished, report.greeted, report.disconnected, report.planned, report.sent,
+      report.expected, counts.delivered, counts.lost, counts.duplicated, counts.reordered,
+      counts.corrupted, counts.echoed, counts.foreign, seconds(report.elapsed),
+      report.deliveries_per_second(), microseconds(latency.p50), microseconds(latency.p99),
+      microseconds(latency.p999), microseconds(latency.max), server_json(report));
 }
 
 namespace {
@@ -284,8 +284,8 @@ std::string format_json(const ConnectReport& report) {
   return fmt::format(
       R"({{"mode":"connect-only","target":{},"tls":{},"clients":{},"hold_s":{:.1f},"passed":{},)"
       R"("connected":{},"greeted":{},"held":{},"closed":{},"error":{},"server":{}}})",
-      json_string(target_text(config)), config.tls, config.connect_only, seconds(config.hold), report.passed(),
-      report.connected, report.greeted, report.held, report.closed,
+      json_string(target_text(config)), config.tls, config.connect_only, seconds(config.hold),
+      report.passed(), report.connected, report.greeted, report.held, report.closed,
       json_string(report.connect_error), server);
 }
 

@@ -73,14 +73,7 @@ ReadResult Connection::read_some(std::span<char> buffer) {
   if (!tls_) return receive_some(socket_, buffer);
   const auto io = tls_->read(buffer);
   read_waits_writable_ = io.wait == tls::Stream::Wait::writable;
-  switch (io.status) {
-    case tls::Stream::Io::Status::done:
-      return {ReadResult::Status::data, io.bytes};
-    case tls::Stream::Io::Status::would_block:
-      return {ReadResult::Status::would_block, 0};
-    default:
-      return {ReadResult::Status::closed, 0};
-  }
+  return tls::as_read_result(io);
 }
 
 bool Connection::input_ready(short revents) const {
@@ -99,8 +92,10 @@ Participant::Delivery Connection::deliver(std::span<const SharedLine> lines,
   // A full socket is the owner's to drain (it waits for POLLOUT).
   if (output_blocked_.load()) return Delivery::done;
   // Lines from the sender just written to gain nothing by waiting: its
-  // lines of one read already go out together.
-  const bool other_sender = last_sender_.exchange(from) != from;
+  // lines of one read already go out together. Not so over TLS, where any
+  // write costs waking the owner's thread: there a delivery within the window
+  // waits for the next write whoever sent it.
+  const bool other_sender = last_sender_.exchange(from) != from || encrypted_;
   // A queue this full already makes one large write: holding it longer only adds latency.
   const bool worth_holding = queue_.bytes() < kCoalesceBytes;
   if (other_sender && worth_holding && written_lately(std::chrono::steady_clock::now())) {
@@ -199,7 +194,9 @@ bool Connection::written_lately(std::chrono::steady_clock::time_point now) const
 // The owner's own lines (replies, and what others queued) also wait for the
 // end of a running coalescing window, unless the socket is full or closing.
 bool Connection::own_lines_wait() {
-  if (closing_ || output_blocked_.load() || queue_.empty()) return false;
+  // Over TLS the owner's thread is the only writer, and it is awake now:
+  // waiting would cost waking it again at the end of the window.
+  if (encrypted_ || closing_ || output_blocked_.load() || queue_.empty()) return false;
   const std::chrono::steady_clock::time_point window_end(last_write_.load() + kCoalesceWindow);
   if (std::chrono::steady_clock::now() >= window_end) return false;
   own_lines_due_ = window_end;

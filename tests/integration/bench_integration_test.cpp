@@ -156,9 +156,7 @@ constexpr std::size_t kCrowd = 200;
 // flight per sender, every client reading: a burst leaves readers far behind
 // for a moment, and none of them may be dropped for it. The server as it was
 // (256 KiB per client, shared lines counted in full) closed every client here.
-TEST(BenchIntegration, AReadingCrowdWritingOneLinePerSendIsNeverDropped) {
-  ServerProcess server({"--rate", "0", "--history", "0", "--max-clients", "1000"});
-  auto config = small_run(server, kCrowd, 50);
+void expect_the_crowd_never_dropped(BenchConfig config) {
   config.window = 64;
   config.lines_per_write = 1;
   config.timeout = 120s;
@@ -169,14 +167,22 @@ TEST(BenchIntegration, AReadingCrowdWritingOneLinePerSendIsNeverDropped) {
   EXPECT_EQ(report.counts.delivered, kCrowd * 50 * (kCrowd - 1));
 }
 
+const std::vector<std::string> kCrowdServer{"--rate",        "0",   "--history", "0",
+                                            "--max-clients", "1000"};
+
+TEST(BenchIntegration, AReadingCrowdWritingOneLinePerSendIsNeverDropped) {
+  ServerProcess server(kCrowdServer);
+  expect_the_crowd_never_dropped(small_run(server, kCrowd, 50));
+}
+
 // lochat-server with its TLS port, its key and certificate made in a fresh
 // directory that goes with it.
 class TlsServer {
  public:
   explicit TlsServer(std::vector<std::string> extra_args)
-      : directory_(std::filesystem::temp_directory_path() /
-                   ("lochat-bench-tls-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(++made_))) {
+      : directory_(
+            std::filesystem::temp_directory_path() /
+            ("lochat-bench-tls-" + std::to_string(::getpid()) + "-" + std::to_string(++made_))) {
     extra_args.insert(extra_args.end(),
                       {"--tls-port", "0", "--state-dir", (directory_ / "state").string()});
     server_ = std::make_unique<ServerProcess>(extra_args);
@@ -216,15 +222,8 @@ TEST(BenchIntegration, OverTlsEveryMessageReachesEveryPeerIntact) {
 // Every TLS recipient is written by its own session's thread alone: a crowd
 // over TLS has the same reading clients and deep windows as in clear.
 TEST(BenchIntegration, OverTlsAReadingCrowdWritingOneLinePerSendIsNeverDropped) {
-  TlsServer server({"--rate", "0", "--history", "0", "--max-clients", "1000"});
-  auto config = tls_run(*server, kCrowd, 50);
-  config.window = 64;
-  config.timeout = 120s;
-  config.stall_timeout = 30s;
-  const auto report = bench::run_bench(config);
-  EXPECT_EQ(report.disconnected, 0u) << bench::format_table(report);
-  EXPECT_TRUE(report.passed()) << bench::format_table(report);
-  EXPECT_EQ(report.counts.delivered, kCrowd * 50 * (kCrowd - 1));
+  TlsServer server(kCrowdServer);
+  expect_the_crowd_never_dropped(tls_run(*server, kCrowd, 50));
 }
 
 // A plain port answers the ClientHello with its greeting, in clear.

@@ -231,7 +231,8 @@ class TlsPairs {
         client_done = client_done || link.handshake().status == tls::Stream::Io::Status::done;
         server_done =
             server_done || servers_[client]->handshake().status == tls::Stream::Io::Status::done;
-        std::array<pollfd, 2> ends{{{link.fd(), POLLIN, 0}, {pairs_.test_ends[client].get(), POLLIN, 0}}};
+        std::array<pollfd, 2> ends{
+            {{link.fd(), POLLIN, 0}, {pairs_.test_ends[client].get(), POLLIN, 0}}};
         if (!(client_done && server_done)) ::poll(ends.data(), ends.size(), 10);
       }
       if (!(client_done && server_done)) return false;
