@@ -49,9 +49,9 @@ SCENARIOS = [
     ("10,000 connections held", ["--connect-only", "10000", "--hold", "5"]),
     # One line per write and lochat-bench's own window (16), as in clear: TLS
     # changes what each server pays per delivery, not the load.
-    ("TLS: 2 clients x 10,000", ["-c", "2", "-m", "10000"]),
-    ("TLS: 50 clients x 200", ["-c", "50", "-m", "200"]),
-    ("TLS: 200 clients x 20, 64-byte lines", ["-c", "200", "-m", "20", "--size", "64"]),
+    ("TLS: 2 clients x 20,000", ["-c", "2", "-m", "20000"]),
+    ("TLS: 50 clients x 500", ["-c", "50", "-m", "500"]),
+    ("TLS: 200 clients x 30, 64-byte lines", ["-c", "200", "-m", "30", "--size", "64"]),
 ]
 
 

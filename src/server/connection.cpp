@@ -27,6 +27,10 @@ constexpr int kDiscardReadsBeforeClose = 16;
 // The most TLS puts in one record: what waits for a client is gathered into
 // records this large, as plain writes gather it into one sendmsg.
 constexpr std::size_t kTlsRecordBytes = 16 * 1024;
+// A TLS client written to this recently is taken to be in a busy room: a
+// delivery to it waits for the scheduler's flush (at most one window) rather
+// than wake its owner's thread at once, only to be woken again at the window's end.
+constexpr std::chrono::milliseconds kTlsBusyHorizon{10};
 // A client on the TLS port that has not finished its handshake by then is
 // closed: a silent one holds a thread and a place in its address's limits.
 constexpr std::chrono::seconds kTlsHandshakeTime{5};
@@ -188,7 +192,8 @@ std::optional<std::chrono::steady_clock::time_point> Connection::own_lines_due()
 }
 
 bool Connection::written_lately(std::chrono::steady_clock::time_point now) const {
-  return now.time_since_epoch() - last_write_.load() < kCoalesceWindow;
+  return now.time_since_epoch() - last_write_.load() <
+         (encrypted_ ? kTlsBusyHorizon : kCoalesceWindow);
 }
 
 // The owner's own lines (replies, and what others queued) also wait for the

@@ -76,9 +76,12 @@ inline constexpr std::chrono::microseconds kCoalesceWindow{2000};
 // of up to 16 KiB. A plain connection keeps the direct write by the sender.
 // Since every write to a TLS client costs a wake-up of its owner's thread
 // (measured: that, not the encryption, is what TLS costs the server), a TLS
-// connection holds back any delivery within the window, even from the sender
-// just written to, and its owner, once awake, writes all that is queued
-// without waiting out the window (it would only be woken again for it).
+// connection holds back any delivery within 10 ms of its last write (not
+// only the window: a client written to that lately is in a busy room), even
+// from the sender just written to, so the scheduler's flush, at most a window
+// later, pays for all of them with one wake-up; and its owner, once awake,
+// writes all that is queued without waiting out the window (it would only be
+// woken again for it).
 class Connection final : public Participant {
  public:
   enum class Health { open, failed, overflowed, evicted, stalled };

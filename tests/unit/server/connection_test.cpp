@@ -307,5 +307,24 @@ TEST_F(TlsConnectionTest, TheAwakeOwnerWritesAllThatIsQueuedInOneRecord) {
   EXPECT_TRUE(saw_held_back);
 }
 
+// A TLS client written to a few milliseconds ago, past the window, is in a
+// busy room: another line waits for the scheduler's flush rather than wake
+// the owner's thread at once (a plain client would be written at once).
+TEST_F(TlsConnectionTest, ALineSoonAfterTheWindowStillWaitsForTheFlush) {
+  auto connection = open_tls();
+  bool saw_held_back = false;
+  // Between the 2 ms window and the 10 ms horizon: a slow run may overshoot, so retry.
+  for (int attempt = 0; attempt < 50 && !saw_held_back; ++attempt) {
+    ASSERT_NO_FATAL_FAILURE(write_a_line(*connection));
+    const auto past_the_window = std::chrono::steady_clock::now() + 3ms;
+    while (std::chrono::steady_clock::now() < past_the_window) {
+    }
+    saw_held_back = deliver(*connection, "b\n", bob) == Participant::Delivery::held_back;
+    ASSERT_EQ(connection->write_due(), Connection::Health::open);
+    ASSERT_EQ(next_record(), "b\n");
+  }
+  EXPECT_TRUE(saw_held_back);
+}
+
 }  // namespace
 }  // namespace lochat
