@@ -73,10 +73,21 @@ bool Connection::handshake() {
   return true;
 }
 
+// A TLS read gives one record at most: a client that writes a line per
+// record (as TLS chat clients do) would cost a read, and a broadcast, per
+// line. So this takes every record that has arrived, up to the buffer's
+// size, as recv() takes every line in clear.
 ReadResult Connection::read_some(std::span<char> buffer) {
   if (!tls_) return receive_some(socket_, buffer);
-  const auto io = tls_->read(buffer);
+  std::size_t got = 0;
+  tls::Stream::Io io;
+  do {
+    io = tls_->read(buffer.subspan(got));
+    if (io.status == tls::Stream::Io::Status::done) got += io.bytes;
+  } while (io.status == tls::Stream::Io::Status::done && got < buffer.size());
   read_waits_writable_ = io.wait == tls::Stream::Wait::writable;
+  // What ended the loop after some data (a close, a full socket) is met again by the next read.
+  if (got > 0) return {ReadResult::Status::data, got};
   return tls::as_read_result(io);
 }
 

@@ -104,7 +104,8 @@ class Connection final : public Participant {
   // cut short by the server stopping (the owner's wake-up).
   bool prepare_socket(std::chrono::milliseconds io_timeout, int send_buffer_bytes);
   [[nodiscard]] const FileDescriptor& socket() const { return socket_; }
-  // Owner: what the client sent, decrypted if it speaks TLS.
+  // Owner: what the client sent, decrypted if it speaks TLS: every record
+  // that has arrived, up to the buffer's size.
   ReadResult read_some(std::span<char> buffer);
   // Owner: whether to read after a poll that gave `revents`: the socket is
   // readable, or TLS has input already decrypted (which leaves the socket

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "lochat/net/certificate.hpp"
@@ -305,6 +306,22 @@ TEST_F(TlsConnectionTest, TheAwakeOwnerWritesAllThatIsQueuedInOneRecord) {
     ASSERT_EQ(next_record(), "b\nc\n");
   }
   EXPECT_TRUE(saw_held_back);
+}
+
+// A client writing a line per record (as TLS chat clients do) has every
+// record that has arrived read at once, as recv() reads every line in clear:
+// one read, one broadcast, not one per line.
+TEST_F(TlsConnectionTest, OneReadTakesEveryRecordThatHasArrived) {
+  auto connection = open_tls();
+  for (const std::string_view line : {"one\n", "two\n", "three\n"}) {
+    ASSERT_EQ(client->write(line).bytes, line.size());
+  }
+  std::array<char, 16 * 1024> buffer{};
+  pollfd readable{connection->socket().get(), POLLIN, 0};
+  ASSERT_EQ(::poll(&readable, 1, 5000), 1);
+  const auto result = connection->read_some(buffer);
+  ASSERT_EQ(result.status, ReadResult::Status::data);
+  EXPECT_EQ(std::string_view(buffer.data(), result.bytes), "one\ntwo\nthree\n");
 }
 
 // A TLS client written to a few milliseconds ago, past the window, is in a
