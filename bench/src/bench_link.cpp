@@ -37,6 +37,9 @@ Link::Written Link::write(std::string_view bytes) {
       return {Written::Status::failed, 0};
     }
   }
+  // (A TLS write that wants to read first, which renegotiation being off
+  // leaves to a key update nobody sends, reads as would_block: the sender
+  // retries when the socket is writable, as for a full socket.)
   const std::lock_guard lock(mutex_);
   const auto io = tls_->write(bytes);
   switch (io.status) {
