@@ -28,6 +28,9 @@ void add_target_flags(CLI::App& app, lochat::bench::BenchConfig& config, RawFlag
   app.add_option("--port", config.port, "Server port")
       ->capture_default_str()
       ->check(lochat::app::whole_number(1, 65535));
+  app.add_flag("--tls", config.tls,
+               "Speak TLS to the port (e.g. lochat-server's --tls-port, ncat --ssl); no "
+               "certificate is checked");
   app.add_flag("--allow-remote", config.allow_remote,
                "Allow a host that is not a loopback address (this is a load test)");
   app.add_flag("--no-greeting", raw.no_greeting,

@@ -3,7 +3,14 @@
 alternating between them, each scenario REPEATS times, and writes the medians
 as a markdown table (docs/BENCHMARKS.md by default).
 
-Everything runs on 127.0.0.1. Both servers are started and stopped by this
+The TLS scenarios (named "TLS: ...") run four servers in alternation:
+lochat-server in clear and on its TLS port, `ncat --chat` and
+`ncat --chat --ssl` (with its own throwaway certificate), so that each
+server's TLS figure stands beside its own plain one from the same run. Their
+table has markers of its own: running only them (--only TLS) leaves the plain
+table as it is, and the other way round.
+
+Everything runs on 127.0.0.1. The servers are started and stopped by this
 script, by PID, one fresh server per run. Usage (after `make build`, with
 Debian's ncat installed):
 
@@ -21,6 +28,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 # name, bench arguments. Every client writes one line per send() (lochat-bench's
@@ -39,6 +47,11 @@ SCENARIOS = [
      ["-c", "50", "-m", "500", "--window", "16", "--lines-per-write", "16"]),
     ("1,000 connections held", ["--connect-only", "1000", "--hold", "5"]),
     ("10,000 connections held", ["--connect-only", "10000", "--hold", "5"]),
+    # One line per write and lochat-bench's own window (16), as in clear: TLS
+    # changes what each server pays per delivery, not the load.
+    ("TLS: 2 clients x 20,000", ["-c", "2", "-m", "20000"]),
+    ("TLS: 50 clients x 500", ["-c", "50", "-m", "500"]),
+    ("TLS: 200 clients x 30, 64-byte lines", ["-c", "200", "-m", "30", "--size", "64"]),
 ]
 
 
@@ -58,21 +71,46 @@ def wait_listening(port, deadline_s=10):
     return False
 
 
+LOCHAT_FLAGS = ["--host", "127.0.0.1", "--rate", "0", "--no-discovery", "--history", "0",
+                "--max-clients", "20000", "--log-level", "warn"]
+# lochat-server's key and certificate for the TLS runs: made by the first, kept for the rest.
+STATE_DIRECTORY = tempfile.mkdtemp(prefix="lochat-compare-")
+
+
 def start_lochat(build):
     port = free_port()
     process = subprocess.Popen(
-        [f"{build}/apps/lochat-server", "--host", "127.0.0.1", "--port", str(port), "--rate", "0",
-         "--no-discovery", "--history", "0", "--max-clients", "20000", "--log-level", "warn"],
+        [f"{build}/apps/lochat-server", "--port", str(port), "--no-tls"] + LOCHAT_FLAGS,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return process, port, []
 
 
-def start_ncat(_build):
+def start_lochat_tls(build):
+    port, tls_port = free_port(), free_port()
+    process = subprocess.Popen(
+        [f"{build}/apps/lochat-server", "--port", str(port), "--tls-port", str(tls_port),
+         "--state-dir", STATE_DIRECTORY] + LOCHAT_FLAGS,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return process, tls_port, ["--tls"]
+
+
+def start_ncat(_build, ssl=False):
     port = free_port()
     process = subprocess.Popen(
-        ["ncat", "-l", "127.0.0.1", str(port), "--chat", "--max-conns", "20000"],
+        ["ncat", "-l", "127.0.0.1", str(port), "--chat", "--max-conns", "20000"]
+        + (["--ssl"] if ssl else []),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return process, port, ["--no-greeting"]
+    return process, port, ["--no-greeting"] + (["--tls"] if ssl else [])
+
+
+def start_ncat_ssl(build):
+    return start_ncat(build, ssl=True)
+
+
+# The servers each kind of scenario compares, in the order they alternate.
+PLAIN_SERVERS = [("lochat-server", start_lochat), ("ncat --chat", start_ncat)]
+TLS_SERVERS = [("lochat-server", start_lochat), ("lochat-server TLS", start_lochat_tls),
+               ("ncat --chat", start_ncat), ("ncat --chat --ssl", start_ncat_ssl)]
 
 
 def stop(process):
@@ -163,10 +201,20 @@ def message_row(name, server, summary, note):
             f"{fmt(summary['switches'], digits=3)} | {summary['dropped']} | {summary['bad']}{note} |")
 
 
-def ratio_row(name, by_server):
-    ours, theirs = by_server["lochat-server"], by_server["ncat --chat"]
-    return (f"| {name} | lochat / ncat | {ratio(ours['rate'], theirs['rate'])} | | "
-            f"{ratio(ours['p99'], theirs['p99'])} | | | | | |")
+def ratio_row(name, label, ours, theirs):
+    return (f"| {name} | {label} | {ratio(ours['rate'], theirs['rate'])} | | "
+            f"{ratio(ours['p99'], theirs['p99'])} | | {ratio(ours['cpu'], theirs['cpu'])} | | | |")
+
+
+def ratio_rows(name, by_server):
+    """lochat against ncat; for TLS also each server's TLS figure against its plain one."""
+    if "lochat-server TLS" not in by_server:
+        return [ratio_row(name, "lochat / ncat", by_server["lochat-server"],
+                          by_server["ncat --chat"])]
+    tls, ssl = by_server["lochat-server TLS"], by_server["ncat --chat --ssl"]
+    return [ratio_row(name, "lochat TLS / ncat --ssl", tls, ssl),
+            ratio_row(name, "lochat TLS / lochat plain", tls, by_server["lochat-server"]),
+            ratio_row(name, "ncat --ssl / ncat plain", ssl, by_server["ncat --chat"])]
 
 
 def held_row(name, server, summary, note):
@@ -186,7 +234,7 @@ def table(results):
             else:
                 rows.append(message_row(name, server, summary, note))
         if not connect_only:
-            rows.append(ratio_row(name, by_server))
+            rows.extend(ratio_rows(name, by_server))
     sections = [section for section in (rows, held) if len(section) > 2]
     return "\n\n".join("\n".join(section) for section in sections) + "\n"
 
@@ -207,9 +255,9 @@ def main():
                  if options.only is None or options.only in name]
     if not scenarios:
         sys.exit(f"no scenario's name contains {options.only!r}")
-    servers = [("lochat-server", start_lochat), ("ncat --chat", start_ncat)]
     results = []
     for name, arguments in scenarios:
+        servers = TLS_SERVERS if name.startswith("TLS") else PLAIN_SERVERS
         reports = {server: [] for server, _ in servers}
         for repeat in range(options.repeats):
             for server, starter in servers:  # alternate, so drift hits both alike
@@ -222,23 +270,36 @@ def main():
     only = f" --only '{options.only}'" if options.only is not None else ""
     header = (f"Machine: {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; "
               f"date: {datetime.date.today().isoformat()}; medians of {options.repeats} runs each, "
-              f"lochat-server and ncat alternating, a fresh server for every run.\n\n"
+              f"the servers alternating, a fresh server for every run.\n\n"
               f"Command: `scripts/compare_with_ncat.py --build {options.build} "
               f"--repeats {options.repeats}{only}`\n\n")
-    write_between_markers(options.out, header + table(results))
-    print(header + table(results))
+    shutil.rmtree(STATE_DIRECTORY, ignore_errors=True)
+    for kind, markers in MARKERS.items():
+        ran = [result for result in results if result[0].startswith("TLS") == (kind == "tls")]
+        if ran:
+            write_between_markers(options.out, markers, header + table(ran))
+            print(header + table(ran))
 
 
-BEGIN, END = "<!-- results: written by scripts/compare_with_ncat.py -->", "<!-- end of results -->"
+# Each kind of scenario has its own section of the page, so running one kind keeps the other's.
+MARKERS = {
+    "plain": ("<!-- results: written by scripts/compare_with_ncat.py -->", "<!-- end of results -->"),
+    "tls": ("<!-- TLS results: written by scripts/compare_with_ncat.py -->",
+            "<!-- end of TLS results -->"),
+}
 
 
-def write_between_markers(path, results):
-    """Replaces the results section of `path`, keeping the text around it."""
-    text = open(path).read() if os.path.exists(path) else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    before, _, rest = text.partition(BEGIN)
-    _, _, after = rest.partition(END)
+def write_between_markers(path, markers, results):
+    """Replaces the section of `path` between `markers` (added at the end if absent),
+    keeping the text around it."""
+    begin, end = markers
+    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
+    if begin not in text:
+        text += f"\n{begin}\n{end}\n"
+    before, _, rest = text.partition(begin)
+    _, _, after = rest.partition(end)
     with open(path, "w") as out:
-        out.write(f"{before}{BEGIN}\n{results}{END}{after}")
+        out.write(f"{before}{begin}\n{results}{end}{after}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <optional>
 #include <stop_token>
 #include <thread>
 #include <utility>
@@ -78,6 +79,8 @@ class MessageRun {
       : config_(config),
         deadline_(deadline),
         run_id_(new_run_id()),
+        tls_(config.tls ? std::optional(tls::Context::client()) : std::nullopt),
+        connections_(tls_ ? &*tls_ : nullptr),
         framers_(config.clients, LineFramer(kMaxServerLine)),
         first_lines_(config.clients),
         checker_(config.clients, config.messages, run_id_),
@@ -103,7 +106,7 @@ class MessageRun {
     start_ = Clock::now();
     last_delivery_ = start_;
     {
-      Sender sender(config_, connections_.sockets(), progress_, wake_, run_id_, start_, deadline_);
+      Sender sender(config_, connections_.links(), progress_, wake_, run_id_, start_, deadline_);
       const std::jthread sending([&sender](const std::stop_token& stop) { sender.run(stop); });
       receive_until_done();
     }  // the jthread asks the sender to stop, and joins it
@@ -214,6 +217,7 @@ class MessageRun {
   const BenchConfig& config_;
   Clock::time_point deadline_;
   std::uint32_t run_id_;
+  std::optional<tls::Context> tls_;  // --tls: the clients' context, for as long as they live
   Connections connections_;
   // A server may complete the handshake for (or even greet) a client it has not
   // yet added to its room (ncat's accept loop lags its listen backlog): what
@@ -226,9 +230,7 @@ class MessageRun {
     constexpr milliseconds kRollCallWait{200};
     for (int call = 1; call <= kRollCalls && Clock::now() < deadline_; ++call) {
       roll_call_ = fmt::format("LB-ROLLCALL|{:08x}|{}", run_id_, call);
-      const std::string line = roll_call_ + "\n";
-      if (::send(connections_.sockets()[0].get(), line.data(), line.size(), MSG_NOSIGNAL) !=
-          static_cast<ssize_t>(line.size())) {
+      if (!write_all(*connections_.links()[0], roll_call_ + "\n", deadline_)) {
         throw NetError("cannot send the roll call: " + describe_errno(errno));
       }
       heard_roll_call_ = 1;  // the caller itself

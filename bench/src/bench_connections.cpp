@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 
 namespace lochat::bench {
@@ -48,6 +49,24 @@ std::string describe_errno(int error_number) {
   return std::strerror(error_number);
 }
 
+void Connections::continue_handshake(std::size_t client, const Handler& handler) {
+  const auto step = links_[client]->handshake();
+  if (step.status == tls::Stream::Io::Status::done) {
+    --handshaking_;
+    return establish(client);
+  }
+  if (step.status == tls::Stream::Io::Status::would_block) {
+    watch(client, step.wait == tls::Stream::Wait::writable ? EPOLLOUT : EPOLLIN, EPOLL_CTL_MOD);
+    return;
+  }
+  // A plain server answers the ClientHello with text (or closes): say what to check.
+  fail(fmt::format(
+      "the TLS handshake with {} failed ({}): is that the server's TLS port?", target_text_,
+      step.status == tls::Stream::Io::Status::closed ? "the server closed the connection"
+                                                     : "what the server sent is not TLS"));
+  end(client, State::failed, handler);
+}
+
 ConnectPlan connect_plan(const BenchConfig& config, Clock::time_point deadline) {
   return {config.clients, config.expect_greeting, config.greeting_timeout, deadline};
 }
@@ -81,6 +100,11 @@ std::string connect_all(Connections& connections, const FirstLines& first_lines,
       answered = answers();
       last_answer = now;
     } else if (now - last_answer > plan.patience) {
+      if (connections.handshaking() > 0) {
+        return fmt::format(
+            "no TLS handshake finished for {} ms after {} connections: is {} a TLS port?",
+            plan.patience.count(), connections.started(), target.text);
+      }
       return fmt::format("no answer from the server for {} ms after {} connections",
                          plan.patience.count(), connections.started());
     }
@@ -121,7 +145,8 @@ ConnectReport run_connect_only(const BenchConfig& config) {
   ConnectReport report;
   report.config = config;
   if (config.server_pid) report.server_before = read_process_stats(*config.server_pid);
-  Connections connections;
+  const auto tls = config.tls ? std::optional(tls::Context::client()) : std::nullopt;
+  Connections connections(tls ? &*tls : nullptr);
   FirstLines first_lines(config.connect_only);
   Connections::Handler handler;
   handler.on_bytes = [&first_lines](std::size_t client, std::string_view bytes, Clock::time_point) {

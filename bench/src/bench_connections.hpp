@@ -1,9 +1,10 @@
 #pragma once
 
 // The bench's client connections, internal to lochat-bench: opening many
-// connections without blocking, reading them all from one thread (epoll),
-// and knowing who has heard a first line. Everything here belongs to the
-// thread that reads; nothing is thread-safe.
+// connections without blocking (and their TLS handshakes, with --tls),
+// reading them all from one thread (epoll), and knowing who has heard a first
+// line. Everything here belongs to the thread that reads; nothing is
+// thread-safe but the Links it hands the sending thread (bench_link.hpp).
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -13,11 +14,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "bench_internal.hpp"
+#include "bench_link.hpp"
 #include "lochat/bench.hpp"
 #include "lochat/net/socket.hpp"
 
@@ -43,7 +46,9 @@ Target resolve_target(const BenchConfig& config);
 std::string describe_errno(int error_number);
 
 // Every client connection: opened without blocking and read from one thread
-// (epoll). Clients are numbered in the order they were started.
+// (epoll). Clients are numbered in the order they were started. With a TLS
+// context each connection's handshake is part of connecting: a client is
+// established (and read) once it is done.
 class Connections {
  public:
   struct Handler {
@@ -52,7 +57,9 @@ class Connections {
     std::function<void(std::size_t client)> on_closed;
   };
 
-  Connections() : epoll_(::epoll_create1(EPOLL_CLOEXEC)), buffer_(kReadBytes) {
+  // `tls`: the clients' TLS context (kept by the caller), or null for plain.
+  explicit Connections(const tls::Context* tls = nullptr)
+      : tls_(tls), epoll_(::epoll_create1(EPOLL_CLOEXEC)), buffer_(kReadBytes) {
     if (!epoll_.valid()) throw NetError("cannot create epoll: " + describe_errno(errno));
   }
 
@@ -67,10 +74,10 @@ class Connections {
       return fail("cannot connect to " + target.text + ": " + describe_errno(errno));
     }
     target_text_ = target.text;
-    sockets_.push_back(std::move(socket));
+    links_.push_back(std::make_unique<Link>(std::move(socket)));
     states_.push_back(State::connecting);
     ++connecting_;
-    watch(sockets_.size() - 1, EPOLLOUT, EPOLL_CTL_ADD);
+    watch(links_.size() - 1, EPOLLOUT, EPOLL_CTL_ADD);
   }
 
   // Waits up to `timeout` for handshakes and data, and hands what arrives to `handler`.
@@ -83,6 +90,8 @@ class Connections {
       const auto client = static_cast<std::size_t>(events[static_cast<std::size_t>(i)].data.u64);
       if (states_[client] == State::connecting) {
         finish_connecting(client, handler);
+      } else if (states_[client] == State::handshaking) {
+        continue_handshake(client, handler);
       } else {
         read_from(client, handler);
       }
@@ -100,9 +109,9 @@ class Connections {
   void collect_closes(const Handler& handler) {
     std::vector<pollfd> watched;
     std::vector<std::size_t> clients;
-    for (std::size_t client = 0; client < sockets_.size(); ++client) {
+    for (std::size_t client = 0; client < links_.size(); ++client) {
       if (states_[client] != State::open) continue;
-      watched.push_back({sockets_[client].get(), POLLRDHUP, 0});
+      watched.push_back({links_[client]->fd(), POLLRDHUP, 0});
       clients.push_back(client);
     }
     int ready = 0;
@@ -116,16 +125,20 @@ class Connections {
     }
   }
 
-  [[nodiscard]] std::size_t started() const { return sockets_.size(); }
+  [[nodiscard]] std::size_t started() const { return links_.size(); }
+  // Connections not yet usable: TCP or TLS handshake under way.
   [[nodiscard]] std::size_t connecting() const { return connecting_; }
+  // ... of which this many are in their TLS handshake.
+  [[nodiscard]] std::size_t handshaking() const { return handshaking_; }
   [[nodiscard]] std::size_t established() const { return established_; }
   [[nodiscard]] std::size_t closed_by_server() const { return closed_by_server_; }
   [[nodiscard]] bool is_open(std::size_t client) const { return states_[client] == State::open; }
   [[nodiscard]] const std::string& first_error() const { return first_error_; }
-  [[nodiscard]] std::span<const FileDescriptor> sockets() const { return sockets_; }
+  // The links stay where they are until the Connections go (the sending thread holds them).
+  [[nodiscard]] std::span<const std::unique_ptr<Link>> links() const { return links_; }
 
  private:
-  enum class State : std::uint8_t { connecting, open, closed, failed };
+  enum class State : std::uint8_t { connecting, handshaking, open, closed, failed };
   static constexpr std::size_t kReadBytes = 64 * 1024;
   static constexpr std::size_t kEventsPerWait = 256;
 
@@ -137,20 +150,31 @@ class Connections {
     epoll_event event{};
     event.events = events;
     event.data.u64 = client;
-    ::epoll_ctl(epoll_.get(), operation, sockets_[client].get(), &event);
+    ::epoll_ctl(epoll_.get(), operation, links_[client]->fd(), &event);
   }
 
   void finish_connecting(std::size_t client, const Handler& handler) {
-    --connecting_;
     int error = 0;
     socklen_t length = sizeof error;
-    ::getsockopt(sockets_[client].get(), SOL_SOCKET, SO_ERROR, &error, &length);
+    ::getsockopt(links_[client]->fd(), SOL_SOCKET, SO_ERROR, &error, &length);
     if (error != 0) {
       fail("cannot connect to " + target_text_ + ": " + describe_errno(error));
       end(client, State::failed, handler);
       return;
     }
-    set_no_delay(sockets_[client]);
+    set_no_delay(links_[client]->socket());
+    if (tls_ == nullptr) return establish(client);
+    links_[client]->start_tls(*tls_);
+    states_[client] = State::handshaking;
+    ++handshaking_;
+    continue_handshake(client, handler);
+  }
+
+  // One step of a client's TLS handshake; the next waits for what it needs of the socket.
+  void continue_handshake(std::size_t client, const Handler& handler);
+
+  void establish(std::size_t client) {
+    --connecting_;
     states_[client] = State::open;
     ++established_;
     watch(client, EPOLLIN, EPOLL_CTL_MOD);
@@ -159,7 +183,7 @@ class Connections {
   // One read per readiness event: epoll is level-triggered, so what is left
   // is reported again, and one busy client cannot starve the others.
   void read_from(std::size_t client, const Handler& handler) {
-    const auto result = receive_some(sockets_[client], buffer_);
+    const auto result = links_[client]->read(buffer_);
     if (result.status == ReadResult::Status::would_block) return;
     if (result.status == ReadResult::Status::closed) {
       ++closed_by_server_;
@@ -171,18 +195,24 @@ class Connections {
 
   // The socket stays open (the sending thread may still hold its number) but is no longer watched.
   void end(std::size_t client, State state, const Handler& handler) {
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, sockets_[client].get(), nullptr);
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, links_[client]->fd(), nullptr);
+    if (states_[client] == State::connecting || states_[client] == State::handshaking) {
+      --connecting_;
+    }
+    if (states_[client] == State::handshaking) --handshaking_;
     states_[client] = state;
     handler.on_closed(client);
   }
 
+  const tls::Context* tls_;
   FileDescriptor epoll_;
-  std::vector<FileDescriptor> sockets_;
+  std::vector<std::unique_ptr<Link>> links_;
   std::vector<State> states_;
   std::vector<char> buffer_;
   std::string target_text_;
   std::string first_error_;
   std::size_t connecting_ = 0;
+  std::size_t handshaking_ = 0;
   std::size_t established_ = 0;
   std::size_t closed_by_server_ = 0;
 };

@@ -141,6 +141,11 @@ std::string target_text(const BenchConfig& config) {
   return Endpoint{config.host, config.port}.to_string();
 }
 
+// For the table: where the clients went, and how.
+std::string route_text(const BenchConfig& config) {
+  return target_text(config) + (config.tls ? " over TLS" : "");
+}
+
 std::string rate_text(double rate) {
   return rate > 0 ? fmt::format("{}/s per client", rate) : "unlimited";
 }
@@ -187,7 +192,7 @@ std::string format_table(const BenchReport& report) {
   const auto& latency = report.latency;
   std::string table = fmt::format(
       "lochat-bench: {} clients x {} messages of {} bytes -> {} (window {}, {}, rate {})\n",
-      config.clients, config.messages, config.message_size, target_text(config), config.window,
+      config.clients, config.messages, config.message_size, route_text(config), config.window,
       lines_per_write_text(config.lines_per_write), rate_text(config.rate));
   table += fmt::format("  result       {}\n", verdict_text(report));
   table += fmt::format("  deliveries   {} of {} in {:.2f} s = {:.0f}/s   (sent {} of {})\n",
@@ -212,19 +217,19 @@ std::string format_json(const BenchReport& report) {
   const auto& counts = report.counts;
   const auto& latency = report.latency;
   return fmt::format(
-      R"({{"mode":"messages","target":{},"clients":{},"messages":{},"size":{},"window":{},)"
+      R"({{"mode":"messages","target":{},"tls":{},"clients":{},"messages":{},"size":{},"window":{},)"
       R"("lines_per_write":{},"rate":{},"passed":{},"finished":{},"greeted":{},)"
       R"("disconnected":{},"planned":{},"sent":{},"expected":{},"delivered":{},"lost":{},)"
       R"("duplicated":{},"reordered":{},"corrupted":{},"echoed":{},"foreign":{},)"
       R"("elapsed_s":{:.3f},"deliveries_per_s":{:.0f},)"
       R"("latency_us":{{"p50":{:.1f},"p99":{:.1f},"p99_9":{:.1f},"max":{:.1f}}},"server":{}}})",
-      json_string(target_text(config)), config.clients, config.messages, config.message_size,
-      config.window, config.lines_per_write, config.rate, report.passed(), report.finished,
-      report.greeted, report.disconnected, report.planned, report.sent, report.expected,
-      counts.delivered, counts.lost, counts.duplicated, counts.reordered, counts.corrupted,
-      counts.echoed, counts.foreign, seconds(report.elapsed), report.deliveries_per_second(),
-      microseconds(latency.p50), microseconds(latency.p99), microseconds(latency.p999),
-      microseconds(latency.max), server_json(report));
+      json_string(target_text(config)), config.tls, config.clients, config.messages,
+      config.message_size, config.window, config.lines_per_write, config.rate, report.passed(),
+      report.finished, report.greeted, report.disconnected, report.planned, report.sent,
+      report.expected, counts.delivered, counts.lost, counts.duplicated, counts.reordered,
+      counts.corrupted, counts.echoed, counts.foreign, seconds(report.elapsed),
+      report.deliveries_per_second(), microseconds(latency.p50), microseconds(latency.p99),
+      microseconds(latency.p999), microseconds(latency.max), server_json(report));
 }
 
 namespace {
@@ -247,7 +252,7 @@ std::optional<double> ConnectReport::idle_cpu_percent() const {
 std::string format_table(const ConnectReport& report) {
   const auto& config = report.config;
   std::string table = fmt::format("lochat-bench: connect-only {} clients -> {}, hold {:.1f} s\n",
-                                  config.connect_only, target_text(config), seconds(config.hold));
+                                  config.connect_only, route_text(config), seconds(config.hold));
   table += fmt::format("  result       {}\n", report.passed() ? "PASS: every client was accepted"
                                                               : "FAIL: not every client was held");
   table += fmt::format("  connections  connected {}   greeted {}   held {}   closed by server {}\n",
@@ -277,10 +282,10 @@ std::string format_json(const ConnectReport& report) {
                 report.idle_cpu_percent().value_or(0))
           : std::string("null");
   return fmt::format(
-      R"({{"mode":"connect-only","target":{},"clients":{},"hold_s":{:.1f},"passed":{},)"
+      R"({{"mode":"connect-only","target":{},"tls":{},"clients":{},"hold_s":{:.1f},"passed":{},)"
       R"("connected":{},"greeted":{},"held":{},"closed":{},"error":{},"server":{}}})",
-      json_string(target_text(config)), config.connect_only, seconds(config.hold), report.passed(),
-      report.connected, report.greeted, report.held, report.closed,
+      json_string(target_text(config)), config.tls, config.connect_only, seconds(config.hold),
+      report.passed(), report.connected, report.greeted, report.held, report.closed,
       json_string(report.connect_error), server);
 }
 

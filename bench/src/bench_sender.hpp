@@ -12,9 +12,11 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench_connections.hpp"
@@ -103,18 +105,18 @@ inline std::uint64_t lines_in_next_write(std::uint64_t lines_per_write, std::uin
 // poll() (on the receiver's wake-up and on full sockets) when nothing can be sent.
 class Sender {
  public:
-  Sender(const BenchConfig& config, std::span<const FileDescriptor> sockets,
+  Sender(const BenchConfig& config, std::span<const std::unique_ptr<Link>> links,
          std::span<PeerProgress> progress, const EventFdWake& wake, std::uint32_t run,
          Clock::time_point start, Clock::time_point deadline)
       : config_(config),
         window_(config.window),
-        sockets_(sockets),
+        links_(links),
         progress_(progress),
         wake_(wake),
         run_(run),
         start_(start),
         deadline_(deadline),
-        states_(sockets.size()) {}
+        states_(links.size()) {}
 
   void run(const std::stop_token& stop) {
     const std::stop_callback wake_on_stop(stop, [this] { wake_.notify(); });
@@ -186,20 +188,19 @@ class Sender {
     }
   }
 
-  // Writes what is pending; true if any byte went out.
+  // Writes what is pending; true if any byte went out. What the kernel (or
+  // TLS) did not take stays as it is, so a retried TLS write starts with the
+  // same bytes, as OpenSSL requires.
   bool flush(std::size_t client) {
     auto& state = states_[client];
     bool wrote = false;
     while (state.pending_offset < state.pending.size()) {
-      const auto left = state.pending.size() - state.pending_offset;
-      const auto sent = ::send(sockets_[client].get(), state.pending.data() + state.pending_offset,
-                               left, MSG_NOSIGNAL);
-      if (sent > 0) {
-        state.pending_offset += static_cast<std::size_t>(sent);
-        wrote = true;
-      } else if (sent < 0 && errno == EINTR) {
-        continue;
-      } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      const auto written =
+          links_[client]->write(std::string_view(state.pending).substr(state.pending_offset));
+      if (written.status == Link::Written::Status::done) {
+        state.pending_offset += written.bytes;
+        wrote = wrote || written.bytes > 0;
+      } else if (written.status == Link::Written::Status::would_block) {
         return wrote;
       } else {
         progress_[client].open.store(false, std::memory_order_relaxed);
@@ -228,7 +229,7 @@ class Sender {
       const auto& state = states_[client];
       if (state.finished) continue;
       if (!state.pending.empty()) {
-        watched.push_back({sockets_[client].get(), POLLOUT, 0});
+        watched.push_back({links_[client]->fd(), POLLOUT, 0});
       } else if (const auto lines = next_write(client, window_room(client));
                  config_.rate > 0 && lines > 0) {
         // Only then: a client whose window is short waits for the receiver, not the clock.
@@ -248,7 +249,7 @@ class Sender {
 
   const BenchConfig& config_;
   std::size_t window_;
-  std::span<const FileDescriptor> sockets_;
+  std::span<const std::unique_ptr<Link>> links_;
   std::span<PeerProgress> progress_;
   const EventFdWake& wake_;
   std::uint32_t run_;

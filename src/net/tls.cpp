@@ -271,6 +271,17 @@ Stream::Io Stream::result_of(int returned) {
   }
 }
 
+ReadResult as_read_result(const Stream::Io& io) {
+  switch (io.status) {
+    case Stream::Io::Status::done:
+      return {ReadResult::Status::data, io.bytes};
+    case Stream::Io::Status::would_block:
+      return {ReadResult::Status::would_block, 0};
+    default:
+      return {ReadResult::Status::closed, 0};
+  }
+}
+
 bool wait_for(int socket, Stream::Wait wait, std::chrono::milliseconds timeout) {
   pollfd ready{socket, static_cast<short>(wait == Stream::Wait::writable ? POLLOUT : POLLIN), 0};
   return ::poll(&ready, 1, static_cast<int>(timeout.count())) >= 0 || errno == EINTR;

@@ -25,6 +25,10 @@ constexpr std::size_t kKeptLineSlots = 256;
 // The most TLS puts in one record: what waits for a client is gathered into
 // records this large, as plain writes gather it into one sendmsg.
 constexpr std::size_t kTlsRecordBytes = 16 * 1024;
+// A TLS client written to this recently is taken to be in a busy room: a
+// delivery to it waits for the scheduler's flush (at most one window) rather
+// than wake its owner's thread at once, only to be woken again at the window's end.
+constexpr std::chrono::milliseconds kTlsBusyHorizon{10};
 
 }  // namespace
 
@@ -66,18 +70,22 @@ Connection::Start Connection::handshake() {
   return Start::ready;
 }
 
+// A TLS read gives one record at most: a client that writes a line per
+// record (as TLS chat clients do) would cost a read, and a broadcast, per
+// line. So this takes every record that has arrived, up to the buffer's
+// size, as recv() takes every line in clear.
 ReadResult Connection::read_some(std::span<char> buffer) {
   if (!tls_) return receive_some(socket_, buffer);
-  const auto io = tls_->read(buffer);
+  std::size_t got = 0;
+  tls::Stream::Io io;
+  do {
+    io = tls_->read(buffer.subspan(got));
+    if (io.status == tls::Stream::Io::Status::done) got += io.bytes;
+  } while (io.status == tls::Stream::Io::Status::done && got < buffer.size());
   read_waits_writable_ = io.wait == tls::Stream::Wait::writable;
-  switch (io.status) {
-    case tls::Stream::Io::Status::done:
-      return {ReadResult::Status::data, io.bytes};
-    case tls::Stream::Io::Status::would_block:
-      return {ReadResult::Status::would_block, 0};
-    default:
-      return {ReadResult::Status::closed, 0};
-  }
+  // What ended the loop after some data (a close, a full socket) is met again by the next read.
+  if (got > 0) return {ReadResult::Status::data, got};
+  return tls::as_read_result(io);
 }
 
 bool Connection::input_ready(short revents) const {
@@ -97,8 +105,10 @@ Participant::Delivery Connection::deliver(std::span<const SharedLine> lines,
   // A full socket is the owner's to drain (it waits for POLLOUT).
   if (output_blocked_.load()) return Delivery::done;
   // Lines from the sender just written to gain nothing by waiting: its
-  // lines of one read already go out together.
-  const bool other_sender = last_sender_.exchange(from) != from;
+  // lines of one read already go out together. Not so over TLS, where any
+  // write costs waking the owner's thread: there a delivery within the window
+  // waits for the next write whoever sent it.
+  const bool other_sender = last_sender_.exchange(from) != from || encrypted_;
   // A queue this full already makes one large write: holding it longer only adds latency.
   const bool worth_holding = queue_.bytes() < kCoalesceBytes;
   if (other_sender && worth_holding && written_lately(std::chrono::steady_clock::now())) {
@@ -191,13 +201,16 @@ std::optional<std::chrono::steady_clock::time_point> Connection::own_lines_due()
 }
 
 bool Connection::written_lately(std::chrono::steady_clock::time_point now) const {
-  return now.time_since_epoch() - last_write_.load() < kCoalesceWindow;
+  return now.time_since_epoch() - last_write_.load() <
+         (encrypted_ ? kTlsBusyHorizon : kCoalesceWindow);
 }
 
 // The owner's own lines (replies, and what others queued) also wait for the
 // end of a running coalescing window, unless the socket is full or closing.
 bool Connection::own_lines_wait() {
-  if (closing_ || output_blocked_.load() || queue_.empty()) return false;
+  // Over TLS the owner's thread is the only writer, and it is awake now:
+  // waiting would cost waking it again at the end of the window.
+  if (encrypted_ || closing_ || output_blocked_.load() || queue_.empty()) return false;
   const std::chrono::steady_clock::time_point window_end(last_write_.load() + kCoalesceWindow);
   if (std::chrono::steady_clock::now() >= window_end) return false;
   own_lines_due_ = window_end;

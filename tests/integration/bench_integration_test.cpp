@@ -2,12 +2,15 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <stop_token>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -153,9 +156,7 @@ constexpr std::size_t kCrowd = 200;
 // flight per sender, every client reading: a burst leaves readers far behind
 // for a moment, and none of them may be dropped for it. The server as it was
 // (256 KiB per client, shared lines counted in full) closed every client here.
-TEST(BenchIntegration, AReadingCrowdWritingOneLinePerSendIsNeverDropped) {
-  ServerProcess server({"--rate", "0", "--history", "0", "--max-clients", "1000"});
-  auto config = small_run(server, kCrowd, 50);
+void expect_the_crowd_never_dropped(BenchConfig config) {
   config.window = 64;
   config.lines_per_write = 1;
   config.timeout = 120s;
@@ -164,6 +165,80 @@ TEST(BenchIntegration, AReadingCrowdWritingOneLinePerSendIsNeverDropped) {
   EXPECT_EQ(report.disconnected, 0u) << bench::format_table(report);
   EXPECT_TRUE(report.passed()) << bench::format_table(report);
   EXPECT_EQ(report.counts.delivered, kCrowd * 50 * (kCrowd - 1));
+}
+
+const std::vector<std::string> kCrowdServer{"--rate",        "0",   "--history", "0",
+                                            "--max-clients", "1000"};
+
+TEST(BenchIntegration, AReadingCrowdWritingOneLinePerSendIsNeverDropped) {
+  ServerProcess server(kCrowdServer);
+  expect_the_crowd_never_dropped(small_run(server, kCrowd, 50));
+}
+
+// lochat-server with its TLS port, its key and certificate made in a fresh
+// directory that goes with it.
+class TlsServer {
+ public:
+  explicit TlsServer(std::vector<std::string> extra_args)
+      : directory_(
+            std::filesystem::temp_directory_path() /
+            ("lochat-bench-tls-" + std::to_string(::getpid()) + "-" + std::to_string(++made_))) {
+    extra_args.insert(extra_args.end(),
+                      {"--tls-port", "0", "--state-dir", (directory_ / "state").string()});
+    server_ = std::make_unique<ServerProcess>(extra_args);
+  }
+  ~TlsServer() {
+    server_.reset();
+    std::filesystem::remove_all(directory_);
+  }
+  TlsServer(const TlsServer&) = delete;
+  TlsServer& operator=(const TlsServer&) = delete;
+  ServerProcess& operator*() { return *server_; }
+
+ private:
+  static inline int made_ = 0;
+  std::filesystem::path directory_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+BenchConfig tls_run(ServerProcess& server, std::size_t clients, std::size_t messages) {
+  auto config = small_run(server, clients, messages);
+  config.port = server.tls_port();
+  config.tls = true;
+  return config;
+}
+
+TEST(BenchIntegration, OverTlsEveryMessageReachesEveryPeerIntact) {
+  TlsServer server({"--rate", "0"});
+  auto config = tls_run(*server, 5, 200);
+  config.server_pid = (*server).process().pid();
+  const auto report = bench::run_bench(config);
+  EXPECT_TRUE(report.passed()) << bench::format_table(report);
+  EXPECT_EQ(report.counts.delivered, 5u * 200 * 4);
+  EXPECT_EQ(report.greeted, 5u);
+  EXPECT_NE(bench::format_table(report).find("over TLS"), std::string::npos);
+}
+
+// Every TLS recipient is written by its own session's thread alone: a crowd
+// over TLS has the same reading clients and deep windows as in clear.
+TEST(BenchIntegration, OverTlsAReadingCrowdWritingOneLinePerSendIsNeverDropped) {
+  TlsServer server(kCrowdServer);
+  expect_the_crowd_never_dropped(tls_run(*server, kCrowd, 50));
+}
+
+// A plain port answers the ClientHello with its greeting, in clear.
+TEST(BenchIntegration, OverTlsToAPlainPortTheRunDoesNotStartAndSaysWhy) {
+  ServerProcess server({"--rate", "0"});
+  auto config = small_run(server, 3, 10);
+  config.tls = true;
+  try {
+    bench::run_bench(config);
+    FAIL() << "a TLS run against a plain port started";
+  } catch (const NetError& error) {
+    const std::string why = error.what();
+    EXPECT_NE(why.find("TLS handshake"), std::string::npos) << why;
+    EXPECT_NE(why.find("TLS port"), std::string::npos) << why;
+  }
 }
 
 TEST(BenchIntegration, ConnectOnlyCountsTheClientsTheServerAccepts) {

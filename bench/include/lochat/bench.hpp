@@ -41,6 +41,10 @@ struct BenchConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 4444;
   bool allow_remote = false;  // a load test aimed at another machine must be asked for
+  // Speak TLS (OpenSSL, as lochat's own client does) to a TLS port, e.g.
+  // lochat-server's --tls-port or `ncat -l --chat --ssl`; no certificate is
+  // checked (a load test, not a client a person trusts).
+  bool tls = false;
   std::size_t clients = 10;
   std::size_t messages = 1000;     // per client
   std::size_t message_size = 100;  // bytes per line, without the "\n"

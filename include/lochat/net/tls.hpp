@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "lochat/net/socket.hpp"
+
 // TLS over a socket, with OpenSSL kept out of every other header: a Context
 // (the settings and, for a server, its certificate) shared by all
 // connections, and one Stream per connection.
@@ -108,6 +110,9 @@ class Stream {
   bool close_notified_ = false;
   std::size_t calls_ = 0;
 };
+
+// A read's outcome as a plain socket's: data, would_block, or closed (a failure too).
+ReadResult as_read_result(const Stream::Io& io);
 
 // Sleeps in poll until `socket` is as `wait` says or `timeout` passes; false on a poll error.
 bool wait_for(int socket, Stream::Wait wait, std::chrono::milliseconds timeout);

@@ -195,7 +195,7 @@ TEST(BenchConnections, ACloseStillBehindUnreadLinesIsCounted) {
   FileDescriptor second(::accept(listener.get(), nullptr, nullptr));
   ASSERT_TRUE(first.valid() && second.valid());
   const auto closed_client =
-      local_port(connections.sockets()[0]) == peer_endpoint(first).port ? 0u : 1u;
+      local_port(connections.links()[0]->socket()) == peer_endpoint(first).port ? 0u : 1u;
 
   const auto patience = Clock::now() + 5s;
   ASSERT_TRUE(send_all(first, "a line\nand another\n", patience));

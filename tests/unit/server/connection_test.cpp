@@ -7,8 +7,14 @@
 
 #include <array>
 #include <chrono>
+#include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+
+#include "lochat/net/certificate.hpp"
+#include "lochat/net/tls.hpp"
 
 namespace lochat {
 namespace {
@@ -219,6 +225,122 @@ TEST_F(ConnectionTest, AClosedConnectionTakesNoMoreWrites) {
   EXPECT_EQ(connection->write_due(), Connection::Health::failed);
   std::array<char, 16> buffer{};
   EXPECT_EQ(::recv(client_end.get(), buffer.data(), buffer.size(), 0), 0) << "bytes after close";
+}
+
+// A connection from the TLS port, its client end a tls::Stream of the test's.
+// Only the test's thread acts as the owner: it alone calls write_due().
+struct TlsConnectionTest : ConnectionTest {
+  TlsConnectionTest()
+      : directory(std::filesystem::temp_directory_path() /
+                  ("lochat-connection-tls-" + std::to_string(::getpid()))) {
+    const auto files = tls::ensure_self_signed(directory.string(), "connection test");
+    server_context.emplace(tls::Context::server(files.certificate, files.key));
+  }
+  ~TlsConnectionTest() override { std::filesystem::remove_all(directory); }
+
+  std::unique_ptr<Connection> open_tls() {
+    auto connection = std::make_unique<Connection>(
+        std::move(server_end), Connection::Limits{64 * 1024, 30s, nullptr}, wake, &*server_context);
+    client.emplace(client_context, client_end.get(), tls::Stream::Role::connect);
+    set_nonblocking(client_end);
+    std::thread handshaking(
+        [this] { client->handshake_until(std::chrono::steady_clock::now() + 5s); });
+    EXPECT_TRUE(connection->prepare_socket(1000ms, 64 * 1024));
+    handshaking.join();
+    return connection;
+  }
+
+  // The next TLS record the client receives, decrypted ("" if none within `patience`).
+  std::string next_record(std::chrono::milliseconds patience = 5s) {
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    std::array<char, 32 * 1024> buffer{};
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto io = client->read(buffer);
+      if (io.status == tls::Stream::Io::Status::done) return {buffer.data(), io.bytes};
+      if (io.status != tls::Stream::Io::Status::would_block) return "";
+      tls::wait_for(client_end.get(), io.wait, 50ms);
+    }
+    return "";
+  }
+
+  std::filesystem::path directory;
+  std::optional<tls::Context> server_context;
+  tls::Context client_context = tls::Context::client();
+  // Has the owner write one line, which starts a coalescing window.
+  void write_a_line(Connection& connection) {
+    deliver(connection, "a\n", alice);
+    ASSERT_EQ(connection.write_due(), Connection::Health::open);
+    ASSERT_EQ(next_record(), "a\n");
+  }
+
+  std::optional<tls::Stream> client;
+  Sender carol;
+};
+
+// Every write to a TLS client costs waking its owner's thread, so within the
+// window after a write even the sender just written to waits.
+TEST_F(TlsConnectionTest, ALineFromTheSenderJustWrittenToWaitsForTheWindowToo) {
+  auto connection = open_tls();
+  bool saw_held_back = false;
+  // Held back only within the 2 ms window after a write: try a bounded number of times.
+  for (int attempt = 0; attempt < 50 && !saw_held_back; ++attempt) {
+    ASSERT_NO_FATAL_FAILURE(write_a_line(*connection));
+    saw_held_back = deliver(*connection, "b\n", alice) == Participant::Delivery::held_back;
+    ASSERT_EQ(connection->write_due(), Connection::Health::open);
+    ASSERT_EQ(next_record(), "b\n");
+  }
+  EXPECT_TRUE(saw_held_back);
+}
+
+// The owner's thread, once awake, writes everything queued at once, in one
+// record, rather than wait out the window and be woken again for it.
+TEST_F(TlsConnectionTest, TheAwakeOwnerWritesAllThatIsQueuedInOneRecord) {
+  auto connection = open_tls();
+  bool saw_held_back = false;
+  for (int attempt = 0; attempt < 50 && !saw_held_back; ++attempt) {
+    ASSERT_NO_FATAL_FAILURE(write_a_line(*connection));
+    saw_held_back = deliver(*connection, "b\n", bob) == Participant::Delivery::held_back &&
+                    deliver(*connection, "c\n", carol) == Participant::Delivery::held_back;
+    ASSERT_EQ(connection->write_due(), Connection::Health::open);
+    EXPECT_FALSE(connection->own_lines_due().has_value());
+    ASSERT_EQ(next_record(), "b\nc\n");
+  }
+  EXPECT_TRUE(saw_held_back);
+}
+
+// A client writing a line per record (as TLS chat clients do) has every
+// record that has arrived read at once, as recv() reads every line in clear:
+// one read, one broadcast, not one per line.
+TEST_F(TlsConnectionTest, OneReadTakesEveryRecordThatHasArrived) {
+  auto connection = open_tls();
+  for (const std::string_view line : {"one\n", "two\n", "three\n"}) {
+    ASSERT_EQ(client->write(line).bytes, line.size());
+  }
+  std::array<char, 16 * 1024> buffer{};
+  pollfd readable{connection->socket().get(), POLLIN, 0};
+  ASSERT_EQ(::poll(&readable, 1, 5000), 1);
+  const auto result = connection->read_some(buffer);
+  ASSERT_EQ(result.status, ReadResult::Status::data);
+  EXPECT_EQ(std::string_view(buffer.data(), result.bytes), "one\ntwo\nthree\n");
+}
+
+// A TLS client written to a few milliseconds ago, past the window, is in a
+// busy room: another line waits for the scheduler's flush rather than wake
+// the owner's thread at once (a plain client would be written at once).
+TEST_F(TlsConnectionTest, ALineSoonAfterTheWindowStillWaitsForTheFlush) {
+  auto connection = open_tls();
+  bool saw_held_back = false;
+  // Between the 2 ms window and the 10 ms horizon: a slow run may overshoot, so retry.
+  for (int attempt = 0; attempt < 50 && !saw_held_back; ++attempt) {
+    ASSERT_NO_FATAL_FAILURE(write_a_line(*connection));
+    const auto past_the_window = std::chrono::steady_clock::now() + 3ms;
+    while (std::chrono::steady_clock::now() < past_the_window) {
+    }
+    saw_held_back = deliver(*connection, "b\n", bob) == Participant::Delivery::held_back;
+    ASSERT_EQ(connection->write_due(), Connection::Health::open);
+    ASSERT_EQ(next_record(), "b\n");
+  }
+  EXPECT_TRUE(saw_held_back);
 }
 
 }  // namespace
