@@ -89,7 +89,7 @@ bool WebListener::room_for_request(const std::string& address) const {
   std::size_t pending = 0;
   std::size_t from_address = 0;
   for (const auto& running : connections_) {
-    if (!running.connection->pending()) continue;
+    if (!running.connection->pending() || running.connection->finished()) continue;
     ++pending;
     if (running.connection->peer().address == address) ++from_address;
   }
