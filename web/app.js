@@ -29,6 +29,7 @@ const state = {
   unread: 0,
   quitting: false, // the user typed /quit: no reconnecting
   total: 0, // how many the server last said were online
+  crowded: false, // the list at connect named fewer than were online
   refresh: { timer: null, asked: false, last: 0 }, // the page's own /who
 };
 
@@ -137,9 +138,9 @@ function handleNotice(notice) {
   if ((m = /^Online \((\d+)\): (.*)$/su.exec(notice))) {
     const names = rosterFromList(m[2]);
     state.total = Number(m[1]);
-    // Right after connecting the newcomer is listed last: that is us (the
-    // name is confirmed by our /nick's answer; in a crowd, /who then
-    // replaces a guess an older server's list may have misled).
+    // Right after connecting the newcomer is listed last: that is us. Our
+    // /nick's answer confirms the name; in a crowd (a list cut short, where
+    // an older server left the newcomer out) /who then mends the roster.
     if (!state.shownRoster) {
       state.self = names[names.length - 1];
       state.crowded = names.length < state.total;
@@ -178,7 +179,8 @@ function handleNotice(notice) {
     renderRoster();
     checkCount(Number(m[2] || m[3]));
   } else if ((m = /^([^ ]+) is now known as ([^ ]+)$/su.exec(notice))) {
-    rename(m[1], m[2]);
+    if (state.online.has(m[1])) rename(m[1], m[2]);
+    else noteSpeaker(m[2]); // someone the roster missed
     renderRoster();
   }
   showNotice(notice);
