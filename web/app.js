@@ -28,6 +28,9 @@ const state = {
   everConnected: false,
   unread: 0,
   quitting: false, // the user typed /quit: no reconnecting
+  total: 0, // how many the server last said were online
+  crowded: false, // the list at connect named fewer than were online
+  refresh: { timer: null, asked: false, last: 0 }, // the page's own /who
 };
 
 // ---------- showing lines ----------
@@ -81,42 +84,24 @@ function mentions(text) {
   return new RegExp("(^|[^\\p{L}\\p{N}_])" + escaped + "($|[^\\p{L}\\p{N}_])", "iu").test(text);
 }
 
-// ---------- the roster ----------
-
-function renderRoster() {
-  roster.replaceChildren();
-  const names = [...state.online].sort((a, b) => a.localeCompare(b));
-  for (const name of names) {
-    const item = el("li", name === state.self ? "self" : null);
-    item.append(nameButton(name, true));
-    roster.append(item);
-  }
-  $("roster-title").textContent = "Online (" + names.length + ")";
-}
-
-function rosterFromList(list) {
-  state.online.clear();
-  const entries = list.split(", ");
-  for (const entry of entries) {
-    if (/^and \d+ more$/.test(entry)) continue;
-    state.online.add(entry.replace(/ \([^()]*\)$/, ""));
-  }
-  return entries;
-}
-
-function rename(from, to) {
-  if (state.online.delete(from)) state.online.add(to);
-}
-
 // ---------- what the server says ----------
 
 function handleLine(line) {
   let m;
   if (line === "Welcome to LoChat!") return;
   if (line === "Message Received") return confirmOwn(true);
-  if ((m = /^Private from ([^ ]+): (.*)$/su.exec(line))) return showPrivate(m[1], m[2]);
-  if ((m = /^From ([^ ]+): (.*)$/su.exec(line))) return showChat(m[1], m[2], "", clock());
-  if ((m = /^\* ([^ ]+) (.*)$/su.exec(line))) return showAction(m[1], m[2], "", clock());
+  if ((m = /^Private from ([^ ]+): (.*)$/su.exec(line))) {
+    noteSpeaker(m[1]);
+    return showPrivate(m[1], m[2]);
+  }
+  if ((m = /^From ([^ ]+): (.*)$/su.exec(line))) {
+    noteSpeaker(m[1]);
+    return showChat(m[1], m[2], "", clock());
+  }
+  if ((m = /^\* ([^ ]+) (.*)$/su.exec(line))) {
+    noteSpeaker(m[1]);
+    return showAction(m[1], m[2], "", clock());
+  }
   if ((m = /^History (\d\d:\d\d) (.*)$/su.exec(line))) return showHistory(m[1], m[2]);
   if ((m = /^\*\*\* (.*)$/su.exec(line))) return handleNotice(m[1]);
   if ((m = /^Error: (.*)$/su.exec(line))) return handleError(m[1]);
@@ -150,13 +135,22 @@ function showHistory(time, rest) {
 
 function handleNotice(notice) {
   let m;
-  if ((m = /^Online \(\d+\): (.*)$/su.exec(notice))) {
-    const entries = rosterFromList(m[1]);
-    // Right after connecting the newcomer is listed last: that is us.
-    if (!state.self) state.self = entries[entries.length - 1].replace(/ \([^()]*\)$/, "");
+  if ((m = /^Online \((\d+)\): (.*)$/su.exec(notice))) {
+    const names = rosterFromList(m[2]);
+    state.total = Number(m[1]);
+    // Right after connecting the newcomer is listed last: that is us. Our
+    // /nick's answer confirms the name; in a crowd (a list cut short, where
+    // an older server left the newcomer out) /who then mends the roster.
+    if (!state.shownRoster) {
+      state.self = names[names.length - 1];
+      state.crowded = names.length < state.total;
+    }
     renderRoster();
-    // The list after connecting answers nothing; a later one answers /who.
-    if (state.shownRoster) {
+    // The list after connecting answers nothing; a later one answers /who:
+    // the page's own first (the lists alike, which is shown matters not).
+    if (state.shownRoster && state.refresh.asked) {
+      state.refresh.asked = false;
+    } else if (state.shownRoster) {
       answered("other");
       showNotice(notice);
     }
@@ -165,7 +159,10 @@ function handleNotice(notice) {
   }
   if ((m = /^You are now known as (.+)$/su.exec(notice))) {
     rename(state.self, m[1]);
+    state.online.add(m[1]);
     state.self = m[1];
+    if (state.crowded) refreshRoster();
+    state.crowded = false;
     const asked = answered("nick");
     // NAME_2 stands in while NAME is taken: the name to ask for next time stays NAME.
     if (!asked || !asked.suffixed) {
@@ -173,14 +170,17 @@ function handleNotice(notice) {
       localStorage.setItem(NAME_KEY, m[1]);
     }
     renderRoster();
-  } else if ((m = /^([^ ]+) joined \(\d+ online\)$/su.exec(notice))) {
+  } else if ((m = /^([^ ]+) joined \((\d+) online\)$/su.exec(notice))) {
     state.online.add(m[1]);
     renderRoster();
-  } else if ((m = /^([^ ]+) (left|was disconnected)\b/su.exec(notice))) {
+    checkCount(Number(m[2]));
+  } else if ((m = /^([^ ]+) (?:left \((\d+) online\)|was disconnected: .* \((\d+) online\)$)/su.exec(notice))) {
     state.online.delete(m[1]);
     renderRoster();
+    checkCount(Number(m[2] || m[3]));
   } else if ((m = /^([^ ]+) is now known as ([^ ]+)$/su.exec(notice))) {
-    rename(m[1], m[2]);
+    if (state.online.has(m[1])) rename(m[1], m[2]);
+    else noteSpeaker(m[2]); // someone the roster missed
     renderRoster();
   }
   showNotice(notice);
@@ -317,6 +317,7 @@ function connect() {
     state.self = "";
     state.shownRoster = false;
     state.awaiting = [];
+    state.refresh.asked = false;
     state.tries = 1;
     if (state.wanted) sendNick(state.wanted, true);
   });

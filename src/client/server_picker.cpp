@@ -19,8 +19,10 @@ std::string describe(const discovery::ServerInfo& server) {
   const std::string tls = server.tls_port == 0 ? std::string("\tno TLS")
                                                : "\tTLS " + std::to_string(server.tls_port) +
                                                      " SHA-256 " + server.fingerprint;
+  // A server with TLS serves the page over https on the same port (PROTOCOL.md).
+  const std::string scheme = server.tls_port == 0 ? "http" : "https";
   const std::string web = server.web_port == 0 ? std::string()
-                                               : "\thttp://" + server.address + ":" +
+                                               : "\t" + scheme + "://" + server.address + ":" +
                                                      std::to_string(server.web_port) + "/";
   return server.name + "\t" + server.address + ":" + std::to_string(server.port) + "\t" +
          std::to_string(server.users) + " online" + tls + web;

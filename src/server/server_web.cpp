@@ -18,6 +18,9 @@ constexpr std::uint16_t kHighestPort = 65535;
 // HTTP requests that may be in flight beside the bridged clients, whom
 // --max-clients bounds: the listener's threads stay bounded.
 constexpr std::size_t kRequestsInFlight = 64;
+// Of those, one address may have this many: a few tabs and phones behind one
+// NAT load the page at once; a loop of slow requests takes no more.
+constexpr std::size_t kRequestsPerAddress = 8;
 
 // The port to listen on (0: any free one), or nullopt for no web client.
 std::optional<std::uint16_t> chosen_web_port(const ServerConfig& config) {
@@ -40,6 +43,10 @@ void Server::start_web() {
   web_config.port = *port;
   web_config.max_line = config_.session.max_line;
   web_config.max_connections = config_.max_clients + kRequestsInFlight;
+  web_config.max_pending = kRequestsInFlight;
+  web_config.max_pending_per_address = kRequestsPerAddress;
+  web_config.tls = tls_;
+  web_config.plain = config_.plain;
   web_config.request_timeout = config_.web_request_timeout;
   web_ =
       std::make_unique<web::WebListener>(web_config, [this](FileDescriptor socket, Endpoint peer) {
@@ -54,7 +61,8 @@ std::uint16_t Server::web_port() const {
 void Server::log_web_addresses() const {
   if (!web_) return;
   for (const auto& address : web::page_addresses(config_.host)) {
-    spdlog::info("Web client at http://{}/", Endpoint{address, web_->port()}.to_string());
+    spdlog::info("Web client at {}://{}/", tls_ ? "https" : "http",
+                 Endpoint{address, web_->port()}.to_string());
   }
 }
 
@@ -73,7 +81,8 @@ void Server::serve_handed_over() {
     std::lock_guard lock(handed_over_mutex_);
     taken.swap(handed_over_);
   }
-  // A bridged browser speaks in clear to the bridge (https is not served yet).
+  // A bridged browser speaks in clear to the bridge, whether the browser's
+  // own connection is in clear or TLS (the bridge's, in web/).
   for (auto& [socket, peer] : taken) {
     serve_or_refuse(std::move(socket), std::move(peer), nullptr);
   }

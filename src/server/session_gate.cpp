@@ -37,9 +37,10 @@ void Session::knock(std::string_view raw_line) {
 void Session::enter_room() {
   auto online = room_.online();
   ++online.total;  // the newcomer, listed last, joins right after this
-  if (online.listed.size() < protocol::kMaxListed) {
-    online.listed.push_back({name_, std::chrono::seconds(0)});
-  }
+  // Clients learn their own name from the last entry: in a crowd the
+  // newcomer takes the last listed place rather than go unlisted.
+  if (online.listed.size() >= protocol::kMaxListed) online.listed.resize(protocol::kMaxListed - 1);
+  online.listed.push_back({name_, std::chrono::seconds(0)});
   reply(protocol::online_list(online));
   // The replay counts against --sendq like everything else, so it holds only
   // the newest lines that fill at most half of it: long lines in the history

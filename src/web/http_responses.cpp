@@ -55,10 +55,25 @@ bool is_own_name(std::string_view name) {
          boost::iequals(name, label + ".local");
 }
 
+Response file_response(const WebAsset& asset, unsigned version) {
+  Response response{http::status::ok, version};
+  response.set(http::field::content_type, asset.content_type);
+  // A new server version brings a new page: the browser asks each time.
+  response.set(http::field::cache_control, "no-cache");
+  add_security_headers(response);
+  response.body() = std::string(asset.body);
+  response.prepare_payload();
+  return response;
+}
+
 }  // namespace
 
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
 const WebAsset* find_web_asset(std::string_view target) {
-  target = target.substr(0, target.find('?'));  // a link may carry a query; the files take none
+  target = path_of(target);
   if (target == kPagePath) target = "/index.html";
   for (const auto& asset : web_assets()) {
     if (asset.path == target) return &asset;
@@ -68,16 +83,12 @@ const WebAsset* find_web_asset(std::string_view target) {
 
 Response answer(const Request& request) {
   const auto* asset = find_web_asset(request.target());
-  if (request.method() != http::verb::get || asset == nullptr) {
-    return error_response(http::status::not_found, request.version());
-  }
-  Response response{http::status::ok, request.version()};
-  response.set(http::field::content_type, asset->content_type);
-  // A new server version brings a new page: the browser asks each time.
-  response.set(http::field::cache_control, "no-cache");
-  add_security_headers(response);
-  response.body() = std::string(asset->body);
-  response.prepare_payload();
+  const bool head = request.method() == http::verb::head;
+  Response response = (request.method() == http::verb::get || head) && asset != nullptr
+                          ? file_response(*asset, request.version())
+                          : error_response(http::status::not_found, request.version());
+  // HEAD: the very headers GET would bring (Content-Length included), no body.
+  if (head) response.body().clear();
   return response;
 }
 
@@ -97,12 +108,22 @@ bool host_allowed(const Request& request) {
   return is_ip_literal(name) || boost::iequals(name, "localhost") || is_own_name(name);
 }
 
-bool origin_allowed(const Request& request) {
+bool origin_allowed(const Request& request, bool secure) {
   const auto origin = request.find(http::field::origin);
   if (origin == request.end()) return true;
   const auto host = request.find(http::field::host);
   if (host == request.end()) return false;
-  return origin->value() == "http://" + std::string(host->value());
+  return origin->value() == (secure ? "https://" : "http://") + std::string(host->value());
+}
+
+Response redirect_to_https(const Request& request) {
+  Response response = error_response(http::status::permanent_redirect, request.version());
+  // host_allowed has vouched for the Host, and the path starts with "/": the
+  // redirect stays on this server.
+  const auto target = request.target().starts_with('/') ? request.target() : kPagePath;
+  response.set(http::field::location,
+               "https://" + std::string(request[http::field::host]) + std::string(target));
+  return response;
 }
 
 }  // namespace lochat::web

@@ -12,6 +12,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <string>
 #include <utility>
 
@@ -38,23 +40,28 @@ bool hung_up(int socket) {
 
 }  // namespace
 
-WebBridge::WebBridge(WebSocket socket, SessionEnd session_end, std::size_t max_server_line)
+template <class Stream>
+WebBridge<Stream>::WebBridge(WebSocket socket, SessionEnd session_end, std::size_t max_server_line)
     : socket_(std::move(socket)),
       session_end_(std::move(session_end)),
       max_server_line_(max_server_line) {}
 
-void WebBridge::start() {
+template <class Stream>
+void WebBridge<Stream>::start() {
   auto executor = socket_.get_executor();
   asio::co_spawn(
-      executor, [self = shared_from_this()] { return self->browser_to_session(); }, asio::detached);
+      executor, [self = this->shared_from_this()] { return self->browser_to_session(); },
+      asio::detached);
   asio::co_spawn(
-      executor, [self = shared_from_this()] { return self->session_to_browser(); }, asio::detached);
+      executor, [self = this->shared_from_this()] { return self->session_to_browser(); },
+      asio::detached);
   asio::co_spawn(
-      executor, [self = shared_from_this()] { return self->reset_if_left_behind(); },
+      executor, [self = this->shared_from_this()] { return self->reset_if_left_behind(); },
       asio::detached);
 }
 
-asio::awaitable<void> WebBridge::browser_to_session() {
+template <class Stream>
+asio::awaitable<void> WebBridge<Stream>::browser_to_session() {
   boost::beast::flat_buffer message;
   boost::system::error_code error;
   for (;;) {
@@ -72,7 +79,8 @@ asio::awaitable<void> WebBridge::browser_to_session() {
   session_end_.shutdown(asio::socket_base::shutdown_send, error);
 }
 
-asio::awaitable<void> WebBridge::session_to_browser() {
+template <class Stream>
+asio::awaitable<void> WebBridge<Stream>::session_to_browser() {
   std::array<char, kChunkBytes> chunk{};
   std::string pending;
   boost::system::error_code error;
@@ -98,7 +106,8 @@ asio::awaitable<void> WebBridge::session_to_browser() {
                                asio::redirect_error(asio::use_awaitable, error));
 }
 
-asio::awaitable<void> WebBridge::reset_if_left_behind() {
+template <class Stream>
+asio::awaitable<void> WebBridge<Stream>::reset_if_left_behind() {
   boost::system::error_code error;
   // The epoll reactor is edge-triggered: a hang-up before the wait is queued
   // would not be reported again, so look first.
@@ -108,7 +117,7 @@ asio::awaitable<void> WebBridge::reset_if_left_behind() {
   }
   asio::steady_timer grace(co_await asio::this_coro::executor, kDrainGrace);
   co_await grace.async_wait(asio::redirect_error(asio::use_awaitable, error));
-  auto& browser = socket_.next_layer().socket();
+  auto& browser = boost::beast::get_lowest_layer(socket_).socket();
   if (!browser.is_open()) co_return;  // closed in good order
   // A graceful close would leave the unread backlog in an orphaned kernel
   // socket, retransmitted for minutes; a reset frees it now. Closing also
@@ -116,5 +125,8 @@ asio::awaitable<void> WebBridge::reset_if_left_behind() {
   browser.set_option(asio::socket_base::linger(true, 0), error);
   browser.close(error);
 }
+
+template class WebBridge<PlainStream>;
+template class WebBridge<TlsStream>;
 
 }  // namespace lochat::web

@@ -70,9 +70,11 @@ void WebListener::accept_pending() {
     auto peer = peer_endpoint(socket);
     if (peer.address.empty()) continue;
     std::lock_guard lock(connections_mutex_);
-    // Past the bound the newcomer is closed unanswered: a flood of
+    // Past a bound the newcomer is closed unanswered: a flood of
     // connections costs a descriptor for a moment, never a thread.
-    if (connections_.size() >= config_.max_connections) continue;
+    if (connections_.size() >= config_.max_connections || !room_for_request(peer.address)) {
+      continue;
+    }
     auto connection = std::make_shared<WebConnection>(std::move(socket), std::move(peer), config_,
                                                       hand_over_, [this] { wake_.notify(); });
     try {
@@ -81,6 +83,17 @@ void WebListener::accept_pending() {
       // Out of threads: the connection closes with its socket.
     }
   }
+}
+
+bool WebListener::room_for_request(const std::string& address) const {
+  std::size_t pending = 0;
+  std::size_t from_address = 0;
+  for (const auto& running : connections_) {
+    if (!running.connection->pending() || running.connection->finished()) continue;
+    ++pending;
+    if (running.connection->peer().address == address) ++from_address;
+  }
+  return pending < config_.max_pending && from_address < config_.max_pending_per_address;
 }
 
 void WebListener::reap_finished() {

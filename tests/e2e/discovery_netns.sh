@@ -48,8 +48,8 @@ for _ in $(seq 100); do
 done
 
 echo "--- the server logs its web client's address on each of its addresses"
-grep -q "Web client at http://10.231.7.1:4446/" "$work/server.log"
-grep -q "Web client at http://127.0.0.1:4446/" "$work/server.log"
+grep -q "Web client at https://10.231.7.1:4446/" "$work/server.log"
+grep -q "Web client at https://127.0.0.1:4446/" "$work/server.log"
 
 echo "--- lochat --discover where no interface can broadcast (a namespace with loopback only)"
 ip netns add "$empty_ns"
@@ -62,7 +62,7 @@ grep -q "no network to search for servers" "$work/empty.err"
 echo "--- lochat --discover in the client namespace"
 ip netns exec "$client_ns" timeout 10 "$client_bin" --discover | tee "$work/discovered"
 fingerprint=$(sed -n 's/.*TLS certificate SHA-256 fingerprint: //p' "$work/server.log")
-grep -q "^Test office	10.231.7.1:4444	0 online	TLS 4445 SHA-256 $fingerprint	http://10.231.7.1:4446/$" "$work/discovered"
+grep -q "^Test office	10.231.7.1:4444	0 online	TLS 4445 SHA-256 $fingerprint	https://10.231.7.1:4446/$" "$work/discovered"
 
 echo "--- two lochat clients given no host find the server and chat"
 mkfifo "$work/bob.in"

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <regex>
 #include <string>
@@ -158,6 +159,24 @@ TEST_F(ConversationTest, NewcomerLearnsWhoIsOnline) {
   ASSERT_TRUE(online);
   const std::regex expected(R"(\*\*\* Online \(2\): alice \(\d+s\), 127\.0\.0\.1:\d+ \(0s\))");
   EXPECT_TRUE(std::regex_match(*online, expected)) << *online;
+}
+
+// A client learns the name it was given from the list's last entry: past the
+// hundred names listed, the newcomer must still be that entry.
+TEST_F(ConversationTest, ANewcomerToACrowdOfMoreThanAHundredIsStillListedLast) {
+  constexpr std::size_t kCrowd = 101;
+  start();
+  std::vector<std::unique_ptr<LineClient>> crowd;
+  for (std::size_t i = 0; i < kCrowd; ++i) crowd.push_back(join());
+  ASSERT_TRUE(eventually([&] { return server_->online() == kCrowd; }));
+  LineClient newcomer(server_->port());
+  EXPECT_EQ(newcomer.read_line(), "Welcome to LoChat!");
+  EXPECT_TRUE(newcomer.read_line().value_or("").starts_with("*** lochat-server protocol "));
+  const auto online = newcomer.read_line().value_or("");
+  const auto own = "127.0.0.1:" + std::to_string(newcomer.local_endpoint().port);
+  EXPECT_TRUE(online.starts_with("*** Online (102): ")) << online;
+  EXPECT_TRUE(online.ends_with(", " + own + " (0s) and 2 more")) << online;
+  EXPECT_EQ(std::count(online.begin(), online.end(), '('), 101) << "100 listed, and the count";
 }
 
 TEST_F(ConversationTest, WhoListsEveryNameWithTimeConnected) {

@@ -88,6 +88,27 @@ TEST_F(WebTest, AnythingButThePageItsFilesAndTheSocketIsA404) {
   EXPECT_EQ(status_of(post), 404);
 }
 
+TEST_F(WebTest, HeadOfAnyFileAnswersItsHeadersWithoutTheBody) {
+  start_web();
+  for (const char* target : {"/", "/app.js", "/style.css?v=2"}) {
+    const auto get = http_get(web_port(), target);
+    const auto head = http_exchange(
+        web_port(), "HEAD " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    EXPECT_EQ(status_of(head), 200) << target;
+    EXPECT_EQ(header_of(head, "Content-Type"), header_of(get, "Content-Type")) << target;
+    EXPECT_EQ(header_of(head, "Content-Length"), header_of(get, "Content-Length")) << target;
+    EXPECT_NE(header_of(head, "Content-Length"), "0") << target;
+    EXPECT_TRUE(head.ends_with("\r\n\r\n")) << target << ": no body after the headers";
+  }
+}
+
+TEST_F(WebTest, AQueryStringDoesNotChangeWhereTheSocketIs) {
+  start_web();
+  RawWebSocket socket(web_port(), Upgrade{"", "", false, "/ws?x=1"});
+  EXPECT_EQ(socket.handshake_status(), 101);
+  EXPECT_TRUE(socket.read_until("Welcome to LoChat!"));
+}
+
 TEST_F(WebTest, OversizedHeadersABodyAndGarbageAreRefused) {
   start_web();
   const std::string huge(9000, 'a');

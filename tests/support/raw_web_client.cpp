@@ -89,28 +89,18 @@ int Frame::close_code() const {
   return (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1]);
 }
 
-RawWebSocket::RawWebSocket(std::uint16_t port, const Upgrade& upgrade)
-    : socket_(upgrade.stalling ? connect_stalling(port) : connect_tcp("127.0.0.1", port)) {
+std::string upgrade_request(std::uint16_t port, const Upgrade& upgrade) {
   const std::string host =
       upgrade.host.empty() ? "127.0.0.1:" + std::to_string(port) : upgrade.host;
-  std::string request = "GET /ws HTTP/1.1\r\nHost: " + host +
+  std::string request = "GET " + upgrade.target + " HTTP/1.1\r\nHost: " + host +
                         "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " +
                         std::string(kKey) + "\r\n";
   if (!upgrade.origin.empty()) request += "Origin: " + upgrade.origin + "\r\n";
-  send_or_throw(socket_, request + "\r\n");
-  const auto deadline = Clock::now() + kPatience;
-  while (buffer_.find("\r\n\r\n") == std::string::npos) {
-    if (!read_more(socket_.get(), buffer_, deadline)) break;
-  }
-  const auto end = buffer_.find("\r\n\r\n");
-  const std::string head = buffer_.substr(0, end == std::string::npos ? buffer_.size() : end + 4);
-  buffer_.erase(0, head.size());
-  status_ = status_of(head);
-  if (status_ == 101 && header_of(head, "Sec-WebSocket-Accept") != kAccept) status_ = -101;
+  return request + "\r\n";
 }
 
-void RawWebSocket::send_frame(int opcode, std::string_view payload, bool fin, bool masked) {
+std::string encode_frame(int opcode, std::string_view payload, bool fin, bool masked) {
   std::string frame;
   frame.push_back(static_cast<char>((fin ? 0x80 : 0) | opcode));
   const char mask_bit = masked ? static_cast<char>(0x80) : 0;
@@ -132,7 +122,25 @@ void RawWebSocket::send_frame(int opcode, std::string_view payload, bool fin, bo
     const auto byte = static_cast<unsigned char>(payload[i]);
     frame.push_back(static_cast<char>(masked ? byte ^ kMask[i % kMask.size()] : byte));
   }
-  send_raw(frame);
+  return frame;
+}
+
+RawWebSocket::RawWebSocket(std::uint16_t port, const Upgrade& upgrade)
+    : socket_(upgrade.stalling ? connect_stalling(port) : connect_tcp("127.0.0.1", port)) {
+  send_or_throw(socket_, upgrade_request(port, upgrade));
+  const auto deadline = Clock::now() + kPatience;
+  while (buffer_.find("\r\n\r\n") == std::string::npos) {
+    if (!read_more(socket_.get(), buffer_, deadline)) break;
+  }
+  const auto end = buffer_.find("\r\n\r\n");
+  const std::string head = buffer_.substr(0, end == std::string::npos ? buffer_.size() : end + 4);
+  buffer_.erase(0, head.size());
+  status_ = status_of(head);
+  if (status_ == 101 && header_of(head, "Sec-WebSocket-Accept") != kAccept) status_ = -101;
+}
+
+void RawWebSocket::send_frame(int opcode, std::string_view payload, bool fin, bool masked) {
+  send_raw(encode_frame(opcode, payload, fin, masked));
 }
 
 void RawWebSocket::send_raw(std::string_view bytes) {

@@ -45,7 +45,13 @@ struct Upgrade {
   std::string origin;
   std::string host;
   bool stalling = false;
+  std::string target = "/ws";
 };
+
+// The upgrade request itself (with RFC 6455's example key), and one frame's
+// bytes: for tests that speak them over another transport (TLS).
+std::string upgrade_request(std::uint16_t port, const Upgrade& upgrade);
+std::string encode_frame(int opcode, std::string_view payload, bool fin = true, bool masked = true);
 
 class RawWebSocket {
  public:

@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <cstddef>
 #include <memory>
@@ -26,17 +27,23 @@
 // take them within a short grace (the session dropped it for not reading),
 // a TCP reset, so no orphaned kernel socket keeps its backlog.
 //
+// The same over TLS (wss://): the bridge is a template over the stream under
+// the WebSocket, made for exactly the two below (web_bridge.cpp).
+//
 // Threads: both directions are coroutines on the connection's one
 // io_context thread; Beast allows one read and one write in flight on a
 // WebSocket, which is what they are. Pings, pongs and the close handshake
 // are Beast's.
 namespace lochat::web {
 
-using WebSocket = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+using PlainStream = boost::beast::tcp_stream;
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 using SessionEnd = boost::asio::local::stream_protocol::socket;
 
-class WebBridge : public std::enable_shared_from_this<WebBridge> {
+template <class Stream>
+class WebBridge : public std::enable_shared_from_this<WebBridge<Stream>> {
  public:
+  using WebSocket = boost::beast::websocket::stream<Stream>;
   // `max_server_line`: a longer line from the session is a bug, not chat:
   // the bridge ends rather than hold it.
   WebBridge(WebSocket socket, SessionEnd session_end, std::size_t max_server_line);
@@ -55,5 +62,8 @@ class WebBridge : public std::enable_shared_from_this<WebBridge> {
   SessionEnd session_end_;
   const std::size_t max_server_line_;
 };
+
+extern template class WebBridge<PlainStream>;
+extern template class WebBridge<TlsStream>;
 
 }  // namespace lochat::web

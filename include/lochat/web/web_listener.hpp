@@ -14,7 +14,9 @@
 #include "lochat/web/web_config.hpp"
 
 // The web client's listener: `--web-port` serves the page and upgrades
-// GET /ws to a WebSocket bridged to an ordinary session.
+// GET /ws to a WebSocket bridged to an ordinary session (over TLS too, when
+// given the server's TLS context). Connections still in the HTTP stage are
+// bounded in all and per address, apart from the bridged ones.
 //
 // Threads: the listener's own thread accepts, starts one thread per
 // connection (WebConnection) and joins those that have finished. Nothing
@@ -44,6 +46,10 @@ class WebListener {
   void serve();
   void accept_pending();
   void reap_finished();
+  // Whether a request from `address` may start: connections still in the
+  // HTTP stage, in all and from that address, are under their bounds
+  // (WebConfig::max_pending...). Called with connections_mutex_ held.
+  [[nodiscard]] bool room_for_request(const std::string& address) const;
 
   const WebConfig config_;
   const HandOver hand_over_;
