@@ -245,7 +245,7 @@ struct TlsConnectionTest : ConnectionTest {
     set_nonblocking(client_end);
     std::thread handshaking(
         [this] { client->handshake_until(std::chrono::steady_clock::now() + 5s); });
-    EXPECT_TRUE(connection->prepare_socket(1000ms, 64 * 1024));
+    EXPECT_EQ(connection->prepare_socket(1000ms, 64 * 1024), Connection::Start::ready);
     handshaking.join();
     return connection;
   }
