@@ -5,10 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "lochat/net/state_files.hpp"
 #include "lochat/server/room.hpp"
@@ -140,6 +143,32 @@ TEST_F(NameOwnersTest, TheRoomLetsOnlyTheOwningKeyTakeANameAndListsItVerified) {
   EXPECT_TRUE(online.listed[0].verified);
   EXPECT_FALSE(online.listed[1].verified) << "the thief's address is nobody's name";
   EXPECT_FALSE(online.listed[2].verified);
+}
+
+TEST_F(NameOwnersTest, OfKeysRacingForOneNameExactlyOneGetsItAndOwnsIt) {
+  NameOwners owners(path());
+  Room room({}, &owners);
+  constexpr std::size_t kRacers = 8;
+  std::vector<std::shared_ptr<Silent>> racers;
+  for (std::size_t i = 0; i < kRacers; ++i) {
+    racers.push_back(std::make_shared<Silent>());
+    room.join(racers.back(), "10.0.0." + std::to_string(i) + ":1", "KEY" + std::to_string(i));
+  }
+  std::vector<Room::Renamed> results(kRacers);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < kRacers; ++i) {
+    threads.emplace_back(
+        [&, i] { results[i] = room.rename(racers[i].get(), i % 2 ? "Bob" : "bob"); });
+  }
+  for (auto& thread : threads) thread.join();
+  const auto winner = std::find(results.begin(), results.end(), Room::Renamed::claimed);
+  ASSERT_NE(winner, results.end());
+  EXPECT_EQ(std::count(results.begin(), results.end(), Room::Renamed::claimed), 1);
+  EXPECT_EQ(std::count(results.begin(), results.end(), Room::Renamed::taken),
+            static_cast<std::ptrdiff_t>(kRacers) - 1);
+  const auto key = "KEY" + std::to_string(winner - results.begin());
+  EXPECT_EQ(owners.owner_of("bob"), key);
+  EXPECT_EQ(NameOwners(path()).owner_of("bob"), key) << "saved before rename() returned";
 }
 
 }  // namespace
