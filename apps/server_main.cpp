@@ -138,8 +138,9 @@ void add_tls_flags(CLI::App& app, lochat::ServerConfig& config, RawFlags& raw) {
                  "/pass PASSWORD over TLS before anything else");
   app.add_flag("--hash-password", raw.hash_password,
                "Read a password on stdin, print the line for --password-file, and exit");
-  app.add_option("--state-dir", config.tls.state_directory,
-                 "Where the self-made TLS key and certificate are kept")
+  app.add_option(
+         "--state-dir", config.tls.state_directory,
+         "Where the self-made TLS key and certificate, and the names owned by keys, are kept")
       ->default_str("$STATE_DIRECTORY, $XDG_STATE_HOME/lochat or ~/.local/state/lochat");
 }
 

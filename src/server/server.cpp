@@ -34,7 +34,17 @@ FileDescriptor open_spare_descriptor() {
   return FileDescriptor(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
+// Keys are presented only in the TLS handshake: without TLS no key owns any name.
+std::unique_ptr<NameOwners> name_owners(const TlsConfig& tls) {
+  if (!tls.enabled) return nullptr;
+  return std::make_unique<NameOwners>(state_directory(tls) + "/owned_names.txt");
+}
+
 }  // namespace
+
+std::string state_directory(const TlsConfig& tls) {
+  return tls.state_directory.empty() ? tls::default_state_directory() : tls.state_directory;
+}
 
 std::string Server::host_name() {
   std::array<char, 256> host{};
@@ -45,7 +55,8 @@ std::string Server::host_name() {
 Server::Server(ServerConfig config)
     : config_(std::move(config)),
       listener_(listen_tcp(config_.host, config_.port, kListenBacklog)),
-      room_(config_.room),
+      owners_(name_owners(config_.tls)),
+      room_(config_.room, owners_.get()),
       flushes_(kCoalesceWindow),
       address_limits_(config_.session.rate, config_.session.burst),
       spare_descriptor_(open_spare_descriptor()) {

@@ -15,9 +15,7 @@ void Server::start_tls() {
   if (!config_.tls.enabled) return;
   auto files = tls::CertificateFiles{config_.tls.certificate, config_.tls.key};
   if (files.certificate.empty() && files.key.empty()) {
-    const auto directory = config_.tls.state_directory.empty() ? tls::default_state_directory()
-                                                               : config_.tls.state_directory;
-    files = tls::ensure_self_signed(directory, host_name());
+    files = tls::ensure_self_signed(state_directory(config_.tls), host_name());
     if (files.made) spdlog::info("Made a self-signed TLS certificate: {}", files.certificate);
   }
   check_key_access(files.key);

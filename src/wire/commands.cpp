@@ -17,6 +17,7 @@ std::span<const CommandInfo> all() {
       CommandInfo{"help", "/help", "list the commands", false},
       CommandInfo{"quit", "/quit [reason]", "leave the chat", false},
       CommandInfo{"pass", "/pass PASSWORD", "prove the server's password (first, over TLS)", false},
+      CommandInfo{"release", "/release", "give up your name: your key no longer owns it", false},
   };
   return kCommands;
 }

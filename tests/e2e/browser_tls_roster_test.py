@@ -2,18 +2,23 @@
 """The web client in a real browser, continued: over https (the server's
 self-signed certificate, taken by Chromium's --ignore-certificate-errors as
 a person would take it after checking its fingerprint), with the chat served
-over TLS only; and a roster that stays true when the server keeps join and
-leave notices to itself (several people behind one address).
+over TLS only; a roster that stays true when the server keeps join and
+leave notices to itself (several people behind one address); and a name
+another key owns (a browser presents none), which the page does not get: it
+falls back to NAME_2, as for a taken one.
 
 Usage: browser_tls_roster_test.py LOCHAT_SERVER_BINARY
 Exits 77 (CTest's skip) when Chromium, its driver or Selenium is missing.
 """
+import os
+import select
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 
-from browser_support import (PATIENCE, LineUser, Server, join_as, messages_text, roster_names, say,
+from browser_support import (PATIENCE, By, LineUser, Server, join_as, messages_text, roster_names, say,
                              start_browser, wait)
 
 # Join notices one address may cause at once (kPresenceBurst in address_limits.hpp).
@@ -108,15 +113,65 @@ def roster_without_notices(binary, profile):
         server.stop()
 
 
+def key_owns(server, name, directory):
+    """openssl s_client with a key of its own takes `name`: its key owns it from then on."""
+    key, certificate = os.path.join(directory, "key.pem"), os.path.join(directory, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-subj", "/CN=owner", "-days", "1", "-keyout", key, "-out", certificate],
+                   check=True, capture_output=True, timeout=PATIENCE)
+    owner = subprocess.Popen(["openssl", "s_client", "-quiet", "-connect",
+                              f"127.0.0.1:{server.tls_port}", "-cert", certificate, "-key", key],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    owner.stdin.write(f"/nick {name}\n".encode())
+    owner.stdin.flush()
+    deadline = time.monotonic() + PATIENCE
+    heard = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([owner.stdout], [], [], deadline - time.monotonic())
+        if ready:
+            heard += os.read(owner.stdout.fileno(), 65536)  # unbuffered: select sees the rest
+        if f"You are now known as {name}".encode() in heard:
+            return owner
+    owner.kill()
+    raise AssertionError(f"the key never took {name}")
+
+
+def owned_name_falls_back(binary, profile):
+    """A key owns dave and has left: the browser asking for dave becomes dave_2, and is told why."""
+    state = tempfile.mkdtemp(prefix="lochat-browser-state-")
+    server = Server(binary, tls_dir=state)
+    owner = driver = None
+    try:
+        owner = key_owns(server, "dave", state)
+        owner.stdin.write(b"/quit\n")  # the name is free, but still owned
+        owner.stdin.flush()
+        owner.wait(timeout=PATIENCE)
+        driver = start_browser(profile, trust_any_certificate=True)
+        driver.get(f"https://127.0.0.1:{server.web_port}/")
+        wait(driver, lambda d: d.find_element(By.ID, "name-dialog").is_displayed(), "the name dialog")
+        driver.find_element(By.ID, "name-input").send_keys("dave")
+        driver.find_element(By.CSS_SELECTOR, "#name-form button").click()
+        wait(driver, lambda d: "You are now known as dave_2" in messages_text(d),
+             "the browser falls back to dave_2")
+        assert "the name dave belongs to another key" in messages_text(driver)
+    finally:
+        if owner is not None and owner.poll() is None:
+            owner.kill()
+        if driver is not None:
+            driver.quit()
+        server.stop()
+        shutil.rmtree(state, ignore_errors=True)
+
+
 def main():
     binary = sys.argv[1]
-    for scenario in (over_https_only, roster_without_notices):
+    for scenario in (over_https_only, roster_without_notices, owned_name_falls_back):
         profile = tempfile.mkdtemp(prefix="lochat-browser-")
         try:
             scenario(binary, profile)
         finally:
             shutil.rmtree(profile, ignore_errors=True)
-    print("browser tests over https and of the roster passed")
+    print("browser tests over https, of the roster and of an owned name passed")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@
 #include "lochat/net/tls.hpp"
 #include "lochat/server/address_limits.hpp"
 #include "lochat/server/flush_scheduler.hpp"
+#include "lochat/server/name_owners.hpp"
 #include "lochat/server/room.hpp"
 #include "lochat/server/session.hpp"
 #include "lochat/server/storm_log.hpp"
@@ -38,6 +39,10 @@ struct TlsConfig {
   std::string key;
   std::string state_directory;  // empty: tls::default_state_directory()
 };
+
+// The directory of the server's state: its certificate, if it made one, and
+// the names owned by keys (owned_names.txt).
+std::string state_directory(const TlsConfig& tls);
 
 struct ServerConfig {
   std::string host = "0.0.0.0";
@@ -89,6 +94,8 @@ class Server {
   void stop();
 
   [[nodiscard]] std::size_t online() const { return room_.size(); }
+  // Names owned by keys; null without TLS.
+  [[nodiscard]] NameOwners* owners() const { return owners_.get(); }
   // Session threads started and not yet joined.
   [[nodiscard]] std::size_t session_threads() const;
 
@@ -140,6 +147,8 @@ class Server {
   FileDescriptor tls_listener_;
   std::uint16_t tls_port_ = 0;
   std::unique_ptr<TlsRefusals> tls_refusals_;  // with TLS; started by the constructor
+  // Before room_, which holds it. Only with TLS: keys come in its handshake.
+  std::unique_ptr<NameOwners> owners_;
   Room room_;
   // After room_: destroyed first, it lets go of the last sessions it owes a
   // flush before the room (and the budget their queues charge) goes.

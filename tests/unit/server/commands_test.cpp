@@ -25,6 +25,7 @@ class FakeSession final : public CommandContext {
     name_ = name;
     return Rename::done;
   }
+  Release release_name() override { return Release::not_yours; }
   bool send_private(std::string_view recipient, std::string line) override {
     if (!online_names.contains(std::string(recipient))) return false;
     privates.emplace_back(std::string(recipient), std::move(line));
