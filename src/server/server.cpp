@@ -42,10 +42,6 @@ std::unique_ptr<NameOwners> name_owners(const TlsConfig& tls) {
 
 }  // namespace
 
-std::string state_directory(const TlsConfig& tls) {
-  return tls.state_directory.empty() ? tls::default_state_directory() : tls.state_directory;
-}
-
 std::string Server::host_name() {
   std::array<char, 256> host{};
   ::gethostname(host.data(), host.size() - 1);

@@ -10,6 +10,10 @@
 
 namespace lochat {
 
+std::string state_directory(const TlsConfig& tls) {
+  return tls.state_directory.empty() ? tls::default_state_directory() : tls.state_directory;
+}
+
 // The certificate given, or the one made on first start (docs/SECURITY.md).
 void Server::start_tls() {
   if (!config_.tls.enabled) return;
