@@ -1,8 +1,24 @@
 #include "lochat/server/admission.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace lochat::admission {
+
+namespace {
+
+// Refusals are logged at most this often, with how many there were.
+constexpr std::chrono::seconds kStormLogEvery{10};
+
+}  // namespace
+
+std::size_t StormLog::note() {
+  ++not_logged;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next) return 0;
+  next = now + kStormLogEvery;
+  return std::exchange(not_logged, 0);
+}
 
 std::size_t Places::reserved() const {
   return std::min(kReservedPlaces, max / 4);

@@ -39,6 +39,17 @@ FileDescriptor open_spare_descriptor() {
   return FileDescriptor(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
+// The bans live with the server's other state (its key and certificate).
+ModerationConfig moderation_config(const ServerConfig& config) {
+  auto moderation = config.moderation;
+  if (moderation.bans_file.empty()) {
+    const auto& directory = config.tls.state_directory;
+    moderation.bans_file =
+        (directory.empty() ? tls::default_state_directory() : directory) + "/bans";
+  }
+  return moderation;
+}
+
 std::string host_name() {
   std::array<char, 256> host{};
   ::gethostname(host.data(), host.size() - 1);
@@ -49,6 +60,7 @@ std::string host_name() {
 
 Server::Server(ServerConfig config)
     : config_(std::move(config)),
+      moderation_(moderation_config(config_)),
       listener_(listen_tcp(config_.host, config_.port, kListenBacklog)),
       room_(config_.room),
       flushes_(kCoalesceWindow),
@@ -86,6 +98,7 @@ void Server::run() {
     const auto timeout = backing_off ? kAcceptBackoff : kAcceptLoopTimeout;
     ::poll(watched.data(), watched.size(), static_cast<int>(timeout.count()));
     if (watched[1].revents != 0) wake_.drain();
+    if (reload_requested_.exchange(false)) moderation_.reload();
     reap_finished();
     serve_handed_over();
     if (should_exit_when_empty()) {
@@ -141,6 +154,11 @@ void Server::stop() {
   wake_.notify();
 }
 
+void Server::reload() {
+  reload_requested_.store(true);
+  wake_.notify();
+}
+
 std::size_t Server::session_threads() const {
   std::lock_guard lock(sessions_mutex_);
   return sessions_.size();
@@ -181,6 +199,13 @@ void Server::serve_or_refuse(FileDescriptor socket, Endpoint peer, const tls::Co
   // Logged once when it began (password_gate.cpp), not at each reconnect.
   if (const auto left = budget->refused_for(now); left.count() > 0) {
     return say_and_close(socket, protocol::password_refusal(peer.address, left));
+  }
+  // A TLS client's key is known after its handshake: its session checks both.
+  if (tls == nullptr) {
+    if (const auto ban = moderation_.banned(peer.address, ""); ban) {
+      moderation_.log_refusal(peer.address, *ban);
+      return say_and_close(socket, protocol::you_are_banned(ban->until, ban->reason));
+    }
   }
   const bool connect_token_free = budget->try_take_connection(now);
   if (const auto reason = admit(peer.address, connect_token_free); !reason.empty()) {
@@ -267,21 +292,13 @@ void Server::log_refusal(const std::string& reason) {
   }
 }
 
-std::size_t Server::StormLog::note() {
-  ++not_logged;
-  const auto now = std::chrono::steady_clock::now();
-  if (now < next) return 0;
-  next = now + kRefusalLogEvery;
-  return std::exchange(not_logged, 0);
-}
-
 void Server::start_session(FileDescriptor socket, Endpoint peer,
                            std::shared_ptr<AddressBudget> budget, const tls::Context* tls) {
   const std::string address = peer.address;
   SessionConfig session_config = config_.session;
   session_config.tls_port = tls_port_;  // known once bound (--tls-port 0)
   auto session = std::make_shared<Session>(
-      std::move(socket), std::move(peer), room_, flushes_, std::move(session_config),
+      std::move(socket), std::move(peer), room_, flushes_, moderation_, std::move(session_config),
       std::move(budget), [this] { wake_.notify(); }, tls);
   std::lock_guard lock(sessions_mutex_);
   try {
