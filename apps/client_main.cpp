@@ -10,9 +10,11 @@
 #include <string>
 
 #include "app_support.hpp"
+#include "lochat/client/client_key.hpp"
 #include "lochat/client/console.hpp"
 #include "lochat/client/name_negotiation.hpp"
 #include "lochat/client/server_picker.hpp"
+#include "lochat/net/socket.hpp"
 
 namespace {
 
@@ -42,6 +44,17 @@ bool read_password_file(const std::string& path, std::string& password) {
   return true;
 }
 
+// The line an operator puts in the server's --ops-file for this user.
+int print_whoami() {
+  try {
+    std::printf("%s\n", lochat::client_key_fingerprint().c_str());
+    return 0;
+  } catch (const lochat::NetError& error) {
+    std::fprintf(stderr, "lochat: %s\n", error.what());
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -49,6 +62,7 @@ int main(int argc, char** argv) {
   config.host.clear();
   config.name = lochat::view::name_from_login(login_name());
   bool list_servers = false;
+  bool whoami = false;
   CLI::App app{"lochat: chat with everyone on a LoChat server"};
   app.set_version_flag("--version", std::string("lochat ") + LOCHAT_VERSION);
   app.add_option("--host", config.host, "Server address (none: find the server on the LAN)");
@@ -67,6 +81,9 @@ int main(int argc, char** argv) {
   app.add_flag("--reconnect", config.reconnect,
                "When the server goes away, keep trying to reconnect");
   app.add_flag("--discover", list_servers, "List the LoChat servers on the LAN and exit");
+  app.add_flag("--whoami", whoami,
+               "Print your key's fingerprint (made if needed; what a server operator lists) and "
+               "exit");
   app.add_option("--tls-port", config.tls_port, "Server TLS port")->default_str("--port + 1");
   app.add_flag("--plain", config.plain,
                "Chat in clear on --port, even with a server pinned for TLS (not encrypted)");
@@ -79,6 +96,7 @@ int main(int argc, char** argv) {
     return exit_code;
   }
   if (!password_file.empty() && !read_password_file(password_file, config.password)) return 2;
+  if (whoami) return print_whoami();
   if (list_servers) return lochat::list_servers(config.port);
   if (config.host.empty() && !lochat::choose_server(config)) return 1;
   return lochat::run_console(config, [] { return lochat::app::read_secret("Server password: "); });

@@ -149,7 +149,8 @@ void add_tls_flags(CLI::App& app, lochat::ServerConfig& config, RawFlags& raw) {
   app.add_flag("--hash-password", raw.hash_password,
                "Read a password on stdin, print the line for --password-file, and exit");
   app.add_option("--state-dir", config.tls.state_directory,
-                 "Where the self-made TLS key and certificate, and the bans, are kept")
+                 "Where the self-made TLS key and certificate, the names owned by keys and the "
+                 "bans are kept")
       ->default_str("$STATE_DIRECTORY, $XDG_STATE_HOME/lochat or ~/.local/state/lochat");
 }
 

@@ -1,26 +1,14 @@
 #include "lochat/client/known_servers.hpp"
 
-
-#include <cstdlib>
 #include <sstream>
 
+#include "lochat/client/client_key.hpp"
 #include "lochat/net/state_files.hpp"
 
 namespace lochat {
 
-namespace {
-
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? value : "";
-}
-
-}  // namespace
-
 std::string KnownServers::default_path() {
-  if (const auto xdg = env("XDG_DATA_HOME"); !xdg.empty()) return xdg + "/lochat/known_servers";
-  const auto home = env("HOME");
-  return (home.empty() ? std::string(".") : home) + "/.local/share/lochat/known_servers";
+  return client_data_directory() + "/known_servers";
 }
 
 std::optional<KnownServers::Pin> KnownServers::find(const std::string& host,

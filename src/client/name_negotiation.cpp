@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "lochat/client/view.hpp"
 #include "lochat/wire/protocol.hpp"
 #include "lochat/wire/server_line.hpp"
 #include "lochat/wire/text.hpp"
@@ -40,16 +41,22 @@ std::optional<std::string> NameNegotiation::observe(std::string_view server_line
     settled_ = true;
     return std::nullopt;
   }
-  if (line.topic == Topic::name_taken && line.subject == current_ && attempt_ < kMaxNameAttempts) {
+  const bool refused = line.topic == Topic::name_taken || line.topic == Topic::name_owned;
+  if (line.topic == Topic::name_owned && line.subject == wanted_) wanted_owned_ = true;
+  if (refused && line.subject == current_ && attempt_ < kMaxNameAttempts) {
     const std::string suffix = "_" + std::to_string(++attempt_);
     current_ = truncate_utf8(wanted_, text::kMaxNameLength - suffix.size()) + suffix;
     return protocol::nick_request(current_);
   }
-  if (line.topic == Topic::name_taken || line.topic == Topic::invalid_name) {
+  if (refused || line.topic == Topic::invalid_name) {
     settled_ = true;  // keep the address the server gave us
     current_.clear();
   }
   return std::nullopt;
+}
+
+std::string NameNegotiation::lost_name_warning() const {
+  return name_lost_warning(wanted_, current_, wanted_owned_);
 }
 
 std::string name_from_login(std::string_view login) {

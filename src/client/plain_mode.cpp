@@ -102,8 +102,7 @@ class PlainMode {
       if (names_ && !names_->settled()) {
         if (const auto retry = names_->observe(line)) outbox_.push_first(*retry);
         if (names_->lost_wanted_name()) {
-          std::fprintf(stderr, "lochat: %s\n",
-                       view::name_lost_warning(names_->wanted(), names_->name()).c_str());
+          std::fprintf(stderr, "lochat: %s\n", names_->lost_name_warning().c_str());
         }
       }
       note_confirmations(line);

@@ -26,22 +26,44 @@ void Roster::observe(std::string_view server_line) {
     case ServerLine::Topic::online:
       if (line.detail.empty()) return;
       names_.clear();
-      for (const auto name : protocol::names_in_online_list(line.detail)) names_.emplace(name);
+      verified_.clear();
+      for (const auto entry : protocol::entries_in_online_list(line.detail)) {
+        names_.emplace(entry.name);
+        if (entry.verified) verified_.emplace(entry.name);
+      }
       return;
     case ServerLine::Topic::joined:
+      verified_.erase(std::string(line.subject));  // until the server says otherwise
       names_.emplace(line.subject);
       return;
     case ServerLine::Topic::left:
     case ServerLine::Topic::disconnected:
-      names_.erase(std::string(line.subject));
+      forget(line.subject);
       return;
     case ServerLine::Topic::renamed:
-      names_.erase(std::string(line.subject));
+      forget(line.subject);
+      verified_.erase(std::string(line.detail));
       names_.emplace(line.detail);
+      return;
+    case ServerLine::Topic::verified:
+      verified_.emplace(line.subject);
+      return;
+    case ServerLine::Topic::unverified:
+      verified_.erase(std::string(line.subject));
       return;
     default:
       return;
   }
+}
+
+view::Unverified Roster::unverified_senders(bool owned_names) const {
+  if (!owned_names) return {};
+  return [this](std::string_view sender) { return !verified(sender); };
+}
+
+void Roster::forget(std::string_view name) {
+  names_.erase(std::string(name));
+  verified_.erase(std::string(name));
 }
 
 std::set<std::string> completions(std::string_view prefix, const Roster& roster) {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "lochat/client/client_key.hpp"
 #include "lochat/client/known_servers.hpp"
 #include "lochat/net/tls.hpp"
 
@@ -83,9 +84,29 @@ bool check_pin(const Target& target, const KnownServers& known, const std::strin
   return true;
 }
 
+// The user's key, made on first use, in every handshake. Without one (a home
+// it cannot write) the chat goes on over TLS, but no name can be the user's.
+tls::Context client_context() {
+  try {
+    const auto files = ensure_client_key();
+    auto context = tls::Context::client(files.certificate, files.key);
+    if (files.made) {
+      std::fprintf(stderr,
+                   "lochat: made your key in %s; its fingerprint (lochat --whoami) is\n"
+                   "lochat:   %s\n",
+                   files.key.c_str(), context.fingerprint().c_str());
+    }
+    return context;
+  } catch (const NetError& error) {
+    std::fprintf(stderr, "lochat: warning: %s; connecting without a key (no name can be yours)\n",
+                 error.what());
+    return tls::Context::client();
+  }
+}
+
 std::unique_ptr<ChatClient> over_tls(FileDescriptor socket, const Target& target,
                                      const KnownServers& known, ChatClient::Callbacks callbacks) {
-  static const tls::Context context = tls::Context::client();
+  static const tls::Context context = client_context();
   set_nonblocking(socket);
   auto stream = std::make_unique<tls::Stream>(context, socket.get(), tls::Stream::Role::connect);
   if (!stream->handshake_until(std::chrono::steady_clock::now() + kHandshakeTime)) {

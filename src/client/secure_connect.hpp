@@ -9,7 +9,9 @@
 // thread only): TLS whenever the server offers it, its certificate pinned
 // on first sight (known_servers.hpp) and checked every time after; in clear
 // only with --plain, or when nothing answers TLS on a server never pinned,
-// with a warning. It says on stderr what it did, or why it would not.
+// with a warning. Over TLS it presents the user's key (client_key.hpp),
+// made on the first TLS connection. It says on stderr what it did, or why
+// it would not.
 namespace lochat::front_end {
 
 // The connected client, or null having said why on stderr.

@@ -195,7 +195,8 @@ class TerminalMode {
       if (protocol::answers_instead_of_ack(classified) && !awaiting_ack_.empty()) {
         awaiting_ack_.pop_front();
       }
-      const auto rendered = view::render(line, protocol::clock_time_now(), my_name(), style_);
+      const auto rendered = view::render(line, protocol::clock_time_now(), my_name(), style_,
+                                         roster_.unverified_senders(outbox_.owned_names()));
       print_above(rendered.text);
       if (rendered.ring) std::fputc('\a', stdout);
     }
@@ -235,8 +236,7 @@ class TerminalMode {
     if (names_ && !names_->settled()) {
       if (const auto retry = names_->observe(line)) outbox_.push_first(*retry);
       if (names_->lost_wanted_name()) {
-        print_above(view::render_warning(view::name_lost_warning(names_->wanted(), names_->name()),
-                                         style_));
+        print_above(view::render_warning(names_->lost_name_warning(), style_));
       }
     }
     const auto classified = protocol::classify(line);

@@ -17,6 +17,8 @@ using protocol::ServerLine;
 constexpr std::string_view kReset = "\x1b[0m";
 constexpr std::string_view kCheckMark = " \xE2\x9C\x93";  // " ✓"
 constexpr std::string_view kUnconfirmedMark = " (unconfirmed)";
+// After a sender whose key does not own its name: no name can hold a "?".
+constexpr std::string_view kUnverifiedMark = "?";
 // Peer names take green, blue and cyan only (normal and bright, readable on
 // dark and light backgrounds): red is for errors and warnings, yellow for the
 // server's notices, magenta for private-message tags, so no name can pass for
@@ -67,15 +69,23 @@ std::string notice_body(const ServerLine& line, const Style& style) {
          "\"";
 }
 
-std::string body_of(const ServerLine& line, std::string_view my_name, const Style& style) {
+std::string body_of(const ServerLine& line, std::string_view my_name, const Style& style,
+                    const Unverified& unverified) {
+  const bool sent = line.kind == ServerLine::Kind::relay ||
+                    line.kind == ServerLine::Kind::private_message ||
+                    line.kind == ServerLine::Kind::action;
+  const std::string sender =
+      !sent ? std::string()
+            : painted_name(line.sender, my_name, style) + (unverified && unverified(line.sender)
+                                                               ? paint(kUnverifiedMark, kDim, style)
+                                                               : std::string());
   switch (line.kind) {
     case ServerLine::Kind::relay:
-      return painted_name(line.sender, my_name, style) + ": " + std::string(line.text);
+      return sender + ": " + std::string(line.text);
     case ServerLine::Kind::private_message:
-      return paint("[private]", kMagenta, style) + " " + painted_name(line.sender, my_name, style) +
-             ": " + std::string(line.text);
+      return paint("[private]", kMagenta, style) + " " + sender + ": " + std::string(line.text);
     case ServerLine::Kind::action:
-      return "* " + painted_name(line.sender, my_name, style) + " " + std::string(line.text);
+      return "* " + sender + " " + std::string(line.text);
     case ServerLine::Kind::notice:
       return notice_body(line, style);
     case ServerLine::Kind::error:
@@ -105,11 +115,11 @@ bool is_word_character(unsigned char c) {
 }  // namespace
 
 Rendered render(std::string_view server_line, std::string_view clock_time, std::string_view my_name,
-                const Style& style) {
+                const Style& style, const Unverified& unverified) {
   const std::string clean = text::sanitize(server_line);
   const ServerLine line = protocol::classify(clean);
   const std::string_view time = line.replayed ? line.clock_time : clock_time;
-  std::string body = body_of(line, my_name, style);
+  std::string body = body_of(line, my_name, style, unverified);
   if (line.replayed) {
     body = style.color ? dimmed("[history] " + body) : "[history] " + body;
   }
@@ -140,8 +150,13 @@ std::string render_warning(std::string_view text, const Style& style) {
   return style.color ? sgr(kBold) + sgr(kRed) + line + std::string(kReset) : line;
 }
 
-std::string name_lost_warning(std::string_view wanted, std::string_view got) {
+std::string name_lost_warning(std::string_view wanted, std::string_view got,
+                              bool owned_by_another_key) {
   const std::string shown_as = got.empty() ? "your address" : "'" + std::string(got) + "'";
+  if (owned_by_another_key) {
+    return "the name '" + std::string(wanted) + "' belongs to another key: you are " + shown_as +
+           " here. Whoever took it first with their key owns it.";
+  }
   return "the name '" + std::string(wanted) + "' is taken: you are " + shown_as +
          " here. If you did not expect this, someone else may be using your name.";
 }

@@ -123,6 +123,18 @@ void ask_for_client_keys(SSL_CTX* context) {
   SSL_CTX_set_session_id_context(context, kSessionContext, sizeof kSessionContext - 1);
 }
 
+// The certificate and key a side presents; a NetError says which file could not be used.
+void use_certificate(SSL_CTX* context, const std::string& certificate_file,
+                     const std::string& key_file) {
+  if (SSL_CTX_use_certificate_chain_file(context, certificate_file.c_str()) != 1) {
+    throw NetError("cannot use the TLS certificate " + certificate_file + ": " + last_error());
+  }
+  if (SSL_CTX_use_PrivateKey_file(context, key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(context) != 1) {
+    throw NetError("cannot use the TLS key " + key_file + ": " + last_error());
+  }
+}
+
 }  // namespace
 
 void Context::Free::operator()(ssl_ctx_st* context) const {
@@ -131,16 +143,9 @@ void Context::Free::operator()(ssl_ctx_st* context) const {
 
 Context Context::server(const std::string& certificate_file, const std::string& key_file) {
   Context made(new_context(TLS_server_method()));
-  SSL_CTX* context = made.get();
-  if (SSL_CTX_use_certificate_chain_file(context, certificate_file.c_str()) != 1) {
-    throw NetError("cannot use the TLS certificate " + certificate_file + ": " + last_error());
-  }
-  if (SSL_CTX_use_PrivateKey_file(context, key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
-      SSL_CTX_check_private_key(context) != 1) {
-    throw NetError("cannot use the TLS key " + key_file + ": " + last_error());
-  }
-  made.fingerprint_ = fingerprint_of(SSL_CTX_get0_certificate(context));
-  ask_for_client_keys(context);
+  use_certificate(made.get(), certificate_file, key_file);
+  made.fingerprint_ = fingerprint_of(SSL_CTX_get0_certificate(made.get()));
+  ask_for_client_keys(made.get());
   return made;
 }
 
@@ -148,6 +153,13 @@ Context Context::client() {
   Context made(new_context(TLS_client_method()));
   // Self-signed certificates are the rule: the caller pins the fingerprint.
   SSL_CTX_set_verify(made.get(), SSL_VERIFY_NONE, nullptr);
+  return made;
+}
+
+Context Context::client(const std::string& certificate_file, const std::string& key_file) {
+  Context made = client();
+  use_certificate(made.get(), certificate_file, key_file);
+  made.fingerprint_ = fingerprint_of(SSL_CTX_get0_certificate(made.get()));
   return made;
 }
 

@@ -36,11 +36,24 @@ void nick(CommandContext& context, std::string_view argument) {
     context.reply(protocol::invalid_name(name, *problem));
     return;
   }
-  if (context.rename(name) == CommandContext::Rename::taken) {
-    context.reply(protocol::name_taken(name));
-    return;
+  switch (context.rename(name)) {
+    case CommandContext::Rename::taken:
+      context.reply(protocol::name_taken(name));
+      return;
+    case CommandContext::Rename::owned:
+      context.reply(protocol::name_owned(name));
+      return;
+    case CommandContext::Rename::done:
+    case CommandContext::Rename::unchanged:
+      context.reply(protocol::you_are_now(name));
+      return;
   }
-  context.reply(protocol::you_are_now(name));
+}
+
+void release(CommandContext& context, std::string_view /*argument*/) {
+  context.reply(context.release_name() == CommandContext::Release::released
+                    ? protocol::released(context.name())
+                    : protocol::not_your_name(context.name()));
 }
 
 void who(CommandContext& context, std::string_view /*argument*/) {
@@ -101,11 +114,14 @@ struct Handler {
 };
 
 constexpr std::array kHandlers{
-    Handler{"nick", nick, false}, Handler{"who", who, true},     Handler{"msg", msg, true},
-    Handler{"me", me, true},      Handler{"help", help, true},   Handler{"quit", quit, true},
-    Handler{"pass", pass, true},  Handler{"topic", topic, true}, Handler{"motd", motd, true},
-    Handler{"kick", kick, true},  Handler{"ban", ban, true},     Handler{"unban", unban, true},
-    Handler{"bans", bans, true},  Handler{"mute", mute, true},   Handler{"unmute", unmute, true},
+    Handler{"nick", nick, false},  Handler{"who", who, true},
+    Handler{"msg", msg, true},     Handler{"me", me, true},
+    Handler{"help", help, true},   Handler{"quit", quit, true},
+    Handler{"pass", pass, true},   Handler{"release", release, true},
+    Handler{"topic", topic, true}, Handler{"motd", motd, true},
+    Handler{"kick", kick, true},   Handler{"ban", ban, true},
+    Handler{"unban", unban, true}, Handler{"bans", bans, true},
+    Handler{"mute", mute, true},   Handler{"unmute", unmute, true},
 };
 
 }  // namespace

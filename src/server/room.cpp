@@ -7,14 +7,15 @@
 
 namespace lochat {
 
-Room::Room(RoomConfig config)
+Room::Room(RoomConfig config, NameOwners* owners)
     : config_(config),
+      owners_(owners),
       history_(config.history_lines),
       budget_(config.sendq_total),
       members_(std::make_shared<const Members>()) {}
 
-void Room::join(std::shared_ptr<Participant> participant, std::string name) {
-  Member member{std::move(participant), name, text::fold_name(name),
+void Room::join(std::shared_ptr<Participant> participant, std::string name, std::string key) {
+  Member member{std::move(participant), name, text::fold_name(name), std::move(key),
                 std::chrono::steady_clock::now()};
   std::lock_guard lock(mutex_);
   auto next = std::make_shared<Members>(*members_);
@@ -31,22 +32,37 @@ void Room::leave(const Participant* participant) {
   members_ = std::move(next);
 }
 
-bool Room::rename(const Participant* participant, const std::string& name) {
+Room::Renamed Room::rename(const Participant* participant, const std::string& name) {
   const std::string folded = text::fold_name(name);
-  std::lock_guard lock(mutex_);
-  const bool taken = std::any_of(members_->begin(), members_->end(), [&](const Member& member) {
-    return member.folded_name == folded && member.participant.get() != participant;
-  });
-  if (taken) return false;
-  auto next = std::make_shared<Members>(*members_);
-  for (auto& member : *next) {
-    if (member.participant.get() == participant) {
-      member.name = name;
-      member.folded_name = folded;
+  bool claimed = false;
+  Renamed renamed = Renamed::unverified;
+  {
+    std::lock_guard lock(mutex_);
+    const auto self = std::find_if(members_->begin(), members_->end(), [&](const Member& member) {
+      return member.participant.get() == participant;
+    });
+    const bool taken = std::any_of(members_->begin(), members_->end(), [&](const Member& member) {
+      return member.folded_name == folded && member.participant.get() != participant;
+    });
+    if (taken) return Renamed::taken;
+    if (owners_ != nullptr) {
+      const std::string key = self == members_->end() ? std::string() : self->key;
+      const auto claim = owners_->reserve(name, key, claimed);
+      if (claim == NameOwners::Claim::belongs_to_another) return Renamed::owned;
+      if (claim == NameOwners::Claim::already_yours) renamed = Renamed::verified;
+      if (claimed) renamed = Renamed::claimed;
     }
+    auto next = std::make_shared<Members>(*members_);
+    for (auto& member : *next) {
+      if (member.participant.get() == participant) {
+        member.name = name;
+        member.folded_name = folded;
+      }
+    }
+    members_ = std::move(next);
   }
-  members_ = std::move(next);
-  return true;
+  if (claimed) owners_->save();  // disk I/O: never under mutex_
+  return renamed;
 }
 
 void Room::publish(const SharedLine& batch, const Participant* from, PendingFlushes& owed) {
@@ -113,10 +129,15 @@ protocol::OnlineList Room::online() const {
   online.listed.reserve(listed);
   for (std::size_t i = 0; i < listed; ++i) {
     const auto& member = (*members)[i];
-    online.listed.push_back(
-        {member.name, std::chrono::duration_cast<std::chrono::seconds>(now - member.joined)});
+    online.listed.push_back({member.name,
+                             std::chrono::duration_cast<std::chrono::seconds>(now - member.joined),
+                             verified(member)});
   }
   return online;
+}
+
+bool Room::verified(const Member& member) const {
+  return owners_ != nullptr && !member.key.empty() && owners_->owner_of(member.name) == member.key;
 }
 
 std::size_t Room::size() const {

@@ -42,12 +42,15 @@ FileDescriptor open_spare_descriptor() {
 // The bans live with the server's other state (its key and certificate).
 ModerationConfig moderation_config(const ServerConfig& config) {
   auto moderation = config.moderation;
-  if (moderation.bans_file.empty()) {
-    const auto& directory = config.tls.state_directory;
-    moderation.bans_file =
-        (directory.empty() ? tls::default_state_directory() : directory) + "/bans";
-  }
+  if (moderation.bans_file.empty())
+    moderation.bans_file = state_directory(config.tls) + "/bans.txt";
   return moderation;
+}
+
+// Keys are presented only in the TLS handshake: without TLS no key owns any name.
+std::unique_ptr<NameOwners> name_owners(const TlsConfig& tls) {
+  if (!tls.enabled) return nullptr;
+  return std::make_unique<NameOwners>(state_directory(tls) + "/owned_names.txt");
 }
 
 std::string host_name() {
@@ -58,11 +61,16 @@ std::string host_name() {
 
 }  // namespace
 
+std::string state_directory(const TlsConfig& tls) {
+  return tls.state_directory.empty() ? tls::default_state_directory() : tls.state_directory;
+}
+
 Server::Server(ServerConfig config)
     : config_(std::move(config)),
       moderation_(moderation_config(config_)),
       listener_(listen_tcp(config_.host, config_.port, kListenBacklog)),
-      room_(config_.room),
+      owners_(name_owners(config_.tls)),
+      room_(config_.room, owners_.get()),
       flushes_(kCoalesceWindow),
       address_limits_(config_.session.rate, config_.session.burst),
       spare_descriptor_(open_spare_descriptor()) {
@@ -120,9 +128,7 @@ void Server::start_tls() {
   if (!config_.tls.enabled) return;
   auto files = tls::CertificateFiles{config_.tls.certificate, config_.tls.key};
   if (files.certificate.empty() && files.key.empty()) {
-    const auto directory = config_.tls.state_directory.empty() ? tls::default_state_directory()
-                                                               : config_.tls.state_directory;
-    files = tls::ensure_self_signed(directory, host_name());
+    files = tls::ensure_self_signed(state_directory(config_.tls), host_name());
     if (files.made) spdlog::info("Made a self-signed TLS certificate: {}", files.certificate);
   }
   tls_ = tls::Context::server(files.certificate, files.key);

@@ -1,3 +1,5 @@
+#include <spdlog/spdlog.h>
+
 #include <utility>
 
 #include "lochat/server/session.hpp"
@@ -16,21 +18,44 @@ void Session::announce() {
   announced_ = true;
   // An address that keeps reconnecting is not announced each time.
   presence_told_ = !address_ || address_->try_take_presence(std::chrono::steady_clock::now());
-  if (presence_told_) announce_presence(protocol::joined(name_, room_.size()));
+  if (!presence_told_) return;
+  announce_presence(protocol::joined(name_, room_.size()));
+  if (verified_) announce_presence(protocol::verified(name_));
 }
 
 commands::CommandContext::Rename Session::rename(const std::string& name) {
-  if (!room_.rename(&connection_, name)) return Rename::taken;
-  const std::string old_name = std::exchange(name_, name);
-  if (old_name == name_) return Rename::unchanged;
-  mark_spoken();
-  if (announced_) {
-    publish_batch();
-    room_.broadcast(room_.share(protocol::renamed(old_name, name_)), &connection_, owed_);
-  } else {
-    announce();
+  const auto renamed = room_.rename(&connection_, name);
+  if (renamed == Room::Renamed::taken) return Rename::taken;
+  if (renamed == Room::Renamed::owned) return Rename::owned;
+  if (renamed == Room::Renamed::claimed) {
+    spdlog::info("The key {} now owns the name {}", client_key_, name);
   }
+  const bool was_verified = std::exchange(
+      verified_, renamed == Room::Renamed::verified || renamed == Room::Renamed::claimed);
+  const std::string old_name = std::exchange(name_, name);
+  if (old_name == name_ && was_verified == verified_) return Rename::unchanged;
+  mark_spoken();
+  if (!announced_) {
+    announce();
+    return Rename::done;
+  }
+  publish_batch();
+  if (old_name != name_) {
+    room_.broadcast(room_.share(protocol::renamed(old_name, name_)), &connection_, owed_);
+  }
+  if (verified_) room_.broadcast(room_.share(protocol::verified(name_)), &connection_, owed_);
   return Rename::done;
+}
+
+commands::CommandContext::Release Session::release_name() {
+  auto* owners = room_.owners();
+  if (owners == nullptr || !owners->release_own(name_, client_key_)) return Release::not_yours;
+  spdlog::info("The key {} gave up the name {}", client_key_, name_);
+  verified_ = false;
+  if (announced_) {
+    room_.broadcast(room_.share(protocol::no_longer_verified(name_)), &connection_, owed_);
+  }
+  return Release::released;
 }
 
 bool Session::send_private(std::string_view recipient_name, std::string line) {

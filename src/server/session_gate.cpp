@@ -49,7 +49,7 @@ void Session::enter_room() {
   }
   greet_in_room();
   // The room delivers to the connection, which lives as long as this session.
-  room_.join(std::shared_ptr<Participant>(shared_from_this(), &connection_), name_);
+  room_.join(std::shared_ptr<Participant>(shared_from_this(), &connection_), name_, client_key_);
   in_room_ = true;
   announce_by_ = std::chrono::steady_clock::now() + config_.announce_delay;
   spdlog::info("Connected to: {}, {} ({} online)", peer_.address, peer_.port, room_.size());

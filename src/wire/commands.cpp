@@ -18,6 +18,7 @@ std::span<const CommandInfo> all() {
       CommandInfo{"help", "/help", "list the commands", false},
       CommandInfo{"quit", "/quit [reason]", "leave the chat", false},
       CommandInfo{"pass", "/pass PASSWORD", "prove the server's password (first, over TLS)", false},
+      CommandInfo{"release", "/release", "give up your name: your key no longer owns it", false},
       CommandInfo{"topic", "/topic [TEXT]", "show the topic; operators set it", false},
       CommandInfo{"motd", "/motd", "show the message of the day again", false},
       CommandInfo{"kick", "/kick NAME [reason]", "disconnect NAME", false, kOperators},

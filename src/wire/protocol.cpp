@@ -64,6 +64,8 @@ std::string self_description(const ServerDescription& description) {
   text.append(kFieldSeparator).append(kFloodField).append(flood_limit(description));
   text.append(kFieldSeparator).append(kMaxLineField);
   text.append(std::to_string(description.max_line)).append(kMaxLineEnd);
+  if (description.owned_names) text.append(kFieldSeparator).append(kOwnedNamesField);
+  // Last: nothing more comes until the password (docs/PROTOCOL.md).
   if (description.password_port != 0) {
     text.append(kFieldSeparator).append(kPasswordField).append(kPasswordFieldPort);
     text.append(std::to_string(description.password_port)).append(")");
@@ -139,6 +141,19 @@ std::string help(std::string_view help_line) {
   return notice(help_line);
 }
 
+std::string verified(std::string_view name) {
+  return notice(std::string(name) + std::string(kVerified) + "the name belongs to their key)");
+}
+
+std::string no_longer_verified(std::string_view name) {
+  return notice(std::string(name) + std::string(kNoLongerVerified) + "gave up the name)");
+}
+
+std::string released(std::string_view name) {
+  return notice("Your key no longer owns the name " + std::string(name) +
+                ": any key may take it once it is free");
+}
+
 std::string slow_down(std::size_t waiting, const ServerDescription& limits,
                       std::size_t flood_lines) {
   return notice("Slow down: " + std::to_string(waiting) +
@@ -153,7 +168,8 @@ std::string online_list(const OnlineList& online) {
   const std::size_t listed = std::min({online.listed.size(), kMaxListed, online.total});
   for (std::size_t i = 0; i < listed; ++i) {
     text.append(separator).append(online.listed[i].name).append(" (");
-    text.append(short_duration(online.listed[i].connected)).append(")");
+    text.append(short_duration(online.listed[i].connected));
+    text.append(online.listed[i].verified ? kVerifiedMark : "").append(")");
     separator = ", ";
   }
   if (listed < online.total) {
@@ -195,6 +211,15 @@ std::string invalid_name(std::string_view name, std::string_view problem) {
 
 std::string name_taken(std::string_view name) {
   return error(std::string(kNameTaken) + std::string(name) + std::string(kNameTakenEnd));
+}
+
+std::string name_owned(std::string_view name) {
+  return error(std::string(kNameTaken) + std::string(name) + std::string(kNameOwnedEnd));
+}
+
+std::string not_your_name(std::string_view name) {
+  return error("your key does not own the name " + std::string(name) +
+               " (only a key presented over TLS, as lochat does, owns a name)");
 }
 
 std::string nobody_called(std::string_view name) {

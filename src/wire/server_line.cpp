@@ -61,6 +61,10 @@ void classify_notice(ServerLine& parsed) {
     if (colon != std::string_view::npos) parsed.detail = rest.substr(colon + 3);
   } else if (name_then(text, kWasDisconnected, parsed.subject, rest)) {
     parsed.topic = Topic::disconnected;
+  } else if (name_then(text, kVerified, parsed.subject, rest)) {
+    parsed.topic = Topic::verified;
+  } else if (name_then(text, kNoLongerVerified, parsed.subject, rest)) {
+    parsed.topic = Topic::unverified;
   } else if (name_then(text, kRenamed, parsed.subject, rest)) {
     parsed.topic = Topic::renamed;
     parsed.detail = rest;
@@ -75,6 +79,10 @@ void classify_error(ServerLine& parsed) {
   if (consume_prefix(text, kNameTaken) && text.ends_with(kNameTakenEnd)) {
     parsed.topic = Topic::name_taken;
     parsed.subject = text.substr(0, text.size() - kNameTakenEnd.size());
+  } else if (text = parsed.text;
+             consume_prefix(text, kNameTaken) && text.ends_with(kNameOwnedEnd)) {
+    parsed.topic = Topic::name_owned;
+    parsed.subject = text.substr(0, text.size() - kNameOwnedEnd.size());
   } else if (text = parsed.text; consume_prefix(text, kInvalidName)) {
     parsed.topic = Topic::invalid_name;
     parsed.subject = text.substr(0, text.find("': "));
@@ -179,6 +187,8 @@ bool read_field(std::string_view field, ServerDescription& description) {
     return read_number(field, description.max_line) && field == kMaxLineEnd;
   } else if (consume_prefix(field, kPasswordField)) {
     return read_password_port(field, description);
+  } else if (field == kOwnedNamesField) {
+    description.owned_names = true;
   }
   return true;
 }
@@ -209,13 +219,21 @@ bool shows_nothing(std::string_view line) {
 
 std::vector<std::string_view> names_in_online_list(std::string_view detail) {
   std::vector<std::string_view> names;
+  for (const auto& entry : entries_in_online_list(detail)) names.push_back(entry.name);
+  return names;
+}
+
+std::vector<ListedName> entries_in_online_list(std::string_view detail) {
+  std::vector<ListedName> entries;
+  const std::string verified_end = std::string(kVerifiedMark) + ")";
   while (!detail.empty()) {
     const auto comma = detail.find(", ");
     const auto entry = detail.substr(0, comma);
-    names.push_back(entry.substr(0, entry.rfind(" (")));  // "alice (5m)" -> "alice"
+    // "alice (5m)" -> "alice"
+    entries.push_back({entry.substr(0, entry.rfind(" (")), entry.ends_with(verified_end)});
     detail.remove_prefix(comma == std::string_view::npos ? detail.size() : comma + 2);
   }
-  return names;
+  return entries;
 }
 
 bool answers_instead_of_ack(const ServerLine& line) {

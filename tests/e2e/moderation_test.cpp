@@ -237,7 +237,7 @@ TEST_F(ModerationTest, BansSurviveARestartAndAHalfWrittenFileIsIgnored) {
     ASSERT_EQ(chat->process().wait_exit(), 0);
   }
   // What a crash while writing the next version leaves behind: never read.
-  write(state() + "/bans.new", "127.0.0.3 - alice half");
+  write(state() + "/bans.txt.new", "127.0.0.3 - alice half");
   const auto chat = server();
   EXPECT_EQ(first_line_from(*chat, "127.0.0.2"), "Error: you are banned from this server (spam)");
   EXPECT_EQ(first_line_from(*chat, "127.0.0.3"), "Welcome to LoChat!");

@@ -221,8 +221,9 @@ TEST_F(ConversationTest, HelpListsEveryCommand) {
   auto alice = join_as("alice");
   alice->send_line("/help");
   std::string all;
-  for (int i = 0; i < 8; ++i) all += alice->read_line().value_or("") + "\n";
-  for (const char* command : {"/nick", "/who", "/msg", "/me", "/help", "/quit", "/pass", "//"}) {
+  for (int i = 0; i < 9; ++i) all += alice->read_line().value_or("") + "\n";
+  for (const char* command :
+       {"/nick", "/who", "/msg", "/me", "/help", "/quit", "/pass", "/release", "//"}) {
     EXPECT_NE(all.find(std::string("*** ") + command), std::string::npos) << command;
   }
 }

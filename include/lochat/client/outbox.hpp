@@ -44,6 +44,10 @@ class Outbox {
   [[nodiscard]] Server server() const { return server_; }
   // The server confirms each line with "Message Received".
   [[nodiscard]] bool acknowledges() const;
+  // The server keeps names owned by keys, and marks the names it verified.
+  [[nodiscard]] bool owned_names() const {
+    return server_ == Server::lochat && description_.owned_names;
+  }
 
   void push(std::string typed);
   // The client's own line, ahead of what the user typed; never shown.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -25,8 +26,11 @@ struct Rendered {
 // history), the sender's name in a colour of its own (your own name in bold
 // reverse video), notices in yellow, private messages and actions marked,
 // history dimmed from end to end, and no control characters from the peer.
+// A sender for whom `unverified` is true (a server that keeps names owned by
+// keys, and a name its key does not own) gets a "?" after its name, dimmed.
+using Unverified = std::function<bool(std::string_view sender)>;
 Rendered render(std::string_view server_line, std::string_view clock_time, std::string_view my_name,
-                const Style& style);
+                const Style& style, const Unverified& unverified = {});
 
 // How one of my own lines looks once the server has acknowledged it ("✓"),
 // or, unconfirmed, as sent to a server that never acknowledges.
@@ -38,8 +42,9 @@ std::string render_own(std::string_view sent_line, std::string_view clock_time,
 std::string render_warning(std::string_view text, const Style& style);
 
 // What to tell the user when the server gave it another name than it asked
-// for: loudly, since someone else may be using its name.
-std::string name_lost_warning(std::string_view wanted, std::string_view got);
+// for: loudly, since someone else may be using its name (or another key owns it).
+std::string name_lost_warning(std::string_view wanted, std::string_view got,
+                              bool owned_by_another_key = false);
 
 // True if `text` mentions `name` as a whole word, ignoring case.
 bool mentions(std::string_view text, std::string_view name);

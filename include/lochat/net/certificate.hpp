@@ -2,11 +2,12 @@
 
 #include <string>
 
-// The server's certificate when nobody set one up: a self-signed ECDSA P-256
-// key and certificate made once, on first start, in the server's state
-// directory, and used from then on. Called from the server's constructor
-// only; several servers starting at once on one directory take turns
-// (an flock on a lock file there), so they all end up with the same pair.
+// A self-signed ECDSA P-256 key and certificate made once and used from then
+// on: the server's when nobody set one up (in its state directory), and each
+// client's own (client_key.hpp). Called from the server's constructor and
+// the client's main thread only; several processes starting at once on one
+// directory take turns (an flock on a lock file there), so they all end up
+// with the same pair.
 namespace lochat::tls {
 
 // $STATE_DIRECTORY (systemd's StateDirectory=), else $XDG_STATE_HOME/lochat,

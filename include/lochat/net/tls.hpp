@@ -31,9 +31,13 @@ class Context {
   static Context server(const std::string& certificate_file, const std::string& key_file);
   // A client: it verifies nothing itself; the caller pins the fingerprint.
   static Context client();
+  // A client that presents its own certificate and key (PEM): its key is
+  // how the server tells it from others (names owned by keys).
+  static Context client(const std::string& certificate_file, const std::string& key_file);
 
   [[nodiscard]] ssl_ctx_st* get() const { return context_.get(); }
-  // The server's certificate's SHA-256 fingerprint ("AB:CD:..."); "" for a client.
+  // The SHA-256 fingerprint ("AB:CD:...") of the certificate this side
+  // presents; "" for a client that presents none.
   [[nodiscard]] const std::string& fingerprint() const { return fingerprint_; }
 
  private:

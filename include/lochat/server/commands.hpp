@@ -21,7 +21,8 @@ namespace lochat::commands {
 // the unit tests of the commands use their own, without a socket.
 class CommandContext {
  public:
-  enum class Rename { done, unchanged, taken };
+  enum class Rename { done, unchanged, taken, owned };
+  enum class Release { released, not_yours };
 
   virtual ~CommandContext() = default;
   [[nodiscard]] virtual const std::string& name() const = 0;
@@ -31,8 +32,11 @@ class CommandContext {
   virtual void publish(std::string line) = 0;
   // The client has spoken: others hear that it joined, if they have not yet.
   virtual void announce() = 0;
-  // Takes a name that name_problem() accepts; others hear of the change.
+  // Takes a name that name_problem() accepts, unless another member has it
+  // or another key owns it (NameOwners); others hear of the change.
   virtual Rename rename(const std::string& name) = 0;
+  // Gives up the ownership of this client's name by its key.
+  virtual Release release_name() = 0;
   // A line for the member called `recipient` alone; false if nobody is called that.
   virtual bool send_private(std::string_view recipient, std::string line) = 0;
   [[nodiscard]] virtual protocol::OnlineList online() const = 0;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "lochat/server/history.hpp"
+#include "lochat/server/name_owners.hpp"
 #include "lochat/server/participant.hpp"
 #include "lochat/server/pending_flushes.hpp"
 #include "lochat/server/queue_budget.hpp"
@@ -39,16 +40,28 @@ struct RoomConfig {
 // copies one pointer under mutex_ and delivers outside it: no delivery or
 // socket I/O ever runs under the lock. Names are unique after folding
 // (text::fold_name); rename() checks and changes under one lock, so of two
-// clients racing for one name exactly one gets it. The history has its own lock.
+// clients racing for one name exactly one gets it. Ownership (NameOwners) is
+// checked and claimed under the same lock (mutex_, then the store's), so no
+// client slips past an owner's claim; the store's file is written after mutex_
+// is let go. The history has its own lock.
 class Room {
  public:
-  explicit Room(RoomConfig config);
+  // `owners`: names owned by keys (outlives the room); null: none are.
+  explicit Room(RoomConfig config, NameOwners* owners = nullptr);
 
-  // `name` is a stand-in (the address) that no valid nickname can equal.
-  void join(std::shared_ptr<Participant> participant, std::string name);
+  // `name` is a stand-in (the address) that no valid nickname can equal;
+  // `key`: the fingerprint of the client's key, "" for none.
+  void join(std::shared_ptr<Participant> participant, std::string name, std::string key = {});
   void leave(const Participant* participant);
-  // False if another member already has a name that folds like `name`.
-  bool rename(const Participant* participant, const std::string& name);
+  enum class Renamed {
+    taken,       // another member has a name that folds like it
+    owned,       // another key owns it (or a key does, and the client has none)
+    unverified,  // done; no key owns it (the client has none)
+    verified,    // done; the client's key owned it already
+    claimed,     // done; the client's key owns it from now on
+  };
+  Renamed rename(const Participant* participant, const std::string& name);
+  [[nodiscard]] NameOwners* owners() const { return owners_; }
 
   // A batch of public lines: recorded for newcomers, delivered to every member
   // but `from`. Recipients that held them back go into `owed`.
@@ -64,7 +77,8 @@ class Room {
   [[nodiscard]] std::shared_ptr<Participant> find(std::string_view name) const;
   // Every member (an operator's ban removes those it matches).
   [[nodiscard]] std::vector<std::shared_ptr<Participant>> participants() const;
-  // Who is online, in the order they joined, and for how long: the first
+  // Who is online, in the order they joined, for how long, and whether their
+  // key owns their name (verified): the first
   // kMaxListed only (a line lists no more), so a newcomer to a crowd costs
   // no copy of the whole crowd.
   [[nodiscard]] protocol::OnlineList online() const;
@@ -87,13 +101,17 @@ class Room {
     std::shared_ptr<Participant> participant;
     std::string name;
     std::string folded_name;
+    std::string key;  // the client's key's fingerprint, "" for none
     std::chrono::steady_clock::time_point joined;
   };
   using Members = std::vector<Member>;
   [[nodiscard]] std::shared_ptr<const Members> snapshot() const;
   void evict_if_over_budget(const Members& members) const;
 
+  [[nodiscard]] bool verified(const Member& member) const;
+
   const RoomConfig config_;
+  NameOwners* const owners_;  // thread-safe itself; may be null
   History history_;
   mutable QueueBudget budget_;              // atomic throughout
   mutable std::mutex mutex_;                // guards members_ (the pointer only)

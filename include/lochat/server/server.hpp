@@ -22,6 +22,7 @@
 #include "lochat/server/admission.hpp"
 #include "lochat/server/flush_scheduler.hpp"
 #include "lochat/server/moderation.hpp"
+#include "lochat/server/name_owners.hpp"
 #include "lochat/server/room.hpp"
 #include "lochat/server/session.hpp"
 
@@ -38,6 +39,10 @@ struct TlsConfig {
   std::string key;
   std::string state_directory;  // empty: tls::default_state_directory()
 };
+
+// The directory of the server's state: its certificate, if it made one, and
+// the names owned by keys (owned_names.txt).
+std::string state_directory(const TlsConfig& tls);
 
 struct ServerConfig {
   std::string host = "0.0.0.0";
@@ -95,6 +100,8 @@ class Server {
   void reload();
 
   [[nodiscard]] std::size_t online() const { return room_.size(); }
+  // Names owned by keys; null without TLS.
+  [[nodiscard]] NameOwners* owners() const { return owners_.get(); }
   // Session threads started and not yet joined.
   [[nodiscard]] std::size_t session_threads() const;
 
@@ -137,6 +144,8 @@ class Server {
   std::optional<tls::Context> tls_;  // set by the constructor; immutable, shared by sessions
   FileDescriptor tls_listener_;
   std::uint16_t tls_port_ = 0;
+  // Before room_, which holds it. Only with TLS: keys come in its handshake.
+  std::unique_ptr<NameOwners> owners_;
   Room room_;
   // After room_: destroyed first, it lets go of the last sessions it owes a
   // flush before the room (and the budget their queues charge) goes.

@@ -106,8 +106,13 @@ class Session final : public std::enable_shared_from_this<Session>,
   void greet();
   // What the greeting says of the server: this session's limits.
   [[nodiscard]] protocol::ServerDescription limits() const {
-    return {protocol::kProtocolVersion, true, config_.rate, config_.burst, config_.max_line,
-            gate_.password_port()};
+    return {protocol::kProtocolVersion,
+            true,
+            config_.rate,
+            config_.burst,
+            config_.max_line,
+            gate_.password_port(),
+            room_.owners() != nullptr};
   }
   // Before the password (session_gate.cpp): a line for the gate alone; then the room.
   void knock(std::string_view raw_line);
@@ -145,6 +150,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   void publish(std::string line) override { add_to_batch(std::move(line)); }
   void announce() override;
   Rename rename(const std::string& name) override;
+  Release release_name() override;
   bool send_private(std::string_view recipient, std::string line) override;
   [[nodiscard]] protocol::OnlineList online() const override { return room_.online(); }
   void quit(std::string_view reason) override;
@@ -190,6 +196,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   std::string name_;     // the room holds the same name for others to look up
   std::shared_ptr<AddressBudget> address_;
   std::string client_key_;  // the client's TLS key's fingerprint ("" for none), from the handshake
+  bool verified_ = false;   // its key owns its name (NameOwners)
   bool announced_ = false;
   bool presence_told_ = false;  // others heard it join, so they hear it leave
   std::chrono::steady_clock::time_point announce_by_{};

@@ -37,6 +37,14 @@ inline constexpr std::string_view kInvalidName = "invalid name '";
 inline constexpr std::string_view kLineTooLong = "line too long (more than ";
 inline constexpr std::string_view kUsage = "usage: ";
 inline constexpr std::string_view kNobodyCalled = "nobody called ";
+// Names owned by keys (docs/SECURITY.md). A verified name's key owns it; the
+// marks sit where older clients skip them: inside an online entry's
+// parentheses (no ", " in it: clients split the list there), and in notices
+// of their own after a join or a rename.
+inline constexpr std::string_view kNameOwnedEnd = " belongs to another key";
+inline constexpr std::string_view kVerifiedMark = "; verified";  // "bob (12s; verified)"
+inline constexpr std::string_view kVerified = " is verified (";
+inline constexpr std::string_view kNoLongerVerified = " is no longer verified (";
 // The server's self-description (self_description()): a notice a person can
 // read, whose fields the client parses (server_line.hpp). The protocol version
 // counts up only when a client must tell versions apart.
@@ -54,6 +62,8 @@ inline constexpr std::string_view kMaxLineEnd = " bytes";
 // On a server with a password: "password needed (send /pass PASSWORD over TLS, port 4445)".
 inline constexpr std::string_view kPasswordField = "password needed";
 inline constexpr std::string_view kPasswordFieldPort = " (send /pass PASSWORD over TLS, port ";
+// On a server that keeps names owned by keys (its TLS port is on).
+inline constexpr std::string_view kOwnedNamesField = "names owned by keys";
 
 // --- Server-to-client lines, each with its trailing "\n" ---------------------------------
 
@@ -68,6 +78,8 @@ struct ServerDescription {
   std::size_t max_line = 0;  // bytes
   // The TLS port to send "/pass PASSWORD" on before anything else; 0: no password needed.
   std::uint16_t password_port = 0;
+  // Names owned by keys: a client marks the senders whose key does not own their name.
+  bool owned_names = false;
 };
 // "*** lochat-server protocol 1; acknowledges each line; commands /nick /who ...;
 // flood limit 30 lines at once, then 10 a second; lines up to 4096 bytes"
@@ -90,14 +102,21 @@ std::string you_are_now(std::string_view name);
 std::string goodbye(std::string_view reason);
 std::string shutting_down();
 std::string help(std::string_view help_line);
+// "*** bob is verified (the name belongs to their key)": after bob's join or rename.
+std::string verified(std::string_view name);
+// "*** bob is no longer verified (gave up the name)": after bob's /release.
+std::string no_longer_verified(std::string_view name);
+// To the client that typed /release.
+std::string released(std::string_view name);
 // A client whose waiting lines near the flood limit is told before it is disconnected.
 std::string slow_down(std::size_t waiting, const ServerDescription& limits,
                       std::size_t flood_lines);
 struct OnlineEntry {
   std::string name;
   std::chrono::seconds connected;
+  bool verified = false;  // the member's key owns its name
 };
-// "*** Online (2): alice (5m), bob (12s)"; past kMaxListed names, "… and N more",
+// "*** Online (2): alice (5m), bob (12s; verified)"; past kMaxListed names, "… and N more",
 // so the line stays short however many are online.
 inline constexpr std::size_t kMaxListed = 100;
 // Who is online: the first (at most kMaxListed) by name, and how many in all.
@@ -118,6 +137,10 @@ std::string usage(std::string_view usage_text);
 std::string invalid_name(std::string_view name, std::string_view problem);
 std::string name_taken(std::string_view name);
 std::string nobody_called(std::string_view name);
+// "Error: the name bob belongs to another key".
+std::string name_owned(std::string_view name);
+// /release by a client whose key does not own its name (or that has no key).
+std::string not_your_name(std::string_view name);
 std::string disconnecting(std::string_view reason);
 // Before a client's password (docs/SECURITY.md): what it sent instead, its
 // password sent in clear, a wrong one, and its address refused for a while.

@@ -25,6 +25,9 @@ struct ServerLine {
     you_are_now,    // our name is now subject
     online,         // detail is the list "alice (5m), bob (12s)"
     name_taken,     // subject is taken
+    name_owned,     // subject belongs to another key
+    verified,       // subject's key owns its name
+    unverified,     // subject's key no longer owns its name
     invalid_name,   // subject is not a valid name
     line_too_long,  // a line we sent was refused
     usage,          // a command we sent was malformed
@@ -53,6 +56,12 @@ bool shows_nothing(std::string_view line);
 
 // The names in an online list's detail ("alice (5m), bob (12s)"), in order.
 std::vector<std::string_view> names_in_online_list(std::string_view detail);
+struct ListedName {
+  std::string_view name;
+  bool verified = false;  // "bob (12s; verified)"
+};
+// The same, with each name's mark.
+std::vector<ListedName> entries_in_online_list(std::string_view detail);
 
 // True for an error that the server sends instead of "Message Received" for
 // the line it answers, so the client stops waiting for that line's confirmation.

@@ -151,6 +151,35 @@ TEST(Roster, FollowsWhoIsOnline) {
   EXPECT_EQ(roster.names(), (std::set<std::string>{"carol", "robert"}));
 }
 
+TEST(Roster, KnowsWhoIsVerifiedFromTheListAndNotices) {
+  Roster roster;
+  roster.observe("*** Online (2): alice (5m; verified), bob (2h 3m)");
+  EXPECT_TRUE(roster.verified("alice"));
+  EXPECT_FALSE(roster.verified("bob"));
+  roster.observe("*** carol joined (3 online)");
+  EXPECT_FALSE(roster.verified("carol"));
+  roster.observe("*** carol is verified (the name belongs to their key)");
+  EXPECT_TRUE(roster.verified("carol"));
+  roster.observe("*** alice is now known as al");
+  EXPECT_FALSE(roster.verified("al")) << "until the server says so";
+  roster.observe("*** carol is no longer verified (gave up the name)");
+  EXPECT_FALSE(roster.verified("carol"));
+  EXPECT_FALSE(roster.unverified_senders(false)) << "a server without owned names marks none";
+  EXPECT_TRUE(roster.unverified_senders(true)("carol"));
+}
+
+TEST(Render, AnUnverifiedSenderGetsAQuestionMarkDimmedInColour) {
+  const auto unverified = [](std::string_view sender) { return sender == "mallory"; };
+  EXPECT_EQ(render("From mallory: hi", "10:06", "alice", kPlain, unverified).text,
+            "10:06 mallory?: hi");
+  EXPECT_EQ(render("* mallory waves", "10:06", "alice", kPlain, unverified).text,
+            "10:06 * mallory? waves");
+  EXPECT_EQ(render("From bob: hi", "10:06", "alice", kPlain, unverified).text, "10:06 bob: hi");
+  EXPECT_NE(render("Private from mallory: psst", "10:06", "alice", kColor, unverified)
+                .text.find("mallory\x1b[0m\x1b[2m?\x1b[0m: psst"),
+            std::string::npos);
+}
+
 TEST(Completion, CompletesNamesIgnoringCaseAndCommands) {
   Roster roster;
   roster.observe("*** Online (3): Alice (5m), albert (1m), bob (0s)");
@@ -169,6 +198,16 @@ TEST(NameNegotiation, OffersAFreeVariantWhenTheNameIsTaken) {
   EXPECT_EQ(names.observe("*** You are now known as alice_3"), std::nullopt);
   EXPECT_TRUE(names.settled());
   EXPECT_EQ(names.name(), "alice_3");
+}
+
+TEST(NameNegotiation, ANameOwnedByAnotherKeyFallsBackAndSaysSo) {
+  NameNegotiation names("bob");
+  EXPECT_EQ(names.observe("Error: the name bob belongs to another key"), "/nick bob_2");
+  EXPECT_EQ(names.observe("*** You are now known as bob_2"), std::nullopt);
+  EXPECT_TRUE(names.lost_wanted_name());
+  EXPECT_EQ(names.lost_name_warning(),
+            "the name 'bob' belongs to another key: you are 'bob_2' here. Whoever took it first "
+            "with their key owns it.");
 }
 
 TEST(NameNegotiation, VariantsOfLongNamesStayWithinTheLimit) {

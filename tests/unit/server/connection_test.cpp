@@ -10,22 +10,15 @@
 #include <string>
 #include <thread>
 
+#include "silent_participant.hpp"
+
 namespace lochat {
 namespace {
 
 using namespace std::chrono_literals;
 
 // Stands in for the other clients who deliver lines; only its address matters.
-class Sender final : public Participant {
- public:
-  Delivery deliver(std::span<const SharedLine> /*lines*/, const Participant* /*from*/,
-                   Audience /*audience*/) override {
-    return Delivery::done;
-  }
-  void flush_held() override {}
-  [[nodiscard]] std::size_t backlog_bytes() const override { return 0; }
-  void evict() override {}
-};
+using Sender = test::SilentParticipant;
 
 struct ConnectionTest : ::testing::Test {
   ConnectionTest() {

@@ -125,9 +125,10 @@ TEST_F(RoomTest, ANameThatFoldsLikeAnotherMembersIsRefused) {
   Room room({});
   auto alice = join(room, "127.0.0.1:5000");
   auto bob = join(room, "127.0.0.2:5000");
-  EXPECT_TRUE(room.rename(alice.get(), "alice"));
-  EXPECT_FALSE(room.rename(bob.get(), "ALICE"));
-  EXPECT_TRUE(room.rename(alice.get(), "Alice")) << "a member may change the case of its own name";
+  EXPECT_EQ(room.rename(alice.get(), "alice"), Room::Renamed::unverified);
+  EXPECT_EQ(room.rename(bob.get(), "ALICE"), Room::Renamed::taken);
+  EXPECT_EQ(room.rename(alice.get(), "Alice"), Room::Renamed::unverified)
+      << "a member may change the case of its own name";
   EXPECT_EQ(room.online().listed.front().name, "Alice");
 }
 

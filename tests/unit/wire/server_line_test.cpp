@@ -57,6 +57,28 @@ TEST(ServerLine, ErrorsAboutNamesAreReadBackWithTheName) {
   EXPECT_EQ(classify(received(nobody_called("zed"))).subject, "zed");
 }
 
+TEST(ServerLine, VerifiedNamesAreReadBackAndTheirMarkHidesFromClientsThatSplitTheList) {
+  const auto two = received(online_list(
+      {{"alice", std::chrono::seconds(5), true}, {"bob", std::chrono::seconds(7500), false}}));
+  EXPECT_EQ(two, "*** Online (2): alice (5s; verified), bob (2h 5m)");
+  const auto entries = entries_in_online_list(classify(two).detail);
+  ASSERT_EQ(entries.size(), 2U);
+  EXPECT_EQ(entries[0].name, "alice");
+  EXPECT_TRUE(entries[0].verified);
+  EXPECT_EQ(entries[1].name, "bob");
+  EXPECT_FALSE(entries[1].verified);
+  const auto owned = classify(received(name_owned("bob")));
+  EXPECT_EQ(owned.topic, Topic::name_owned);
+  EXPECT_EQ(owned.subject, "bob");
+  EXPECT_EQ(classify(received(verified("bob"))).topic, Topic::verified);
+  EXPECT_EQ(classify(received(verified("bob"))).subject, "bob");
+  EXPECT_EQ(classify(received(no_longer_verified("bob"))).topic, Topic::unverified);
+  auto description = ServerDescription{kProtocolVersion, true, 10, 30, 4096, 4445, true};
+  EXPECT_TRUE(describe(received(self_description(description)))->owned_names);
+  description.owned_names = false;
+  EXPECT_FALSE(describe(received(self_description(description)))->owned_names);
+}
+
 TEST(ServerLine, OnlyErrorsThatAnswerAnAcknowledgedLineStandForItsAck) {
   EXPECT_TRUE(answers_instead_of_ack(classify(received(line_too_long(4096)))));
   EXPECT_TRUE(answers_instead_of_ack(classify(received(usage("/msg NAME text")))));
@@ -97,8 +119,8 @@ TEST(ServerLine, TheSelfDescriptionIsReadBackWithTheServersLimits) {
   const auto wire = received(self_description({kProtocolVersion, true, 10, 30, 4096}));
   EXPECT_EQ(wire,
             "*** lochat-server protocol 1; acknowledges each line; commands /nick /who /msg /me "
-            "/help /quit /pass /topic /motd /kick /ban /unban /bans /mute /unmute; flood limit 30 "
-            "lines at once, then 10 a second; lines up to 4096 "
+            "/help /quit /pass /release /topic /motd /kick /ban /unban /bans /mute /unmute; flood "
+            "limit 30 lines at once, then 10 a second; lines up to 4096 "
             "bytes");
   EXPECT_EQ(classify(wire).kind, ServerLine::Kind::notice);
   EXPECT_EQ(classify(wire).topic, Topic::about_server);
