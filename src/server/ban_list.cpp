@@ -165,18 +165,20 @@ BanList BanList::from_text(std::string_view text, Clock::time_point now,
   return list;
 }
 
-std::set<std::string> parse_operators(std::string_view text, std::vector<std::string>& problems) {
-  std::set<std::string> keys;
+Operators parse_operators(std::string_view text, std::vector<std::string>& problems) {
+  Operators operators;
   for_each_line(text, [&](std::size_t number, std::string_view line) {
     line = trim(line.substr(0, line.find('#')));
     if (line.empty()) return;
     if (auto key = parse_fingerprint(line)) {
-      keys.insert(std::move(*key));
+      operators.keys.insert(std::move(*key));
+    } else if (auto name = text::normalize_name(line); !text::name_problem(name)) {
+      operators.names.insert(std::move(name));
     } else {
-      problems.push_back(problem(number, "not a key fingerprint", line));
+      problems.push_back(problem(number, "neither a key fingerprint nor a name", line));
     }
   });
-  return keys;
+  return operators;
 }
 
 }  // namespace lochat::moderation

@@ -23,5 +23,6 @@ void unban(CommandContext& context, std::string_view argument);
 void bans(CommandContext& context, std::string_view argument);
 void mute(CommandContext& context, std::string_view argument);
 void unmute(CommandContext& context, std::string_view argument);
+void free(CommandContext& context, std::string_view argument);
 
 }  // namespace lochat::commands

@@ -122,6 +122,7 @@ constexpr std::array kHandlers{
     Handler{"kick", kick, true},   Handler{"ban", ban, true},
     Handler{"unban", unban, true}, Handler{"bans", bans, true},
     Handler{"mute", mute, true},   Handler{"unmute", unmute, true},
+    Handler{"free", free, true},
 };
 
 }  // namespace

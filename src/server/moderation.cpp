@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "lochat/net/socket.hpp"
@@ -27,7 +28,7 @@ void log_problems(const std::string& file, const std::vector<std::string>& probl
 }  // namespace
 
 Moderation::Moderation(ModerationConfig config)
-    : config_(std::move(config)), operators_(std::make_shared<const std::set<std::string>>()) {
+    : config_(std::move(config)), operators_(std::make_shared<const moderation::Operators>()) {
   load_operators();
   load_motd();
   load_bans();
@@ -41,12 +42,13 @@ void Moderation::reload() {
 void Moderation::load_operators() {
   if (config_.ops_file.empty()) return;
   std::vector<std::string> problems;
-  auto keys = std::make_shared<const std::set<std::string>>(
+  auto operators = std::make_shared<const moderation::Operators>(
       moderation::parse_operators(files::read_all(config_.ops_file), problems));
   log_problems(config_.ops_file, problems);
-  spdlog::info("Operators: {} key(s) from {}", keys->size(), text::sanitize(config_.ops_file));
+  spdlog::info("Operators: {} key(s) and {} name(s) from {}", operators->keys.size(),
+               operators->names.size(), text::sanitize(config_.ops_file));
   std::lock_guard lock(mutex_);
-  operators_ = std::move(keys);
+  operators_ = std::move(operators);
 }
 
 void Moderation::load_motd() {
@@ -89,12 +91,15 @@ void Moderation::save_bans_locked() {
 
 bool Moderation::is_operator(std::string_view key) const {
   if (key.empty()) return false;
-  std::shared_ptr<const std::set<std::string>> operators;
+  std::shared_ptr<const moderation::Operators> operators;
   {
     std::lock_guard lock(mutex_);
     operators = operators_;
   }
-  return operators->contains(std::string(key));
+  if (operators->keys.contains(std::string(key))) return true;
+  return owners_ != nullptr &&
+         std::any_of(operators->names.begin(), operators->names.end(),
+                     [&](const std::string& name) { return owners_->owner_of(name) == key; });
 }
 
 std::optional<Moderation::Ban> Moderation::banned(std::string_view address,

@@ -145,4 +145,12 @@ void unmute(CommandContext& context, std::string_view argument) {
                protocol::operator_action(context.name(), "unmuted", name, std::nullopt, ""));
 }
 
+void free(CommandContext& context, std::string_view argument) {
+  const auto [name, rest] = split_first_word(argument);
+  if (name.empty() || !rest.empty()) return usage_of(context, "free");
+  if (!context.free_name(name)) return context.reply(protocol::not_owned(name));
+  tell_and_log(context,
+               protocol::operator_action(context.name(), "freed the name", name, std::nullopt, ""));
+}
+
 }  // namespace lochat::commands

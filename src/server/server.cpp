@@ -74,6 +74,7 @@ Server::Server(ServerConfig config)
       flushes_(kCoalesceWindow),
       address_limits_(config_.session.rate, config_.session.burst),
       spare_descriptor_(open_spare_descriptor()) {
+  moderation_.use_name_owners(owners_.get());
   set_nonblocking(listener_);
   port_ = local_port(listener_);
   start_tls();

@@ -32,6 +32,8 @@ std::span<const CommandInfo> all() {
       CommandInfo{"mute", "/mute NAME [duration]", "refuse NAME's lines (they still read)", false,
                   kOperators},
       CommandInfo{"unmute", "/unmute NAME", "let NAME speak again", false, kOperators},
+      CommandInfo{"free", "/free NAME", "free a name a key owns, for any key to take", false,
+                  kOperators},
   };
   return kCommands;
 }

@@ -319,6 +319,10 @@ std::string not_muted(std::string_view name) {
   return error(std::string(name) + " is not muted");
 }
 
+std::string not_owned(std::string_view name) {
+  return error("no key owns the name " + std::string(name));
+}
+
 std::string unknown_target(std::string_view target) {
   return error("nobody called " + std::string(target) +
                " is online, and it is no address or key fingerprint");

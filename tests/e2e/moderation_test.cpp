@@ -214,7 +214,7 @@ TEST_F(ModerationTest, EveryOperatorsCommandIsRefusedToOthersAndHelpDoesNotListT
   auto bob = plain(*chat, "bob", "127.0.0.2");
   auto carol = plain(*chat, "carol", "127.0.0.3");
   const auto not_an_operator = keyed(*chat, make_key("mallory"), "mallory");
-  for (const std::string command : {"kick", "ban", "unban", "bans", "mute", "unmute"}) {
+  for (const std::string command : {"kick", "ban", "unban", "bans", "mute", "unmute", "free"}) {
     bob->send_line("/" + command + " carol 1h");
     EXPECT_EQ(bob->read_chat_line(), "Error: /" + command + " is for operators");
     not_an_operator->write_stdin("/" + command + " carol\n");
@@ -255,6 +255,22 @@ TEST_F(ModerationTest, SighupReadsTheOpsFileAgainAndMakesAnOperatorWithoutAResta
   EXPECT_EQ(chat->read_logged(R"(Operators: (\d+) key\(s\))"), "1");
   alice->write_stdin("/kick bob\n");
   EXPECT_TRUE(bob->read_until("Error: disconnected: kicked by alice"));
+}
+
+TEST_F(ModerationTest, ANameInTheOpsFileMakesItsOwnerAnOperatorWhoFreesANameForAnotherKey) {
+  write(ops_file(), "alice\n");
+  const auto chat = server();
+  const auto alice = keyed(*chat, alice_key_, "alice");  // her key takes, and owns, alice
+  const auto bob_key = make_key("bob");
+  keyed(*chat, bob_key, "bob");  // owns bob, then is gone
+  ASSERT_TRUE(alice->stdout_contains("*** bob left"));
+  const auto mallory = keyed(*chat, make_key("mallory"), "mallory");
+  mallory->write_stdin("/nick bob\n");
+  ASSERT_TRUE(mallory->stdout_contains("Error: the name bob belongs to another key"));
+  alice->write_stdin("/free bob\n");
+  EXPECT_TRUE(mallory->stdout_contains("*** alice freed the name bob"));
+  mallory->write_stdin("/nick bob\n");
+  EXPECT_TRUE(mallory->stdout_contains("*** You are now known as bob"));
 }
 
 }  // namespace

@@ -59,9 +59,14 @@ class BanList {
   std::vector<Ban> bans_;
 };
 
-// The ops file: one operator key fingerprint a line; blank lines and
-// everything after '#' are ignored. Each line that is not a fingerprint is
-// skipped and described in `problems`.
-std::set<std::string> parse_operators(std::string_view text, std::vector<std::string>& problems);
+// The ops file: one operator a line, a key fingerprint or a name (whose
+// owning key is then an operator's, see name_owners.hpp); blank lines and
+// everything after '#' are ignored. Each line that is neither is skipped and
+// described in `problems`.
+struct Operators {
+  std::set<std::string> keys;
+  std::set<std::string> names;  // normalized (text::normalize_name)
+};
+Operators parse_operators(std::string_view text, std::vector<std::string>& problems);
 
 }  // namespace lochat::moderation

@@ -54,6 +54,8 @@ class CommandContext {
   [[nodiscard]] virtual std::vector<std::shared_ptr<Participant>> members() const = 0;
   // A notice to everyone online, this client included, not kept in the history.
   virtual void tell_everyone(std::string notice) = 0;
+  // Frees `name` from the key that owns it; false if no key does.
+  virtual bool free_name(std::string_view name) = 0;
   // The mute in force on this client, if an operator muted it.
   [[nodiscard]] virtual std::optional<moderation::Ban> muted() const = 0;
 };

@@ -10,6 +10,7 @@
 
 #include "lochat/server/admission.hpp"
 #include "lochat/server/ban_list.hpp"
+#include "lochat/server/name_owners.hpp"
 
 // What operators decide and every session obeys (docs/SECURITY.md): who is
 // an operator (--ops-file), the bans (kept in the state directory), the
@@ -24,7 +25,8 @@ struct ModerationConfig {
 
 // Threads: every session thread asks it (is_operator, banned, muted, topic)
 // and operators' sessions change it; the accept thread asks banned() and
-// calls reload() on SIGHUP. mutex_ guards every member but config_; the
+// calls reload() on SIGHUP. mutex_ guards every member but config_ and
+// owners_ (which has its own locks, never taken under mutex_); the
 // operators' set is an immutable snapshot replaced whole by reload(), so an
 // operator check copies one pointer. The bans file is written under mutex_,
 // so two operators' bans never interleave their writes.
@@ -40,6 +42,10 @@ class Moderation {
   // On SIGHUP: reads the ops file and the message of the day again; logs one line.
   void reload();
 
+  // Once, before any session starts: the names owned by keys, for the ops
+  // file's names (null: names make nobody an operator).
+  void use_name_owners(const NameOwners* owners) { owners_ = owners; }
+  // Whether `key` is listed, or owns a name that is.
   [[nodiscard]] bool is_operator(std::string_view key) const;
 
   // The ban in force on a client from `address` presenting `key` ("" for none).
@@ -72,7 +78,8 @@ class Moderation {
 
   const ModerationConfig config_;
   mutable std::mutex mutex_;
-  std::shared_ptr<const std::set<std::string>> operators_;
+  const NameOwners* owners_ = nullptr;  // set before the threads start; thread-safe itself
+  std::shared_ptr<const moderation::Operators> operators_;
   moderation::BanList bans_;
   moderation::BanList mutes_;
   std::string topic_;

@@ -163,6 +163,9 @@ class Session final : public std::enable_shared_from_this<Session>,
     return room_.participants();
   }
   void tell_everyone(std::string notice) override;
+  bool free_name(std::string_view name) override {
+    return room_.owners() != nullptr && room_.owners()->release(name);
+  }
   [[nodiscard]] std::optional<moderation::Ban> muted() const override {
     return moderation_.muted(peer_.address, client_key_);
   }

@@ -177,6 +177,8 @@ std::string ban_entry(std::string_view target, Until until, std::string_view by,
                       std::string_view reason);
 std::string not_banned(std::string_view target);
 std::string not_muted(std::string_view name);
+// /free of a name no key owns.
+std::string not_owned(std::string_view name);
 // A /ban target that is neither online, an address nor a key fingerprint.
 std::string unknown_target(std::string_view target);
 // "*** Topic: TEXT", or that there is none.

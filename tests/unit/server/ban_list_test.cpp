@@ -80,14 +80,15 @@ TEST(BanList, ReadsBackWhatItWroteWithoutTheExpiredAndSkipsWhatIsNotABan) {
   EXPECT_EQ(problems[0], "line 5: not a ban: bob 0 alice nonsense");
 }
 
-TEST(OpsFile, HoldsFingerprintsWithCommentsAndSkipsOtherLines) {
+TEST(OpsFile, HoldsFingerprintsAndNamesWithCommentsAndSkipsOtherLines) {
   std::vector<std::string> problems;
-  const auto keys = parse_operators(
-      "# the operators\n\n" + kKey + "  # alice\nnot a key\n\x1b[31mred\n", problems);
-  EXPECT_EQ(keys, std::set<std::string>{kKey});
+  const auto operators = parse_operators(
+      "# the operators\n\n" + kKey + "  # alice\nnot a key\n\x1b[31mred\nbob\n", problems);
+  EXPECT_EQ(operators.keys, std::set<std::string>{kKey});
+  EXPECT_EQ(operators.names, std::set<std::string>{"bob"});
   ASSERT_EQ(problems.size(), 2U);
-  EXPECT_EQ(problems[0], "line 4: not a key fingerprint: not a key");
-  EXPECT_EQ(problems[1], "line 5: not a key fingerprint: [31mred");
+  EXPECT_EQ(problems[0], "line 4: neither a key fingerprint nor a name: not a key");
+  EXPECT_EQ(problems[1], "line 5: neither a key fingerprint nor a name: [31mred");
 }
 
 }  // namespace

@@ -48,6 +48,7 @@ class FakeSession final : public CommandContext {
   }
   [[nodiscard]] std::vector<std::shared_ptr<Participant>> members() const override { return {}; }
   void tell_everyone(std::string notice) override { told_everyone.push_back(std::move(notice)); }
+  bool free_name(std::string_view name) override { return name == "bob"; }
   [[nodiscard]] std::optional<moderation::Ban> muted() const override { return mute; }
 
   bool operator_ = false;
