@@ -187,13 +187,16 @@ function handleNotice(notice) {
 }
 
 function handleError(reason) {
-  const taken = /^the name (.+) is already taken$/su.exec(reason);
+  // Taken by someone online, or owned by a key (a browser presents none): NAME_2 either way.
+  const taken = /^the name (.+) (?:is already taken|belongs to another key)$/su.exec(reason);
   const invalid = /^invalid name /.test(reason);
   const head = state.awaiting[0];
   if (head && head.kind === "nick" && (taken || invalid)) {
     state.awaiting.shift();
     if (taken && head.automatic && state.tries < NAME_TRIES) {
       state.tries += 1;
+      // A name held by someone online is silently varied; one owned for good is said.
+      if (reason.endsWith("belongs to another key")) show([el("span", null, "Error: " + reason)], "error");
       sendNick(state.wanted + "_" + state.tries, true, true);
       return;
     }

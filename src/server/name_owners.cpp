@@ -56,6 +56,13 @@ std::optional<std::string> NameOwners::owner_of(std::string_view name) const {
   return found->second.key;
 }
 
+bool NameOwners::owns_folded(std::string_view folded_name, std::string_view key) const {
+  if (key.empty()) return false;
+  std::lock_guard lock(mutex_);
+  const auto found = owners_.find(folded_name);
+  return found != owners_.end() && found->second.key == key;
+}
+
 NameOwners::Claim NameOwners::reserve(std::string_view name, std::string_view key, bool& changed) {
   changed = false;
   std::string folded = text::fold_name(name);

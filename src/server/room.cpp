@@ -137,7 +137,7 @@ protocol::OnlineList Room::online() const {
 }
 
 bool Room::verified(const Member& member) const {
-  return owners_ != nullptr && !member.key.empty() && owners_->owner_of(member.name) == member.key;
+  return owners_ != nullptr && owners_->owns_folded(member.folded_name, member.key);
 }
 
 std::size_t Room::size() const {

@@ -5,7 +5,8 @@ Two browser users (two windows: 127.0.0.1 and localhost are two origins, so
 each keeps its own name in localStorage) and an nc-style TCP user chat; a
 private message; a name with non-Latin letters; a peer message carrying
 <img src=x onerror=...> shows as text and runs nothing; the page reconnects
-by itself after the server restarts.
+by itself after the server restarts; a name another key owns (a browser
+presents none) gets NAME_2, as a taken one does.
 
 Usage: browser_test.py LOCHAT_SERVER_BINARY [SCREENSHOT.png]
 Exits 77 (CTest's skip) when Chromium, its driver or Selenium is missing.
@@ -48,16 +49,18 @@ if not CHROMIUM or not DRIVER:
 class Server:
     """lochat-server on 127.0.0.1; learns its ports from its log."""
 
-    def __init__(self, binary, port=0, web_port=None):
-        # No TLS: https is not served to browsers yet, and a restart on the same
-        # port would look for the TLS port beside it, which may be taken.
-        args = [binary, "--host", "127.0.0.1", "--port", str(port), "--no-discovery", "--no-tls"]
+    def __init__(self, binary, port=0, web_port=None, state=None):
+        # No TLS but for names owned by keys (`state`): https is not served to
+        # browsers yet, and a restart on the same port would look for the TLS
+        # port beside it, which may be taken.
+        args = [binary, "--host", "127.0.0.1", "--port", str(port), "--no-discovery"]
+        args += ["--tls-port", "0", "--state-dir", state] if state else ["--no-tls"]
         if web_port is not None:
             args += ["--web-port", str(web_port)]
         # The log goes to a file: a pipe nobody reads could fill and stop the server.
         self.log = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(args, stderr=self.log)
-        self.port = self.web_port = None
+        self.port = self.web_port = self.tls_port = None
         deadline = time.monotonic() + PATIENCE
         while self.web_port is None and time.monotonic() < deadline and self.process.poll() is None:
             self.log.seek(0)
@@ -66,6 +69,8 @@ class Server:
                 self.port = int(m.group(1))
             if m := re.search(r"Web client at http://127\.0\.0\.1:(\d+)/", text):
                 self.web_port = int(m.group(1))
+            if m := re.search(r"Listening for TLS on 127\.0\.0\.1:(\d+)", text):
+                self.tls_port = int(m.group(1))
             time.sleep(0.05)  # polling a file: nothing to wait on
         assert self.port and self.web_port, "the server did not log its ports"
 
@@ -148,6 +153,52 @@ def roster_names(driver):
     return [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#roster .name")]
 
 
+def key_owns(server, name, directory):
+    """openssl s_client with a key of its own takes `name`: its key owns it from then on."""
+    key, certificate = os.path.join(directory, "key.pem"), os.path.join(directory, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-subj", "/CN=owner", "-days", "1", "-keyout", key, "-out", certificate],
+                   check=True, capture_output=True, timeout=PATIENCE)
+    owner = subprocess.Popen(["openssl", "s_client", "-quiet", "-connect",
+                              f"127.0.0.1:{server.tls_port}", "-cert", certificate, "-key", key],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    owner.stdin.write(f"/nick {name}\n".encode())
+    owner.stdin.flush()
+    deadline = time.monotonic() + PATIENCE
+    heard = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([owner.stdout], [], [], deadline - time.monotonic())
+        if ready:
+            heard += os.read(owner.stdout.fileno(), 65536)  # unbuffered: select sees the rest
+        if f"You are now known as {name}".encode() in heard:
+            return owner
+    owner.kill()
+    raise AssertionError(f"the key never took {name}")
+
+
+def owned_name_falls_back(binary, driver):
+    state = tempfile.mkdtemp(prefix="lochat-browser-state-")
+    server = Server(binary, state=state)
+    owner = None
+    try:
+        owner = key_owns(server, "dave", state)
+        owner.stdin.write(b"/quit\n")  # the name is free, but still owned
+        owner.stdin.flush()
+        owner.wait(timeout=PATIENCE)
+        driver.get(f"http://127.0.0.1:{server.web_port}/")
+        wait(driver, lambda d: d.find_element(By.ID, "name-dialog").is_displayed(), "the name dialog")
+        driver.find_element(By.ID, "name-input").send_keys("dave")
+        driver.find_element(By.CSS_SELECTOR, "#name-form button").click()
+        wait(driver, lambda d: "You are now known as dave_2" in messages_text(d),
+             "the browser falls back to dave_2")
+        assert "the name dave belongs to another key" in messages_text(driver)
+    finally:
+        if owner is not None and owner.poll() is None:
+            owner.kill()
+        server.stop()
+        shutil.rmtree(state, ignore_errors=True)
+
+
 def main():
     binary = sys.argv[1]
     screenshot = sys.argv[2] if len(sys.argv) > 2 else None
@@ -227,6 +278,7 @@ def main():
         server = Server(binary, *ports)
         wait(driver, lambda d: "Reconnected." in messages_text(d), "the page reconnects by itself")
         wait(driver, lambda d: "Алиса" in roster_names(d), "alice has her name back")
+        owned_name_falls_back(binary, driver)
         print("browser test passed")
     finally:
         if driver is not None:

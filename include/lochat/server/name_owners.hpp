@@ -39,11 +39,15 @@ class NameOwners {
   [[nodiscard]] std::size_t size() const;
   [[nodiscard]] const std::string& path() const { return path_; }
 
-  // For the room, under its lock: claim() without the save; true when the
-  // store changed and save() is due (after the room's lock is let go).
+  // For the room, under its lock: claim() without the save; sets `changed`
+  // when the store changed and save() is due (after the room's lock is let go).
   Claim reserve(std::string_view name, std::string_view key, bool& changed);
   // Writes the file whole (files::write_atomically); logs a failure.
   void save();
+  // For the room's lists: true if `key` (not "") owns the name already folded
+  // (text::fold_name) as `folded_name`; no folding here, so a list of a
+  // hundred names costs a hundred lookups.
+  [[nodiscard]] bool owns_folded(std::string_view folded_name, std::string_view key) const;
 
  private:
   struct Owner {

@@ -67,7 +67,8 @@ TEST(ServerLine, VerifiedNamesAreReadBackAndTheirMarkHidesFromClientsThatSplitTh
   EXPECT_TRUE(entries[0].verified);
   EXPECT_EQ(entries[1].name, "bob");
   EXPECT_FALSE(entries[1].verified);
-  const auto owned = classify(received(name_owned("bob")));
+  const auto owned_line = received(name_owned("bob"));  // classify() views into it
+  const auto owned = classify(owned_line);
   EXPECT_EQ(owned.topic, Topic::name_owned);
   EXPECT_EQ(owned.subject, "bob");
   EXPECT_EQ(classify(received(verified("bob"))).topic, Topic::verified);
