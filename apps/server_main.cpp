@@ -26,6 +26,11 @@ extern "C" void request_stop(int /*signal*/) {
   if (running_server != nullptr) running_server->stop();
 }
 
+// Server::reload() too: an atomic and the eventfd; the accept loop reads the files.
+extern "C" void request_reload(int /*signal*/) {
+  if (running_server != nullptr) running_server->reload();
+}
+
 void install_signal_handlers() {
   std::signal(SIGPIPE, SIG_IGN);
   struct sigaction action {};
@@ -33,6 +38,11 @@ void install_signal_handlers() {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  struct sigaction reload {};
+  reload.sa_handler = request_reload;
+  sigemptyset(&reload.sa_mask);
+  reload.sa_flags = SA_RESTART;
+  sigaction(SIGHUP, &reload, nullptr);
 }
 
 // stderr suits journald; --log-file adds a rotating file.
@@ -138,9 +148,9 @@ void add_tls_flags(CLI::App& app, lochat::ServerConfig& config, RawFlags& raw) {
                  "/pass PASSWORD over TLS before anything else");
   app.add_flag("--hash-password", raw.hash_password,
                "Read a password on stdin, print the line for --password-file, and exit");
-  app.add_option(
-         "--state-dir", config.tls.state_directory,
-         "Where the self-made TLS key and certificate, and the names owned by keys, are kept")
+  app.add_option("--state-dir", config.tls.state_directory,
+                 "Where the self-made TLS key and certificate, the names owned by keys and the "
+                 "bans are kept")
       ->default_str("$STATE_DIRECTORY, $XDG_STATE_HOME/lochat or ~/.local/state/lochat");
 }
 
@@ -215,6 +225,10 @@ void add_flags(CLI::App& app, lochat::ServerConfig& config, spdlog::level::level
       ->default_str("the port + 2")
       ->check(lochat::app::whole_number(0, 65535));
   app.add_option("--log-file", raw.log_file, "Also log to this file, rotated at 5 MB");
+  app.add_option("--ops-file", config.moderation.ops_file,
+                 "Operators' key fingerprints, one a line (read again on SIGHUP)");
+  app.add_option("--motd-file", config.moderation.motd_file,
+                 "Message of the day, shown to each newcomer (read again on SIGHUP)");
   add_tls_flags(app, config, raw);
   lochat::app::add_config_option(app, "/etc/lochat/server.toml");
 }

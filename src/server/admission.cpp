@@ -1,6 +1,7 @@
 #include "lochat/server/admission.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace lochat::admission {
 

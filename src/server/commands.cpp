@@ -4,12 +4,11 @@
 #include <array>
 #include <utility>
 
+#include "command_handlers.hpp"
 #include "lochat/wire/commands.hpp"
 #include "lochat/wire/text.hpp"
 
 namespace lochat::commands {
-
-namespace {
 
 std::pair<std::string_view, std::string_view> split_first_word(std::string_view text) {
   const auto end = text.find_first_of(" \t");
@@ -17,6 +16,15 @@ std::pair<std::string_view, std::string_view> split_first_word(std::string_view 
   auto rest = text.substr(end);
   rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
   return {text.substr(0, end), rest};
+}
+
+namespace {
+
+// A muted client's lines are refused, each with the reason; true if it is muted.
+bool refused_as_muted(CommandContext& context) {
+  const auto mute = context.muted();
+  if (mute) context.reply(protocol::you_are_muted(mute->until));
+  return mute.has_value();
 }
 
 void nick(CommandContext& context, std::string_view argument) {
@@ -58,6 +66,7 @@ void msg(CommandContext& context, std::string_view argument) {
     context.reply(protocol::usage(find("msg")->usage));
     return;
   }
+  if (refused_as_muted(context)) return;
   const std::string line = protocol::private_message(context.name(), message);
   if (!context.send_private(recipient, line)) {
     context.reply(protocol::nobody_called(recipient));
@@ -71,12 +80,18 @@ void me(CommandContext& context, std::string_view text) {
     context.reply(protocol::usage(find("me")->usage));
     return;
   }
+  if (refused_as_muted(context)) return;
   context.reply(protocol::ack());
   context.publish(protocol::action(context.name(), text));
 }
 
+// Operators' commands are listed to operators only: to anyone else they are refused.
 void help(CommandContext& context, std::string_view /*argument*/) {
-  for (const auto& command : all()) context.reply(protocol::help(help_line(command)));
+  for (const auto& command : all()) {
+    if (command.permission == Permission::everyone || context.is_operator()) {
+      context.reply(protocol::help(help_line(command)));
+    }
+  }
   context.reply(protocol::help(kEscapeHelp));
 }
 
@@ -99,9 +114,15 @@ struct Handler {
 };
 
 constexpr std::array kHandlers{
-    Handler{"nick", nick, false}, Handler{"who", who, true},         Handler{"msg", msg, true},
-    Handler{"me", me, true},      Handler{"help", help, true},       Handler{"quit", quit, true},
-    Handler{"pass", pass, true},  Handler{"release", release, true},
+    Handler{"nick", nick, false},  Handler{"who", who, true},
+    Handler{"msg", msg, true},     Handler{"me", me, true},
+    Handler{"help", help, true},   Handler{"quit", quit, true},
+    Handler{"pass", pass, true},   Handler{"release", release, true},
+    Handler{"topic", topic, true}, Handler{"motd", motd, true},
+    Handler{"kick", kick, true},   Handler{"ban", ban, true},
+    Handler{"unban", unban, true}, Handler{"bans", bans, true},
+    Handler{"mute", mute, true},   Handler{"unmute", unmute, true},
+    Handler{"free", free, true},
 };
 
 }  // namespace
@@ -109,11 +130,16 @@ constexpr std::array kHandlers{
 void dispatch(CommandContext& context, std::string_view command, std::string_view argument) {
   const auto handler = std::find_if(kHandlers.begin(), kHandlers.end(),
                                     [command](const Handler& row) { return row.name == command; });
-  if (handler == kHandlers.end() || find(command) == nullptr) {
+  const auto* info = find(command);
+  if (handler == kHandlers.end() || info == nullptr) {
     context.reply(protocol::unknown_command(command));
     return;
   }
   if (handler->announces_first) context.announce();
+  if (info->permission == Permission::operators && !context.is_operator()) {
+    context.reply(protocol::operators_only(command));
+    return;
+  }
   handler->run(context, argument);
 }
 

@@ -127,6 +127,19 @@ void Connection::evict() {
   owner_wake_.notify();
 }
 
+void Connection::kick(std::string reason) {
+  {
+    std::lock_guard lock(kick_mutex_);
+    kick_reason_ = std::move(reason);
+  }
+  owner_wake_.notify();
+}
+
+std::optional<std::string> Connection::take_kick() {
+  std::lock_guard lock(kick_mutex_);
+  return std::exchange(kick_reason_, std::nullopt);
+}
+
 void Connection::queue_own_line(SharedLine line) {
   // These count in full: a client that sends and never reads its answers
   // fills its own queue and is disconnected.

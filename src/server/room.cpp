@@ -113,6 +113,14 @@ std::shared_ptr<Participant> Room::find(std::string_view name) const {
   return found == members->end() ? nullptr : found->participant;
 }
 
+std::vector<std::shared_ptr<Participant>> Room::participants() const {
+  const auto members = snapshot();
+  std::vector<std::shared_ptr<Participant>> all;
+  all.reserve(members->size());
+  for (const auto& member : *members) all.push_back(member.participant);
+  return all;
+}
+
 protocol::OnlineList Room::online() const {
   const auto members = snapshot();
   const auto now = std::chrono::steady_clock::now();

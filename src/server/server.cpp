@@ -34,6 +34,14 @@ FileDescriptor open_spare_descriptor() {
   return FileDescriptor(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
+// The bans live with the server's other state (its key and certificate).
+ModerationConfig moderation_config(const ServerConfig& config) {
+  auto moderation = config.moderation;
+  if (moderation.bans_file.empty())
+    moderation.bans_file = state_directory(config.tls) + "/bans.txt";
+  return moderation;
+}
+
 // Keys are presented only in the TLS handshake: without TLS no key owns any name.
 std::unique_ptr<NameOwners> name_owners(const TlsConfig& tls) {
   if (!tls.enabled) return nullptr;
@@ -50,12 +58,14 @@ std::string Server::host_name() {
 
 Server::Server(ServerConfig config)
     : config_(std::move(config)),
+      moderation_(moderation_config(config_)),
       listener_(listen_tcp(config_.host, config_.port, kListenBacklog)),
       owners_(name_owners(config_.tls)),
       room_(config_.room, owners_.get()),
       flushes_(kCoalesceWindow),
       address_limits_(config_.session.rate, config_.session.burst),
       spare_descriptor_(open_spare_descriptor()) {
+  moderation_.use_name_owners(owners_.get());
   set_nonblocking(listener_);
   port_ = local_port(listener_);
   start_tls();
@@ -89,6 +99,7 @@ void Server::run() {
     const auto timeout = backing_off ? kAcceptBackoff : kAcceptLoopTimeout;
     ::poll(watched.data(), watched.size(), static_cast<int>(timeout.count()));
     if (watched[1].revents != 0) wake_.drain();
+    if (reload_requested_.exchange(false)) moderation_.reload();
     reap_finished();
     serve_handed_over();
     if (should_exit_when_empty()) {
@@ -122,6 +133,11 @@ void Server::start_discovery() {
 
 void Server::stop() {
   stop_requested_.store(true);
+  wake_.notify();
+}
+
+void Server::reload() {
+  reload_requested_.store(true);
   wake_.notify();
 }
 
@@ -166,6 +182,13 @@ void Server::serve_or_refuse(FileDescriptor socket, Endpoint peer, const tls::Co
   if (const auto left = budget->refused_for(now); left.count() > 0) {
     return turn_away(std::move(socket), peer.address,
                      protocol::password_refusal(peer.address, left), tls != nullptr);
+  }
+  // A TLS client's key is known after its handshake: its session checks both.
+  if (tls == nullptr) {
+    if (const auto ban = moderation_.banned(peer.address, ""); ban) {
+      moderation_.log_refusal(peer.address, *ban);
+      return say_and_close(socket, protocol::you_are_banned(ban->until, ban->reason));
+    }
   }
   const bool connect_token_free = budget->try_take_connection(now);
   if (const auto reason = admit(peer.address, connect_token_free); !reason.empty()) {
@@ -263,7 +286,7 @@ void Server::start_session(FileDescriptor socket, Endpoint peer,
   session_config.web_port = web_port();
   session_config.failed_handshakes = &failed_handshakes_;
   auto session = std::make_shared<Session>(
-      std::move(socket), std::move(peer), room_, flushes_, std::move(session_config),
+      std::move(socket), std::move(peer), room_, flushes_, moderation_, std::move(session_config),
       std::move(budget), [this] { wake_.notify(); }, tls);
   std::lock_guard lock(sessions_mutex_);
   try {

@@ -55,11 +55,13 @@ std::chrono::nanoseconds until(std::chrono::steady_clock::time_point deadline,
 }  // namespace
 
 Session::Session(FileDescriptor socket, Endpoint peer, Room& room, FlushScheduler& flushes,
-                 SessionConfig config, std::shared_ptr<AddressBudget> address,
-                 FinishedHandler on_finished, const tls::Context* tls)
+                 Moderation& moderation, SessionConfig config,
+                 std::shared_ptr<AddressBudget> address, FinishedHandler on_finished,
+                 const tls::Context* tls)
     : peer_(std::move(peer)),
       room_(room),
       flushes_(flushes),
+      moderation_(moderation),
       config_(config),
       on_finished_(std::move(on_finished)),
       connection_(std::move(socket),
@@ -82,6 +84,8 @@ void Session::run() {
   }
   client_key_ = connection_.client_key();
   if (!client_key_.empty()) spdlog::info("{} presents the key {}", peer_.to_string(), client_key_);
+  connection_.set_identity({peer_.address, client_key_});
+  if (refused_by_ban()) return finish();
   greet();
   if (gate_.open()) enter_room();
   serve();
@@ -136,6 +140,7 @@ void Session::serve() {
     }
     handle_due_lines();
     publish_batch();
+    if (auto kicked = connection_.take_kick()) disconnect_for(std::move(*kicked));
     // Lines still waiting for the flood gate are the client's too: they are
     // handled, paced as usual, before the session closes.
     if (input_ended_ && (!flood_gate_.has_delayed() || drained_too_long())) {
@@ -315,6 +320,7 @@ void Session::handle_line(std::string_view raw_line) {
       return;
     case protocol::ClientLine::Kind::chat:
       announce();
+      if (const auto mute = muted()) return reply(protocol::you_are_muted(mute->until));
       spdlog::debug("{}: {}", name_, parsed.text);
       reply(protocol::ack());
       add_to_batch(protocol::relay(name_, parsed.text));

@@ -71,6 +71,12 @@ bool Session::send_private(std::string_view recipient_name, std::string line) {
   return true;
 }
 
+void Session::tell_everyone(std::string notice) {
+  reply(notice);
+  publish_batch();
+  room_.broadcast(room_.share(std::move(notice)), &connection_, owed_);
+}
+
 void Session::quit(std::string_view reason) {
   departure_reason_ = reason;
   quit_requested_ = true;

@@ -48,11 +48,31 @@ void Session::enter_room() {
   for (auto& line : room_.recent_history(config_.sendq_bytes / 2)) {
     connection_.queue_own_line(std::move(line));
   }
+  greet_in_room();
   // The room delivers to the connection, which lives as long as this session.
   room_.join(std::shared_ptr<Participant>(shared_from_this(), &connection_), name_, client_key_);
   in_room_ = true;
   announce_by_ = std::chrono::steady_clock::now() + config_.announce_delay;
   spdlog::info("Connected to: {}, {} ({} online)", peer_.address, peer_.port, room_.size());
+}
+
+// The topic and the message of the day, after the replay: the last a newcomer reads.
+void Session::greet_in_room() {
+  if (auto topic = moderation_.topic(); !topic.empty()) reply(protocol::topic(topic));
+  for (const auto& line : moderation_.motd()) reply(protocol::motd(line));
+}
+
+// The plain port's newcomers were checked by address before a thread was
+// started (Server::serve_or_refuse); a TLS client's key is known only now.
+// An operator's key is never refused, whatever address it comes from.
+bool Session::refused_by_ban() {
+  if (!connection_.encrypted() || moderation_.is_operator(client_key_)) return false;
+  const auto ban = moderation_.banned(peer_.address, client_key_);
+  if (!ban) return false;
+  moderation_.log_refusal(peer_.address, *ban);
+  reply(protocol::you_are_banned(ban->until, ban->reason));
+  flush_before_close();
+  return true;
 }
 
 // The client hears "wrong password" at once; its next line is read only after

@@ -9,6 +9,7 @@
 namespace lochat::commands {
 
 std::span<const CommandInfo> all() {
+  constexpr auto kOperators = Permission::operators;
   static constexpr std::array kCommands{
       CommandInfo{"nick", "/nick NAME", "change your name", false},
       CommandInfo{"who", "/who", "who is online, and for how long", false},
@@ -18,6 +19,21 @@ std::span<const CommandInfo> all() {
       CommandInfo{"quit", "/quit [reason]", "leave the chat", false},
       CommandInfo{"pass", "/pass PASSWORD", "prove the server's password (first, over TLS)", false},
       CommandInfo{"release", "/release", "give up your name: your key no longer owns it", false},
+      CommandInfo{"topic", "/topic [TEXT]", "show the topic; operators set it", false},
+      CommandInfo{"motd", "/motd", "show the message of the day again", false},
+      CommandInfo{"kick", "/kick NAME [reason]", "disconnect NAME", false, kOperators},
+      CommandInfo{"ban", "/ban TARGET [duration] [reason]",
+                  "keep out TARGET: a NAME online (its address and key), an ADDRESS or a key; "
+                  "duration 30s, 10m, 2h, 1d, 1w, or none: for ever",
+                  false, kOperators},
+      CommandInfo{"unban", "/unban TARGET", "lift the ban of an ADDRESS or a key", false,
+                  kOperators},
+      CommandInfo{"bans", "/bans", "list the bans in force", false, kOperators},
+      CommandInfo{"mute", "/mute NAME [duration]", "refuse NAME's lines (they still read)", false,
+                  kOperators},
+      CommandInfo{"unmute", "/unmute NAME", "let NAME speak again", false, kOperators},
+      CommandInfo{"free", "/free NAME", "free a name a key owns, for any key to take", false,
+                  kOperators},
   };
   return kCommands;
 }

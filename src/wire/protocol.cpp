@@ -257,6 +257,94 @@ std::string no_password_needed() {
   return error("no password is needed now");
 }
 
+std::string until_text(Until until) {
+  if (!until) return "";
+  const std::time_t when = std::chrono::system_clock::to_time_t(*until);
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  std::tm today{};
+  localtime_r(&when, &local);
+  localtime_r(&now, &today);
+  const bool same_day = local.tm_year == today.tm_year && local.tm_yday == today.tm_yday;
+  std::array<char, 32> text{};
+  std::strftime(text.data(), text.size(), same_day ? "%H:%M" : "%Y-%m-%d %H:%M", &local);
+  return std::string(" until ") + text.data();
+}
+
+namespace {
+
+std::string reason_text(std::string_view reason) {
+  return reason.empty() ? "" : " (" + std::string(reason) + ")";
+}
+
+}  // namespace
+
+std::string operators_only(std::string_view command) {
+  return error(std::string(1, kCommandPrefix) + std::string(command) + " is for operators");
+}
+
+std::string operator_action(std::string_view by, std::string_view action, std::string_view target,
+                            Until until, std::string_view reason) {
+  return notice(std::string(by) + " " + std::string(action) + " " + std::string(target) +
+                until_text(until) + reason_text(reason));
+}
+
+std::string removed_by(std::string_view action, std::string_view by, std::string_view reason) {
+  return std::string(action) + " by " + std::string(by) + reason_text(reason);
+}
+
+std::string you_are_banned(Until until, std::string_view reason) {
+  return error("you are banned from this server" + until_text(until) + reason_text(reason));
+}
+
+std::string you_are_muted(Until until) {
+  return error("you are muted" + until_text(until) + ": your lines are not sent");
+}
+
+std::string ban_list_header(std::size_t count) {
+  return notice(count == 0 ? std::string("No bans") : "Bans (" + std::to_string(count) + "):");
+}
+
+std::string ban_entry(std::string_view target, Until until, std::string_view by,
+                      std::string_view reason) {
+  return notice(std::string(target) + (until ? until_text(until) : " for ever") + ", by " +
+                std::string(by) + reason_text(reason));
+}
+
+std::string not_banned(std::string_view target) {
+  return error(std::string(target) + " is not banned");
+}
+
+std::string not_muted(std::string_view name) {
+  return error(std::string(name) + " is not muted");
+}
+
+std::string not_owned(std::string_view name) {
+  return error("no key owns the name " + std::string(name));
+}
+
+std::string unknown_target(std::string_view target) {
+  return error("nobody called " + std::string(target) +
+               " is online, and it is no address or key fingerprint");
+}
+
+std::string topic(std::string_view text) {
+  return notice(text.empty() ? std::string("No topic is set")
+                             : std::string(kTopic) + std::string(text));
+}
+
+std::string topic_set(std::string_view by, std::string_view text) {
+  return notice(std::string(by) + " set the topic: " + std::string(text));
+}
+
+std::string motd(std::string_view text) {
+  return notice(std::string(kMotd) + std::string(text));
+}
+
+std::string no_motd() {
+  return notice("No message of the day");
+}
+
 ClientLine parse_client_line(std::string_view text) {
   ClientLine parsed;
   if (text.find_first_not_of(" \t") == std::string_view::npos) return parsed;

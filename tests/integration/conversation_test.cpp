@@ -240,11 +240,12 @@ TEST_F(ConversationTest, HelpListsEveryCommand) {
   auto alice = join_as("alice");
   alice->send_line("/help");
   std::string all;
-  for (int i = 0; i < 9; ++i) all += alice->read_line().value_or("") + "\n";
-  for (const char* command :
-       {"/nick", "/who", "/msg", "/me", "/help", "/quit", "/pass", "/release", "//"}) {
+  for (int i = 0; i < 11; ++i) all += alice->read_line().value_or("") + "\n";
+  for (const char* command : {"/nick", "/who", "/msg", "/me", "/help", "/quit", "/pass", "/release",
+                              "/topic", "/motd", "//"}) {
     EXPECT_NE(all.find(std::string("*** ") + command), std::string::npos) << command;
   }
+  EXPECT_EQ(all.find("*** /kick"), std::string::npos);  // an operator's, and alice is none
 }
 
 TEST_F(ConversationTest, HistoryReplaysTheLastMessagesMarkedAndInOrder) {

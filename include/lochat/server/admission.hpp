@@ -1,10 +1,12 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 
 // Who gets a place when places run short: the server's rules for newcomers,
-// as one pure function of counts, so each rule is tested without sockets.
+// as one pure function of counts, so each rule is tested without sockets
+// (refusals are logged through storm_log.hpp).
 // The accept thread calls it under Server::sessions_mutex_ (which guards the
 // counts it is given); it keeps no state.
 namespace lochat::admission {
@@ -48,6 +50,10 @@ enum class Verdict {
 };
 
 [[nodiscard]] Verdict admit(const Places& places, const Newcomer& newcomer);
+
+  // Counts one; returns how many to log now, or 0 if it is not time yet.
+  std::size_t note();
+};
 
 // The one line a refused newcomer reads (without the "Error: " of protocol::error).
 [[nodiscard]] std::string refusal(Verdict verdict, const Places& places, const std::string& address,

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lochat/net/signal_wake.hpp"
@@ -35,7 +36,7 @@ inline constexpr std::chrono::seconds kTlsHandshakeTime{5};
 // belongs to the owner, the session's thread. The queue has its own mutex;
 // write_mutex_ guards the writer's state (writing_, writing_front_,
 // written_of_front_) and the socket's send side and closing; the rest shared
-// between threads is atomic.
+// between threads is atomic. kick_mutex_ guards an operator's kick.
 //
 // The steps of writing, each with one name:
 //   deliver()        queue lines from another sender; write them at once
@@ -131,12 +132,21 @@ class Connection final : public Participant {
   // Owner, after the handshake: the SHA-256 fingerprint of the key the client
   // presented as its TLS certificate; "" for none, or on the plain port.
   [[nodiscard]] std::string client_key() const { return tls_ ? tls_->peer_fingerprint() : ""; }
+  [[nodiscard]] bool encrypted() const { return encrypted_; }
 
   Delivery deliver(std::span<const SharedLine> lines, const Participant* from,
                    Audience audience) override;
   void flush_held() override;
   [[nodiscard]] std::size_t backlog_bytes() const override { return queue_.bytes(); }
   void evict() override;
+  // Owner, before it joins the room (whose mutex then orders this write before
+  // any other thread's read): who the client is. Read-only from then on.
+  void set_identity(Identity identity) { identity_ = std::move(identity); }
+  [[nodiscard]] Identity identity() const override { return identity_; }
+  // Any thread: records why and wakes the owner, which says it and closes.
+  void kick(std::string reason) override;
+  // Owner: why an operator removed the client, once, if one did.
+  [[nodiscard]] std::optional<std::string> take_kick();
 
   // A line for this client alone (the greeting, a reply, the history, the
   // shutdown notice). It counts against the queue's limit like any delivery:
@@ -199,6 +209,9 @@ class Connection final : public Participant {
   OutboundQueue queue_;
   const Limits limits_;
   SignalWake& owner_wake_;
+  Identity identity_;      // see set_identity()
+  std::mutex kick_mutex_;  // guards kick_reason_
+  std::optional<std::string> kick_reason_;
 
   // Set by a writer that found the socket full (cleared by the owner's thread
   // once it looks again) or broken: deliveries then only queue.

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 
 #include "lochat/wire/shared_line.hpp"
 
@@ -31,6 +32,16 @@ class Participant {
   [[nodiscard]] virtual std::size_t backlog_bytes() const = 0;
   // The server drops this participant to bound its memory (see QueueBudget).
   virtual void evict() = 0;
+
+  // Who is behind it, for bans and mutes (moderation.hpp): its address and
+  // the fingerprint of the key it presented ("" for none).
+  struct Identity {
+    std::string address;
+    std::string key;
+  };
+  [[nodiscard]] virtual Identity identity() const { return {}; }
+  // An operator removes it: its own thread tells it `reason` and closes it.
+  virtual void kick(std::string /*reason*/) {}
 };
 
 }  // namespace lochat

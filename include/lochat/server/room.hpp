@@ -75,6 +75,8 @@ class Room {
 
   // The member called `name` (compared folded), or nullptr.
   [[nodiscard]] std::shared_ptr<Participant> find(std::string_view name) const;
+  // Every member (an operator's ban removes those it matches).
+  [[nodiscard]] std::vector<std::shared_ptr<Participant>> participants() const;
   // Who is online, in the order they joined, for how long, and whether their
   // key owns their name (verified): the first
   // kMaxListed only (a line lists no more), so a newcomer to a crowd costs

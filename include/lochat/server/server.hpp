@@ -19,7 +19,9 @@
 #include "lochat/net/socket.hpp"
 #include "lochat/net/tls.hpp"
 #include "lochat/server/address_limits.hpp"
+#include "lochat/server/admission.hpp"
 #include "lochat/server/flush_scheduler.hpp"
+#include "lochat/server/moderation.hpp"
 #include "lochat/server/name_owners.hpp"
 #include "lochat/server/room.hpp"
 #include "lochat/server/session.hpp"
@@ -61,6 +63,9 @@ struct ServerConfig {
   // is 0); 0, no web client.
   std::optional<std::uint16_t> web_port;
   std::chrono::milliseconds web_request_timeout{10000};  // a slower HTTP request is closed
+  // --ops-file and --motd-file; the bans file, if not given, is "bans" in the
+  // state directory (tls.state_directory or tls::default_state_directory()).
+  ModerationConfig moderation;
 };
 
 namespace web {
@@ -92,6 +97,9 @@ class Server {
   // client has left); then notifies every client, closes all and joins every thread.
   void run();
   void stop();
+  // On SIGHUP: the accept loop reads the ops file and the message of the day
+  // again. Like stop(), only an atomic and the eventfd: async-signal-safe.
+  void reload();
 
   [[nodiscard]] std::size_t online() const { return room_.size(); }
   // Names owned by keys; null without TLS.
@@ -141,6 +149,7 @@ class Server {
   [[nodiscard]] bool should_exit_when_empty() const;
 
   const ServerConfig config_;
+  Moderation moderation_;  // thread-safe; outlives every session (joined in ~Server)
   FileDescriptor listener_;
   std::uint16_t port_ = 0;
   std::optional<tls::Context> tls_;  // set by the constructor; immutable, shared by sessions
@@ -157,10 +166,12 @@ class Server {
   std::unique_ptr<discovery::Responder> discovery_;  // set by the constructor, reset by run()
   EventFdWake wake_;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> reload_requested_{false};
   // Accept thread only.
   std::chrono::steady_clock::time_point accept_paused_until_{};
   std::chrono::steady_clock::time_point next_descriptor_warning_{};
   FileDescriptor spare_descriptor_;  // given up for a moment to refuse newcomers when out of them
+  // Events that come in storms, logged with their count (storm_log.hpp).
   StormLog refusals_;
   StormLog made_room_;
   StormLog failed_handshakes_;  // session threads and the TLS refusals' thread too

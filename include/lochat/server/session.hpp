@@ -19,6 +19,7 @@
 #include "lochat/server/connection.hpp"
 #include "lochat/server/flood_gate.hpp"
 #include "lochat/server/flush_scheduler.hpp"
+#include "lochat/server/moderation.hpp"
 #include "lochat/server/password_gate.hpp"
 #include "lochat/server/pending_flushes.hpp"
 #include "lochat/server/room.hpp"
@@ -85,9 +86,10 @@ class Session final : public std::enable_shared_from_this<Session>,
 
   // `address` is what the client's address may do in all its connections (may be null);
   // `tls` is the server's TLS context for a client of the TLS port, null for plain.
+  // `moderation` is the server's (thread-safe): operators, bans, mutes, topic.
   Session(FileDescriptor socket, Endpoint peer, Room& room, FlushScheduler& flushes,
-          SessionConfig config, std::shared_ptr<AddressBudget> address, FinishedHandler on_finished,
-          const tls::Context* tls = nullptr);
+          Moderation& moderation, SessionConfig config, std::shared_ptr<AddressBudget> address,
+          FinishedHandler on_finished, const tls::Context* tls = nullptr);
 
   void run();
   // Queues the shutdown notice and makes run() flush what is queued (until
@@ -127,6 +129,9 @@ class Session final : public std::enable_shared_from_this<Session>,
   // Before the password (session_gate.cpp): a line for the gate alone; then the room.
   void knock(std::string_view raw_line);
   void enter_room();
+  // After the handshake: a banned address or key hears why, once, and goes.
+  [[nodiscard]] bool refused_by_ban();
+  void greet_in_room();
   void wait_after_wrong_password();
   void serve();
   Step read_available();
@@ -161,10 +166,26 @@ class Session final : public std::enable_shared_from_this<Session>,
   bool send_private(std::string_view recipient, std::string line) override;
   [[nodiscard]] protocol::OnlineList online() const override { return room_.online(); }
   void quit(std::string_view reason) override;
+  [[nodiscard]] bool is_operator() const override { return moderation_.is_operator(client_key_); }
+  [[nodiscard]] Moderation& moderation() const override { return moderation_; }
+  [[nodiscard]] std::shared_ptr<Participant> member(std::string_view name) const override {
+    return room_.find(name);
+  }
+  [[nodiscard]] std::vector<std::shared_ptr<Participant>> members() const override {
+    return room_.participants();
+  }
+  void tell_everyone(std::string notice) override;
+  bool free_name(std::string_view name) override {
+    return room_.owners() != nullptr && room_.owners()->release(name);
+  }
+  [[nodiscard]] std::optional<moderation::Ban> muted() const override {
+    return moderation_.muted(peer_.address, client_key_);
+  }
 
   const Endpoint peer_;
   Room& room_;
   FlushScheduler& flushes_;  // thread-safe; pays what owed_ hands over
+  Moderation& moderation_;   // thread-safe
   const SessionConfig config_;
   FinishedHandler on_finished_;
 

@@ -11,12 +11,17 @@
 // docs/PROTOCOL.md lists every entry. Pure data: any thread may read it.
 namespace lochat::commands {
 
+// Who may use a command. An operator is a client whose TLS key the server's
+// --ops-file lists (docs/SECURITY.md); /help lists operators' commands to operators only.
+enum class Permission { everyone, operators };
+
 struct CommandInfo {
   std::string_view name;   // without the "/"
   std::string_view usage;  // "/msg NAME text"
   std::string_view help;   // "a private message to NAME only"
   // The server answers a well-formed use with "Message Received", as it does a chat line.
   bool acknowledged = false;
+  Permission permission = Permission::everyone;
 };
 
 // In the order /help lists them.

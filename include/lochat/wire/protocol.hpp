@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -149,6 +150,44 @@ std::string wrong_password();
 std::string password_refusal(std::string_view address, std::chrono::seconds left);
 std::string password_accepted();
 std::string no_password_needed();
+
+// Moderation (docs/SECURITY.md). `until`: when a ban or mute ends, nullopt
+// for ever; shown as "HH:MM" in local time, with the date if not today.
+// Reasons and names come cleaned (text::sanitize) from the client's line.
+using Until = std::optional<std::chrono::system_clock::time_point>;
+inline constexpr std::string_view kTopic = "Topic: ";
+inline constexpr std::string_view kMotd = "MOTD: ";
+// " until 14:05", " until 2026-12-01 14:05", or "" for ever.
+std::string until_text(Until until);
+// "Error: /kick is for operators"
+std::string operators_only(std::string_view command);
+// An operator's action, to everyone: "*** alice kicked bob (spamming)".
+std::string operator_action(std::string_view by, std::string_view action, std::string_view target,
+                            Until until, std::string_view reason);
+// Why a kicked or banned client is disconnected: "kicked by alice (spamming)".
+std::string removed_by(std::string_view action, std::string_view by, std::string_view reason);
+// To a banned newcomer, before it closes: "Error: you are banned from this server until 14:05
+// (spam)".
+std::string you_are_banned(Until until, std::string_view reason);
+// To a muted client, for each line it tries to send.
+std::string you_are_muted(Until until);
+std::string ban_list_header(std::size_t count);
+// "*** 127.0.0.2 until 14:05, by alice (spam)": one line of /bans.
+std::string ban_entry(std::string_view target, Until until, std::string_view by,
+                      std::string_view reason);
+std::string not_banned(std::string_view target);
+std::string not_muted(std::string_view name);
+// /free of a name no key owns.
+std::string not_owned(std::string_view name);
+// A /ban target that is neither online, an address nor a key fingerprint.
+std::string unknown_target(std::string_view target);
+// "*** Topic: TEXT", or that there is none.
+std::string topic(std::string_view text);
+// "*** alice set the topic: TEXT"
+std::string topic_set(std::string_view by, std::string_view text);
+// One line of the message of the day: "*** MOTD: TEXT", or that there is none.
+std::string motd(std::string_view text);
+std::string no_motd();
 
 // --- Client-to-server lines -----------------------------------------------------------------
 

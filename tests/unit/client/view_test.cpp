@@ -185,7 +185,7 @@ TEST(Completion, CompletesNamesIgnoringCaseAndCommands) {
   roster.observe("*** Online (3): Alice (5m), albert (1m), bob (0s)");
   EXPECT_EQ(completions("al", roster), (std::set<std::string>{"Alice", "albert"}));
   EXPECT_EQ(completions("B", roster), (std::set<std::string>{"bob"}));
-  EXPECT_EQ(completions("/m", roster), (std::set<std::string>{"/me", "/msg"}));
+  EXPECT_EQ(completions("/m", roster), (std::set<std::string>{"/me", "/motd", "/msg", "/mute"}));
   EXPECT_TRUE(completions("zz", roster).empty());
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -40,6 +41,20 @@ class FakeSession final : public CommandContext {
     quit_reason = std::string(reason);
     quitting = true;
   }
+  [[nodiscard]] bool is_operator() const override { return operator_; }
+  [[nodiscard]] Moderation& moderation() const override { return moderation_; }
+  [[nodiscard]] std::shared_ptr<Participant> member(std::string_view /*name*/) const override {
+    return nullptr;
+  }
+  [[nodiscard]] std::vector<std::shared_ptr<Participant>> members() const override { return {}; }
+  void tell_everyone(std::string notice) override { told_everyone.push_back(std::move(notice)); }
+  bool free_name(std::string_view name) override { return name == "bob"; }
+  [[nodiscard]] std::optional<moderation::Ban> muted() const override { return mute; }
+
+  bool operator_ = false;
+  std::optional<moderation::Ban> mute;
+  std::vector<std::string> told_everyone;
+  mutable Moderation moderation_{ModerationConfig{}};
 
   std::set<std::string> taken;
   std::set<std::string> online_names{"bob", "carol"};
@@ -157,14 +172,94 @@ TEST(Commands, MeWithoutTextIsAUsageError) {
   EXPECT_TRUE(session.published.empty());
 }
 
-TEST(Commands, HelpListsEveryCommandThenTheEscape) {
+TEST(Commands, HelpListsEveryCommandToAnOperatorThenTheEscape) {
   FakeSession session;
+  session.operator_ = true;
   dispatch(session, "help", "");
   ASSERT_EQ(session.replies.size(), all().size() + 1);
   for (std::size_t i = 0; i < all().size(); ++i) {
     EXPECT_EQ(session.replies[i], "*** " + help_line(all()[i]) + "\n");
   }
   EXPECT_EQ(session.replies.back(), "*** //text - send a message that starts with /\n");
+}
+
+TEST(Commands, HelpListsOperatorsCommandsToOperatorsOnly) {
+  FakeSession session;
+  dispatch(session, "help", "");
+  const auto for_everyone = std::count_if(all().begin(), all().end(), [](const auto& command) {
+    return command.permission == Permission::everyone;
+  });
+  EXPECT_EQ(session.replies.size(), static_cast<std::size_t>(for_everyone) + 1);  // then the escape
+  for (const auto& command : all()) {
+    const bool listed = std::find(session.replies.begin(), session.replies.end(),
+                                  "*** " + help_line(command) + "\n") != session.replies.end();
+    EXPECT_EQ(listed, command.permission == Permission::everyone) << command.name;
+  }
+}
+
+TEST(Commands, EachOperatorsCommandIsRefusedToOthersWithOneErrorAndNoEffect) {
+  for (const auto& command : all()) {
+    if (command.permission != Permission::operators) continue;
+    FakeSession session;
+    dispatch(session, command.name, "bob 1h spam");
+    EXPECT_EQ(session.replies, std::vector<std::string>{"Error: /" + std::string(command.name) +
+                                                        " is for operators\n"});
+    EXPECT_TRUE(session.told_everyone.empty());
+    EXPECT_TRUE(session.moderation().bans().empty());
+  }
+}
+
+TEST(Commands, AnyoneReadsTheTopicButOnlyAnOperatorSetsIt) {
+  FakeSession session;
+  dispatch(session, "topic", "");
+  EXPECT_EQ(session.replies, std::vector<std::string>{"*** No topic is set\n"});
+  dispatch(session, "topic", "lunch at noon");
+  EXPECT_EQ(session.replies.back(), "Error: /topic is for operators\n");
+  session.operator_ = true;
+  dispatch(session, "topic", "lunch at noon");
+  EXPECT_EQ(session.told_everyone,
+            std::vector<std::string>{"*** alice set the topic: lunch at noon\n"});
+  dispatch(session, "topic", "");
+  EXPECT_EQ(session.replies.back(), "*** Topic: lunch at noon\n");
+}
+
+TEST(Commands, AnOperatorBansAnAddressForAWhileAndUnbansIt) {
+  FakeSession session;
+  session.operator_ = true;
+  dispatch(session, "ban", "127.0.0.9 2h too loud");
+  ASSERT_EQ(session.told_everyone.size(), 1U);
+  EXPECT_TRUE(session.told_everyone[0].starts_with("*** alice banned 127.0.0.9 until "));
+  EXPECT_TRUE(session.told_everyone[0].ends_with(" (too loud)\n"));
+  const auto bans = session.moderation().bans();
+  ASSERT_EQ(bans.size(), 1U);
+  EXPECT_EQ(bans[0].reason, "too loud");
+  EXPECT_GT(*bans[0].until, moderation::Clock::now() + std::chrono::minutes(119));
+  dispatch(session, "unban", "127.0.0.9");
+  EXPECT_EQ(session.told_everyone.back(), "*** alice unbanned 127.0.0.9\n");
+  dispatch(session, "unban", "127.0.0.9");
+  EXPECT_EQ(session.replies.back(), "Error: 127.0.0.9 is not banned\n");
+}
+
+TEST(Commands, ABanOfSomethingThatIsNeitherOnlineNorAnAddressNorAKeyIsRefused) {
+  FakeSession session;
+  session.operator_ = true;
+  dispatch(session, "ban", "nobody");
+  EXPECT_EQ(
+      session.replies,
+      std::vector<std::string>{
+          "Error: nobody called nobody is online, and it is no address or key fingerprint\n"});
+  EXPECT_TRUE(session.moderation().bans().empty());
+}
+
+TEST(Commands, AMutedClientsMessagesAndActionsAreRefused) {
+  FakeSession session;
+  session.mute = moderation::Ban{"127.0.0.1", std::nullopt, "carol", ""};
+  dispatch(session, "me", "waves");
+  dispatch(session, "msg", "bob hi");
+  EXPECT_EQ(session.replies,
+            std::vector<std::string>(2, "Error: you are muted: your lines are not sent\n"));
+  EXPECT_TRUE(session.published.empty());
+  EXPECT_TRUE(session.privates.empty());
 }
 
 TEST(Commands, QuitSaysGoodbyeAndLeavesWithTheReason) {

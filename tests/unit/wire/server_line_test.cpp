@@ -118,11 +118,12 @@ TEST(ServerLine, ANoticeOfNoKnownTopicIsStillANotice) {
 
 TEST(ServerLine, TheSelfDescriptionIsReadBackWithTheServersLimits) {
   const auto wire = received(self_description({kProtocolVersion, true, 10, 30, 4096}));
-  EXPECT_EQ(wire,
-            "*** lochat-server protocol 1; acknowledges each line; commands /nick /who /msg /me "
-            "/help /quit /pass /release; flood limit 30 lines at once, then 10 a second; lines up "
-            "to 4096 "
-            "bytes");
+  EXPECT_EQ(
+      wire,
+      "*** lochat-server protocol 1; acknowledges each line; commands /nick /who /msg /me "
+      "/help /quit /pass /release /topic /motd /kick /ban /unban /bans /mute /unmute /free; flood "
+      "limit 30 lines at once, then 10 a second; lines up to 4096 "
+      "bytes");
   EXPECT_EQ(classify(wire).kind, ServerLine::Kind::notice);
   EXPECT_EQ(classify(wire).topic, Topic::about_server);
   const auto described = describe(wire);
