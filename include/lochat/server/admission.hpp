@@ -51,10 +51,6 @@ enum class Verdict {
 
 [[nodiscard]] Verdict admit(const Places& places, const Newcomer& newcomer);
 
-  // Counts one; returns how many to log now, or 0 if it is not time yet.
-  std::size_t note();
-};
-
 // The one line a refused newcomer reads (without the "Error: " of protocol::error).
 [[nodiscard]] std::string refusal(Verdict verdict, const Places& places, const std::string& address,
                                   std::size_t max_per_ip);
