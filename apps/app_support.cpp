@@ -111,19 +111,35 @@ void on_interrupt_while_secret(int /*signal*/) {
   secret_interrupted = 1;
 }
 
-// One line from the terminal, byte by byte so that Ctrl-C can end the wait:
-// SIGINT is caught for the wait, then handed on to
-// whatever handled it before (the client's "quit as :q does", or the default).
+// Catches SIGINT while it lives (from before the prompt shows, so no Ctrl-C
+// is lost between the two), then hands one it caught on to whatever handled
+// SIGINT before: the client's "quit as :q does", or the default.
+class InterruptCatcher {
+ public:
+  InterruptCatcher() {
+    struct sigaction catching {};
+    catching.sa_handler = on_interrupt_while_secret;
+    secret_interrupted = 0;
+    ::sigaction(SIGINT, &catching, &before_);
+  }
+  ~InterruptCatcher() {
+    ::sigaction(SIGINT, &before_, nullptr);
+    if (caught()) std::raise(SIGINT);
+  }
+  InterruptCatcher(const InterruptCatcher&) = delete;
+  InterruptCatcher& operator=(const InterruptCatcher&) = delete;
+  [[nodiscard]] static bool caught() { return secret_interrupted != 0; }
+
+ private:
+  struct sigaction before_ {};
+};
+
+// One line from the terminal, byte by byte so that Ctrl-C can end the wait.
 std::optional<std::string> read_terminal_line() {
-  struct sigaction quiet_interrupt {};
-  quiet_interrupt.sa_handler = on_interrupt_while_secret;
-  struct sigaction before {};
-  secret_interrupted = 0;
-  ::sigaction(SIGINT, &quiet_interrupt, &before);
   std::string line;
   bool ended = false;
   char byte = 0;
-  while (secret_interrupted == 0 && !ended) {
+  while (!InterruptCatcher::caught() && !ended) {
     // The signal may be taken by another of the process's threads: poll a
     // little at a time rather than sleep in read() until Enter.
     pollfd input{STDIN_FILENO, POLLIN, 0};
@@ -132,12 +148,7 @@ std::optional<std::string> read_terminal_line() {
     if (got == 1 && byte != '\n') line.push_back(byte);
     ended = got == 0 || (got == 1 && byte == '\n') || (got < 0 && errno != EINTR);
   }
-  ::sigaction(SIGINT, &before, nullptr);
-  if (secret_interrupted != 0) {
-    std::raise(SIGINT);
-    return std::nullopt;
-  }
-  if (byte != '\n') return std::nullopt;  // end of input before Enter
+  if (InterruptCatcher::caught() || byte != '\n') return std::nullopt;  // or input ended first
   return line;
 }
 
@@ -148,6 +159,7 @@ std::optional<std::string> read_secret(const char* prompt) {
   const bool terminal = ::isatty(STDIN_FILENO) != 0 && ::tcgetattr(STDIN_FILENO, &saved) == 0;
   std::optional<std::string> line;
   if (terminal) {
+    const InterruptCatcher interrupt;
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     // Echo goes off before the prompt shows, and nothing typed is flushed:
