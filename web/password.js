@@ -32,6 +32,9 @@ function askPassword(reason) {
   if (reason) show([el("span", null, "Error: " + reason)], "error");
   const field = $("pass-input");
   field.value = "";
+  // One dialog at a time, the password's first: the name's comes back once
+  // the password is accepted (admitted).
+  if ($("name-dialog").open) $("name-dialog").close();
   if (!$("pass-dialog").open) $("pass-dialog").showModal();
   field.focus();
 }
