@@ -21,6 +21,9 @@ const state = {
   socket: null,
   wanted: localStorage.getItem(NAME_KEY) || "", // the name the user chose
   self: "", // the name the server knows us by (an address until /nick succeeds)
+  // Until the self-description: "unknown"; then "password" until the server
+  // takes ours, or "open". The name is sent only once it is "open".
+  gate: "unknown",
   tries: 1,
   online: new Set(),
   awaiting: [], // what we sent, oldest first: {kind: "ack" | "nick" | "other"}; answered in order
@@ -89,6 +92,9 @@ function mentions(text) {
 function handleLine(line) {
   let m;
   if (line === "Welcome to LoChat!") return;
+  if (line.startsWith("*** lochat-server protocol ")) passGate(line);
+  if (line === "*** Password accepted") return admitted();
+  if (state.gate === "password" && (m = /^Error: (.*)$/su.exec(line))) return askPassword(m[1]);
   if (line === "Message Received") return confirmOwn(true);
   if ((m = /^Private from ([^ ]+): (.*)$/su.exec(line))) {
     noteSpeaker(m[1]);
@@ -322,7 +328,7 @@ function connect() {
     state.awaiting = [];
     state.refresh.asked = false;
     state.tries = 1;
-    if (state.wanted) sendNick(state.wanted, true);
+    state.gate = "unknown"; // the name waits for the self-description
   });
   socket.addEventListener("message", (event) => handleLine(String(event.data)));
   socket.addEventListener("close", () => {
@@ -355,9 +361,11 @@ $("name-form").addEventListener("submit", () => {
   state.wanted = name;
   localStorage.setItem(NAME_KEY, name);
   state.tries = 1;
-  sendNick(name, true);
+  if (state.gate === "open") sendNick(name, true);
   input.focus();
 });
+
+$("pass-form").addEventListener("submit", sendPassword);
 
 function startPrivate(name) {
   input.value = "/msg " + name + " ";

@@ -21,12 +21,14 @@ constexpr std::string_view kPassCommand = "pass";
 }  // namespace
 
 PasswordGate::PasswordGate(std::string hash, bool encrypted, std::uint16_t tls_port,
-                           std::shared_ptr<AddressBudget> address, std::string peer_address)
+                           std::shared_ptr<AddressBudget> address, std::string peer_address,
+                           bool browser)
     : hash_(std::move(hash)),
       encrypted_(encrypted),
       tls_port_(tls_port),
       address_(std::move(address)),
-      peer_address_(std::move(peer_address)) {}
+      peer_address_(std::move(peer_address)),
+      browser_(browser) {}
 
 // Nothing here logs the line: it may hold the password.
 PasswordGate::Answer PasswordGate::take(std::string_view raw_line, Clock::time_point now) {
@@ -34,7 +36,10 @@ PasswordGate::Answer PasswordGate::take(std::string_view raw_line, Clock::time_p
   const auto parsed = protocol::parse_client_line(line);
   if (parsed.kind == protocol::ClientLine::Kind::empty) return {};
   if (parsed.kind == protocol::ClientLine::Kind::command && parsed.command == kPassCommand) {
-    if (!encrypted_) return {Answer::Kind::quiet, protocol::password_over_tls_only(tls_port_)};
+    if (!encrypted_) {
+      return {Answer::Kind::quiet, browser_ ? protocol::password_over_https_only(tls_port_)
+                                            : protocol::password_over_tls_only(tls_port_)};
+    }
     return try_password(parsed.argument, now);
   }
   if (now < next_reminder_) return {};

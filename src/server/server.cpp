@@ -175,7 +175,8 @@ void Server::accept_pending(const FileDescriptor& listener) {
   }
 }
 
-void Server::serve_or_refuse(FileDescriptor socket, Endpoint peer, const tls::Context* tls) {
+void Server::serve_or_refuse(FileDescriptor socket, Endpoint peer, const tls::Context* tls,
+                             Browser browser) {
   auto budget = address_limits_.budget_for(peer.address);
   const auto now = std::chrono::steady_clock::now();
   // Logged once when it began (password_gate.cpp), not at each reconnect.
@@ -194,7 +195,7 @@ void Server::serve_or_refuse(FileDescriptor socket, Endpoint peer, const tls::Co
   if (const auto reason = admit(peer.address, connect_token_free); !reason.empty()) {
     refuse(std::move(socket), peer.address, reason, tls != nullptr);
   } else {
-    start_session(std::move(socket), std::move(peer), std::move(budget), tls);
+    start_session(std::move(socket), std::move(peer), std::move(budget), tls, browser);
   }
 }
 
@@ -278,16 +279,18 @@ void Server::log_refusal(const std::string& reason) {
 }
 
 void Server::start_session(FileDescriptor socket, Endpoint peer,
-                           std::shared_ptr<AddressBudget> budget, const tls::Context* tls) {
+                           std::shared_ptr<AddressBudget> budget, const tls::Context* tls,
+                           Browser browser) {
   const std::string address = peer.address;
   SessionConfig session_config = config_.session;
   session_config.tls_port = tls_port_;  // known once bound (--tls-port 0)
   session_config.plain_port = config_.plain ? port_ : 0;
   session_config.web_port = web_port();
   session_config.failed_handshakes = &failed_handshakes_;
+  session_config.browser = browser != Browser::none;
   auto session = std::make_shared<Session>(
       std::move(socket), std::move(peer), room_, flushes_, moderation_, std::move(session_config),
-      std::move(budget), [this] { wake_.notify(); }, tls);
+      std::move(budget), [this] { wake_.notify(); }, tls, browser == Browser::over_tls);
   std::lock_guard lock(sessions_mutex_);
   try {
     sessions_.push_back(Running{session, std::thread([session] { session->run(); })});

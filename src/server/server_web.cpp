@@ -48,9 +48,9 @@ void Server::start_web() {
   web_config.tls = tls_;
   web_config.plain = config_.plain;
   web_config.request_timeout = config_.web_request_timeout;
-  web_ =
-      std::make_unique<web::WebListener>(web_config, [this](FileDescriptor socket, Endpoint peer) {
-        hand_over(std::move(socket), std::move(peer));
+  web_ = std::make_unique<web::WebListener>(
+      web_config, [this](FileDescriptor socket, Endpoint peer, bool secure) {
+        hand_over(std::move(socket), std::move(peer), secure);
       });
 }
 
@@ -66,25 +66,27 @@ void Server::log_web_addresses() const {
   }
 }
 
-void Server::hand_over(FileDescriptor socket, Endpoint peer) {
+void Server::hand_over(FileDescriptor socket, Endpoint peer, bool secure) {
   {
     std::lock_guard lock(handed_over_mutex_);
-    handed_over_.emplace_back(std::move(socket), std::move(peer));
+    handed_over_.push_back(
+        {std::move(socket), std::move(peer), secure ? Browser::over_tls : Browser::in_clear});
   }
   wake_.notify();
 }
 
 // The same admission, limits and session as a TCP newcomer: only the socket differs.
 void Server::serve_handed_over() {
-  std::vector<std::pair<FileDescriptor, Endpoint>> taken;
+  std::vector<HandedOver> taken;
   {
     std::lock_guard lock(handed_over_mutex_);
     taken.swap(handed_over_);
   }
   // A bridged browser speaks in clear to the bridge, whether the browser's
-  // own connection is in clear or TLS (the bridge's, in web/).
-  for (auto& [socket, peer] : taken) {
-    serve_or_refuse(std::move(socket), std::move(peer), nullptr);
+  // own connection is in clear or TLS (the bridge's, in web/): the session
+  // is told which, for its password gate.
+  for (auto& [socket, peer, browser] : taken) {
+    serve_or_refuse(std::move(socket), std::move(peer), nullptr, browser);
   }
 }
 

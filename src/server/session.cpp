@@ -57,7 +57,7 @@ std::chrono::nanoseconds until(std::chrono::steady_clock::time_point deadline,
 Session::Session(FileDescriptor socket, Endpoint peer, Room& room, FlushScheduler& flushes,
                  Moderation& moderation, SessionConfig config,
                  std::shared_ptr<AddressBudget> address, FinishedHandler on_finished,
-                 const tls::Context* tls)
+                 const tls::Context* tls, bool secure_transport)
     : peer_(std::move(peer)),
       room_(room),
       flushes_(flushes),
@@ -72,7 +72,9 @@ Session::Session(FileDescriptor socket, Endpoint peer, Room& room, FlushSchedule
       address_(std::move(address)),
       flood_gate_(config.rate, config.burst, config.flood_lines, std::chrono::steady_clock::now(),
                   address_),
-      gate_(config.password_hash, tls != nullptr, config.tls_port, address_, peer_.address),
+      gate_(config.password_hash, tls != nullptr || secure_transport,
+            config.browser ? config.web_port : config.tls_port, address_, peer_.address,
+            config.browser),
       last_input_(std::chrono::steady_clock::now()) {}
 
 void Session::run() {

@@ -170,7 +170,7 @@ asio::awaitable<void> WebConnection::serve_request(Stream& stream, beast::flat_b
   const bool clear_allowed = secure || !config_.tls || config_.plain;
   auto refused = refusal(request, upgrade, secure, clear_allowed);
   if (!refused && upgrade) {
-    co_await bridge(stream, request);
+    co_await bridge(stream, request, secure);
     co_return;
   }
   // Named, not a conditional inside co_await: g++ 12 destroys such a
@@ -180,7 +180,7 @@ asio::awaitable<void> WebConnection::serve_request(Stream& stream, beast::flat_b
 }
 
 template <class Stream, class Request>
-asio::awaitable<void> WebConnection::bridge(Stream& stream, const Request& request) {
+asio::awaitable<void> WebConnection::bridge(Stream& stream, const Request& request, bool secure) {
   boost::system::error_code error;
   beast::get_lowest_layer(stream).expires_never();  // the WebSocket's own timeouts take over
   typename WebBridge<Stream>::WebSocket websocket(std::move(stream));
@@ -196,7 +196,7 @@ asio::awaitable<void> WebConnection::bridge(Stream& stream, const Request& reque
   }
   FileDescriptor bridge_end(pair[1]);
   set_send_buffer(bridge_end, config_.socket_send_buffer);
-  hand_over_(FileDescriptor(pair[0]), peer_);
+  hand_over_(FileDescriptor(pair[0]), peer_, secure);
   pending_.store(false);
   SessionEnd session_end(io_, asio::local::stream_protocol(), bridge_end.release());
   // A server line may be --max-line of text behind a name and a prefix, or a

@@ -240,6 +240,12 @@ std::string password_over_tls_only(std::uint16_t tls_port) {
                std::to_string(tls_port));
 }
 
+std::string password_over_https_only(std::uint16_t web_port) {
+  return error(
+      "a password is only accepted over TLS (not checked): open the page as https://HOST:" +
+      std::to_string(web_port) + "/");
+}
+
 std::string wrong_password() {
   return error("wrong password");
 }

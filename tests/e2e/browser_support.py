@@ -4,6 +4,7 @@ Chromium driven by Selenium, and the page's own controls.
 Importing it exits 77 (CTest's skip) when Chromium, its driver or Selenium
 is missing.
 """
+import os
 import re
 import select
 import shutil
@@ -39,13 +40,24 @@ if not CHROMIUM or not DRIVER:
     skip("chromium or chromium-driver is not installed")
 
 
+def password_file(binary, directory, password):
+    """A file in `directory` holding the hash line `--hash-password` prints."""
+    hashed = subprocess.run([binary, "--hash-password"], input=password + "\n", text=True,
+                            capture_output=True, timeout=PATIENCE, check=True).stdout
+    path = os.path.join(directory, "password.hash")
+    with open(path, "w") as file:
+        file.write(hashed.splitlines()[0] + "\n")
+    return path
+
+
 class Server:
     """lochat-server on 127.0.0.1; learns its ports from its log.
 
     With `tls_dir`, TLS is on (its self-made certificate kept there) and the
-    web port serves https; `plain="off"` serves the chat over TLS only."""
+    web port serves https; `plain="off"` serves the chat over TLS only. With
+    `password` (and `tls_dir`, where its hash is kept), the server has one."""
 
-    def __init__(self, binary, port=0, web_port=None, tls_dir=None, plain=None):
+    def __init__(self, binary, port=0, web_port=None, tls_dir=None, plain=None, password=None):
         # Without TLS by default: a restart on the same port would look for the
         # TLS port beside it, which may be taken.
         args = [binary, "--host", "127.0.0.1", "--port", str(port), "--no-discovery"]
@@ -54,6 +66,8 @@ class Server:
             args += ["--plain", plain]
         if web_port is not None:
             args += ["--web-port", str(web_port)]
+        if password is not None:
+            args += ["--password-file", password_file(binary, tls_dir, password)]
         scheme = "https" if tls_dir else "http"
         # The log goes to a file: a pipe nobody reads could fill and stop the server.
         self.log = tempfile.TemporaryFile(mode="w+")

@@ -5,11 +5,13 @@ a person would take it after checking its fingerprint), with the chat served
 over TLS only; a roster that stays true when the server keeps join and
 leave notices to itself (several people behind one address); and a name
 another key owns (a browser presents none), which the page does not get: it
-falls back to NAME_2, as for a taken one.
+falls back to NAME_2, as for a taken one; and a server with a password,
+which the page asks for over https.
 
 Usage: browser_tls_roster_test.py LOCHAT_SERVER_BINARY
 Exits 77 (CTest's skip) when Chromium, its driver or Selenium is missing.
 """
+import contextlib
 import os
 import select
 import shutil
@@ -37,16 +39,38 @@ def wait_until_online(user, count):
     raise AssertionError(f"the server never counted {count} online")
 
 
-def over_https_only(binary, profile):
-    """--plain off: http:// is sent to https://, and the page chats over wss://."""
-    state = tempfile.mkdtemp(prefix="lochat-browser-tls-")
-    server = Server(binary, tls_dir=state, plain="off")
+def tls_user(server, name, password=None):
+    """A user of the TLS port named `name` (past the password, if given)."""
+    user = LineUser(server.tls_port, tls=True)
+    if password is not None:
+        user.send(f"/pass {password}")
+        user.wait_for("*** Password accepted")
+    user.send(f"/nick {name}")
+    user.wait_for(f"*** You are now known as {name}")
+    return user
+
+
+@contextlib.contextmanager
+def over_tls(binary, profile, prefix, **server_options):
+    """A server with TLS (its state in a temporary directory) and a browser
+    that takes its certificate; both stopped, the directory removed, after."""
+    state = tempfile.mkdtemp(prefix=prefix)
+    server = Server(binary, tls_dir=state, **server_options)
     driver = None
     try:
         driver = start_browser(profile, trust_any_certificate=True)
-        carol = LineUser(server.tls_port, tls=True)
-        carol.send("/nick carol")
-        carol.wait_for("*** You are now known as carol")
+        yield server, driver
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.stop()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def over_https_only(binary, profile):
+    """--plain off: http:// is sent to https://, and the page chats over wss://."""
+    with over_tls(binary, profile, "lochat-browser-tls-", plain="off") as (server, driver):
+        carol = tls_user(server, "carol")
         driver.get(f"http://127.0.0.1:{server.web_port}/")
         wait(driver, lambda d: d.current_url.startswith(f"https://127.0.0.1:{server.web_port}/"),
              "http:// sent on to https://")
@@ -56,11 +80,37 @@ def over_https_only(binary, profile):
         carol.send("hi over tls")
         wait(driver, lambda d: "hi over tls" in messages_text(d), "carol's line in the page")
         wait(driver, lambda d: sorted(roster_names(d)) == ["carol", "secure"], "the roster")
-    finally:
-        if driver is not None:
-            driver.quit()
-        server.stop()
-        shutil.rmtree(state, ignore_errors=True)
+
+
+def password_over_https(binary, profile):
+    """A server with a password: the page asks for it, says when it is wrong,
+    and chats once the right one is typed (over https, the only way)."""
+    with over_tls(binary, profile, "lochat-browser-pass-", password="correct horse") as (
+            server, driver):
+        carol = tls_user(server, "carol", password="correct horse")
+        driver.get(f"https://127.0.0.1:{server.web_port}/")
+        enter_password(driver, "wrong horse")
+        wait(driver, lambda d: d.find_element(By.ID, "pass-error").text == "wrong password",
+             "the wrong password said")
+        enter_password(driver, "correct horse")
+        wait(driver, lambda d: d.find_element(By.ID, "name-dialog").is_displayed(), "the name dialog")
+        driver.find_element(By.ID, "name-input").send_keys("secure")
+        driver.find_element(By.CSS_SELECTOR, "#name-form button").click()
+        wait(driver, lambda d: "You are now known as secure" in messages_text(d), "secure named")
+        say(driver, "hello past the password")
+        carol.wait_for("From secure: hello past the password")
+        carol.send("welcome in")
+        wait(driver, lambda d: "welcome in" in messages_text(d), "carol's line in the page")
+        stored = driver.execute_script("return JSON.stringify(localStorage)")
+        assert "horse" not in stored, "the password was kept in localStorage"
+
+
+def enter_password(driver, password):
+    wait(driver, lambda d: d.find_element(By.ID, "pass-dialog").is_displayed(), "the password dialog")
+    field = driver.find_element(By.ID, "pass-input")
+    assert field.get_attribute("type") == "password"
+    field.send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "#pass-form button").click()
 
 
 def roster_without_notices(binary, profile):
@@ -165,13 +215,14 @@ def owned_name_falls_back(binary, profile):
 
 def main():
     binary = sys.argv[1]
-    for scenario in (over_https_only, roster_without_notices, owned_name_falls_back):
+    for scenario in (over_https_only, password_over_https, roster_without_notices,
+                     owned_name_falls_back):
         profile = tempfile.mkdtemp(prefix="lochat-browser-")
         try:
             scenario(binary, profile)
         finally:
             shutil.rmtree(profile, ignore_errors=True)
-    print("browser tests over https, of the roster and of an owned name passed")
+    print("browser tests over https, with a password, of the roster and of an owned name passed")
 
 
 if __name__ == "__main__":

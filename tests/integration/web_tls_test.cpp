@@ -8,6 +8,7 @@
 #include <string>
 
 #include "lochat/net/tls.hpp"
+#include "lochat/server/password.hpp"
 #include "raw_web_client.hpp"
 #include "server_fixture.hpp"
 
@@ -81,13 +82,14 @@ class TlsPipe {
 
 class WebTlsTest : public ServerFixture {
  protected:
-  void start_tls(bool plain = true) {
+  void start_tls(bool plain = true, const std::string& password = "") {
     state_ =
         std::filesystem::temp_directory_path() / ("lochat-web-tls-" + std::to_string(::getpid()));
     ServerConfig config;
     config.tls.enabled = true;
     config.tls.state_directory = state_.string();
     config.plain = plain;
+    if (!password.empty()) config.session.password_hash = password::hash(password);
     start(config);
     ASSERT_NE(server_->web_port(), 0);
   }
@@ -131,6 +133,29 @@ TEST_F(WebTlsTest, AWssSocketFromTheHttpsPageChatsWithATcpClient) {
   EXPECT_EQ(nc->read_chat_line(), "From secure: hello over wss");
   nc->send_line("hi back");
   EXPECT_TRUE(wss.read_until_contains("From nc: hi back"));
+}
+
+TEST_F(WebTlsTest, AWssSocketWithTheRightPasswordJoinsTheRoom) {
+  start_tls(true, "correct horse");
+  TlsPipe wss(web_port());
+  ASSERT_TRUE(wss.shook_hands());
+  ASSERT_TRUE(wss.send(upgrade_request(web_port(), Upgrade{own_origin("https"), "", false})));
+  ASSERT_TRUE(wss.read_until_contains("password needed"));
+  ASSERT_TRUE(wss.send(encode_frame(kText, "/pass correct horse")));
+  ASSERT_TRUE(wss.send(encode_frame(kText, "/nick secure")));
+  EXPECT_TRUE(wss.read_until_contains("*** You are now known as secure"))
+      << wss.received().substr(wss.received().size() > 400 ? wss.received().size() - 400 : 0);
+  EXPECT_EQ(wss.received().find("only accepted over TLS"), std::string::npos);
+}
+
+TEST_F(WebTlsTest, APlainWsSocketIsToldToOpenThePageOverHttpsForItsPassword) {
+  start_tls(true, "correct horse");
+  RawWebSocket ws(web_port(), own_origin("http"));
+  ASSERT_EQ(ws.handshake_status(), 101);
+  ws.send_text("/pass correct horse");
+  EXPECT_TRUE(ws.read_until(
+      "Error: a password is only accepted over TLS (not checked): open the page as https://HOST:" +
+      std::to_string(web_port()) + "/"));
 }
 
 TEST_F(WebTlsTest, AnOriginWithTheOtherSchemeIsRefusedEitherWay) {

@@ -22,9 +22,11 @@ class PasswordGate {
 
   // `hash` empty: no password, the gate is open from the start. `encrypted`:
   // the client came in over TLS (a password is accepted only then); `tls_port`
-  // is where to send it otherwise. `address` is null only in tests of the room.
+  // is where to send it otherwise (for a `browser`, the web port, over https).
+  // `address` is null only in tests of the room.
   PasswordGate(std::string hash, bool encrypted, std::uint16_t tls_port,
-               std::shared_ptr<AddressBudget> address, std::string peer_address);
+               std::shared_ptr<AddressBudget> address, std::string peer_address,
+               bool browser = false);
 
   [[nodiscard]] bool open() const { return hash_.empty() || admitted_; }
   // The TLS port the greeting tells the client to send its password on; 0 if
@@ -53,6 +55,7 @@ class PasswordGate {
   const std::uint16_t tls_port_;
   const std::shared_ptr<AddressBudget> address_;
   const std::string peer_address_;
+  const bool browser_;
   bool admitted_ = false;
   Clock::time_point next_reminder_{};  // lines other than /pass are answered once per interval
 };

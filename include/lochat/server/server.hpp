@@ -126,10 +126,14 @@ class Server {
   void log_web_addresses() const;
   // Called by the web listener's connection threads: queues a bridged
   // browser for the accept thread, which alone starts sessions.
-  void hand_over(FileDescriptor socket, Endpoint peer);
+  void hand_over(FileDescriptor socket, Endpoint peer, bool secure);
   void serve_handed_over();
+  // A browser bridged from the web port, and whether its own connection is
+  // TLS (its session may take a password only then).
+  enum class Browser { none, in_clear, over_tls };
   // `tls`: the context of the TLS port it came in on, or null in clear.
-  void serve_or_refuse(FileDescriptor socket, Endpoint peer, const tls::Context* tls);
+  void serve_or_refuse(FileDescriptor socket, Endpoint peer, const tls::Context* tls,
+                       Browser browser = Browser::none);
   // Why a newcomer from `address` cannot be served now, or "" if it can
   // (after asking a silent connection to make room, if the server is full).
   [[nodiscard]] std::string admit(const std::string& address, bool connect_token_free);
@@ -143,7 +147,7 @@ class Server {
   bool refuse_with_spare_descriptor(const FileDescriptor& listener);
   void log_refusal(const std::string& reason);
   void start_session(FileDescriptor socket, Endpoint peer, std::shared_ptr<AddressBudget> budget,
-                     const tls::Context* tls);
+                     const tls::Context* tls, Browser browser);
   void reap_finished();
   void stop_all_sessions();
   [[nodiscard]] bool should_exit_when_empty() const;
@@ -183,7 +187,12 @@ class Server {
   bool served_anyone_ = false;
 
   std::mutex handed_over_mutex_;  // guards handed_over_
-  std::vector<std::pair<FileDescriptor, Endpoint>> handed_over_;
+  struct HandedOver {
+    FileDescriptor socket;
+    Endpoint peer;
+    Browser browser;
+  };
+  std::vector<HandedOver> handed_over_;
   // Last: destroyed first, so no connection thread hands over to a server
   // that is going. Reset by run() once the sessions have said goodbye.
   std::unique_ptr<web::WebListener> web_;

@@ -65,6 +65,9 @@ struct SessionConfig {
   // plain port (0: it only points to TLS) and the web client's (0: none).
   std::uint16_t plain_port = 0;
   std::uint16_t web_port = 0;
+  // A browser bridged from the web port: the gate points it to the page
+  // over https (web_port), not to the TLS port.
+  bool browser = false;
   // Server-wide, thread-safe: failed TLS handshakes are logged once per storm (null: each).
   StormLog* failed_handshakes = nullptr;
 };
@@ -87,9 +90,12 @@ class Session final : public std::enable_shared_from_this<Session>,
   // `address` is what the client's address may do in all its connections (may be null);
   // `tls` is the server's TLS context for a client of the TLS port, null for plain.
   // `moderation` is the server's (thread-safe): operators, bans, mutes, topic.
+  // `secure_transport`: in clear here, but encrypted before (a browser bridged
+  // from https/wss): its password is accepted as if `tls` were set.
   Session(FileDescriptor socket, Endpoint peer, Room& room, FlushScheduler& flushes,
           Moderation& moderation, SessionConfig config, std::shared_ptr<AddressBudget> address,
-          FinishedHandler on_finished, const tls::Context* tls = nullptr);
+          FinishedHandler on_finished, const tls::Context* tls = nullptr,
+          bool secure_transport = false);
 
   void run();
   // Queues the shutdown notice and makes run() flush what is queued (until

@@ -47,7 +47,9 @@ struct WebConfig {
 };
 
 // Gives the server one end of a socketpair, to serve as a client from `peer`
-// (the browser's address). Called on a connection's thread; must not block.
-using HandOver = std::function<void(FileDescriptor session_end, Endpoint peer)>;
+// (the browser's address); `secure`: the browser came over TLS (https/wss),
+// so the session may take a password. Called on a connection's thread; must
+// not block.
+using HandOver = std::function<void(FileDescriptor session_end, Endpoint peer, bool secure)>;
 
 }  // namespace lochat::web

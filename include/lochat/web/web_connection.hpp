@@ -51,7 +51,7 @@ class WebConnection {
   boost::asio::awaitable<void> serve_request(Stream& stream, boost::beast::flat_buffer& buffer,
                                              bool secure);
   template <class Stream, class Request>
-  boost::asio::awaitable<void> bridge(Stream& stream, const Request& request);
+  boost::asio::awaitable<void> bridge(Stream& stream, const Request& request, bool secure);
 
   boost::asio::io_context io_{1};
   FileDescriptor socket_;

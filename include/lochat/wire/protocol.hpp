@@ -146,6 +146,9 @@ std::string disconnecting(std::string_view reason);
 // password sent in clear, a wrong one, and its address refused for a while.
 std::string password_first(std::uint16_t tls_port);
 std::string password_over_tls_only(std::uint16_t tls_port);
+// The same for a browser that opened the page over http: `web_port` is where
+// the page is served over https too.
+std::string password_over_https_only(std::uint16_t web_port);
 std::string wrong_password();
 std::string password_refusal(std::string_view address, std::chrono::seconds left);
 std::string password_accepted();
