@@ -60,9 +60,15 @@ std::uint16_t Server::web_port() const {
 
 void Server::log_web_addresses() const {
   if (!web_) return;
+  // One line per address and scheme the port serves: http unless the chat is
+  // TLS only, https whenever TLS is on (same port, told apart by the first byte).
+  const bool in_clear = !tls_ || config_.plain;
   for (const auto& address : web::page_addresses(config_.host)) {
-    spdlog::info("Web client at {}://{}/", tls_ ? "https" : "http",
-                 Endpoint{address, web_->port()}.to_string());
+    const auto where = Endpoint{address, web_->port()}.to_string();
+    if (in_clear) spdlog::info("Web client at http://{}/", where);
+    if (tls_)
+      spdlog::info("Web client at https://{}/ (the browser asks once to trust the certificate)",
+                   where);
   }
 }
 

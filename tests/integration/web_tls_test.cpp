@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lochat/net/tls.hpp"
 #include "lochat/server/password.hpp"
@@ -186,12 +187,32 @@ TEST_F(WebTlsTest, WithPlainOffHttpIsSentToHttpsAndTheClearSocketIsRefused) {
   EXPECT_EQ(status_of(https.exchange(get_request())), 200);
 }
 
-TEST(WebTlsServer, LogsTheHttpsAddressOfItsWebClient) {
+// The web client lines the server logs until its https one (the http one, if any, comes first).
+std::vector<std::string> web_client_lines_until_https(ServerProcess& server) {
+  std::vector<std::string> lines;
+  while (const auto line = server.process().read_stderr_line()) {
+    if (line->find("Web client at ") == std::string::npos) continue;
+    lines.push_back(line->substr(line->find("Web client at ")));
+    if (line->find("Web client at https://") != std::string::npos) break;
+  }
+  return lines;
+}
+
+TEST(WebTlsServer, LogsBothAddressesOfItsWebClientAndOnlyTheHttpsOneWhenPlainIsOff) {
   const auto state =
       std::filesystem::temp_directory_path() / ("lochat-web-tls-log-" + std::to_string(::getpid()));
   {
     ServerProcess server({"--tls-port", "0", "--state-dir", state.string()});
-    EXPECT_TRUE(server.process().stderr_contains("Web client at https://127.0.0.1:"));
+    const auto lines = web_client_lines_until_https(server);
+    ASSERT_EQ(lines.size(), 2U);
+    EXPECT_TRUE(lines[0].starts_with("Web client at http://127.0.0.1:")) << lines[0];
+    EXPECT_TRUE(lines[1].starts_with("Web client at https://127.0.0.1:")) << lines[1];
+  }
+  {
+    ServerProcess tls_only({"--tls-port", "0", "--state-dir", state.string(), "--plain", "off"});
+    const auto lines = web_client_lines_until_https(tls_only);
+    ASSERT_EQ(lines.size(), 1U);
+    EXPECT_TRUE(lines[0].starts_with("Web client at https://127.0.0.1:")) << lines[0];
   }
   std::filesystem::remove_all(state);
 }
