@@ -28,17 +28,12 @@ struct ClientKey {
 class ModerationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static int made = 0;
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("lochat-moderation-" + std::to_string(::getpid()) + "-" + std::to_string(++made));
-    std::filesystem::create_directories(directory_);
     alice_key_ = make_key("alice");
     write(ops_file(), "# operators\n" + alice_key_.fingerprint + "  # alice\n");
   }
-  void TearDown() override { std::filesystem::remove_all(directory_); }
 
   [[nodiscard]] std::string path(const std::string& name) const {
-    return (directory_ / name).string();
+    return (directory_.path() / name).string();
   }
   [[nodiscard]] std::string ops_file() const { return path("ops"); }
   [[nodiscard]] std::string state() const { return path("state"); }
@@ -96,7 +91,7 @@ class ModerationTest : public ::testing::Test {
     return client.read_line();
   }
 
-  std::filesystem::path directory_;
+  ScratchDirectory directory_{"lochat-moderation"};
   ClientKey alice_key_;
 };
 

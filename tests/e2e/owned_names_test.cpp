@@ -28,18 +28,10 @@ constexpr std::string_view kBobIsOwned = "Error: the name bob belongs to another
 // (one key) per person, removed afterwards.
 class OwnedNames : public ::testing::Test {
  protected:
-  void SetUp() override {
-    static int made = 0;
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("lochat-owned-" + std::to_string(::getpid()) + "-" + std::to_string(++made));
-    std::filesystem::create_directories(directory_);
-  }
-  void TearDown() override { std::filesystem::remove_all(directory_); }
-
-  [[nodiscard]] std::string state() const { return (directory_ / "state").string(); }
+  [[nodiscard]] std::string state() const { return (directory_.path() / "state").string(); }
   [[nodiscard]] std::string owners_file() const { return state() + "/owned_names.txt"; }
   [[nodiscard]] std::string data(const std::string& person) const {
-    return (directory_ / person).string();
+    return (directory_.path() / person).string();
   }
   std::unique_ptr<ServerProcess> server() {
     return std::make_unique<ServerProcess>(
@@ -91,7 +83,7 @@ class OwnedNames : public ::testing::Test {
     chat.reset();
   }
 
-  std::filesystem::path directory_;
+  ScratchDirectory directory_{"lochat-owned"};
 };
 
 std::unique_ptr<LineClient> plain_client(const ServerProcess& chat) {

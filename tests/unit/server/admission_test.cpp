@@ -53,17 +53,17 @@ TEST(Admission, TheFixedCapHoldsWhateverTheCrowd) {
 
 TEST(Admission, EachRefusalSaysWhyInWords) {
   const Places crowded{.taken = 6, .max = 8};
-  EXPECT_EQ(refusal(Verdict::refuse_reserved, crowded, "10.0.0.7", 0),
-            "server nearly full: its last 2 places are kept for other machines, and 10.0.0.7 "
+  EXPECT_EQ(refusal(Verdict::refuse_reserved, crowded, "127.0.0.7", 0),
+            "server nearly full: its last 2 places are kept for other machines, and 127.0.0.7 "
             "has 4 or more connections");
-  EXPECT_EQ(refusal(Verdict::refuse_rate, crowded, "10.0.0.7", 0),
-            "server nearly full: 10.0.0.7 opens connections too fast, try again in a second");
-  EXPECT_EQ(refusal(Verdict::refuse_rate, {.taken = 8, .max = 8}, "10.0.0.7", 0),
-            "server full: 10.0.0.7 opens connections too fast, try again in a second");
-  EXPECT_EQ(refusal(Verdict::refuse_full, crowded, "10.0.0.7", 0),
+  EXPECT_EQ(refusal(Verdict::refuse_rate, crowded, "127.0.0.7", 0),
+            "server nearly full: 127.0.0.7 opens connections too fast, try again in a second");
+  EXPECT_EQ(refusal(Verdict::refuse_rate, {.taken = 8, .max = 8}, "127.0.0.7", 0),
+            "server full: 127.0.0.7 opens connections too fast, try again in a second");
+  EXPECT_EQ(refusal(Verdict::refuse_full, crowded, "127.0.0.7", 0),
             "server full (8 clients), try again later");
-  EXPECT_EQ(refusal(Verdict::refuse_capped, crowded, "10.0.0.7", 3),
-            "too many connections from 10.0.0.7 (limit 3)");
+  EXPECT_EQ(refusal(Verdict::refuse_capped, crowded, "127.0.0.7", 3),
+            "too many connections from 127.0.0.7 (limit 3)");
 }
 
 }  // namespace
