@@ -25,10 +25,6 @@ constexpr std::size_t kKeptLineSlots = 256;
 // The most TLS puts in one record: what waits for a client is gathered into
 // records this large, as plain writes gather it into one sendmsg.
 constexpr std::size_t kTlsRecordBytes = 16 * 1024;
-// A TLS client written to this recently is taken to be in a busy room: a
-// delivery to it waits for the scheduler's flush (at most one window) rather
-// than wake its owner's thread at once, only to be woken again at the window's end.
-constexpr std::chrono::milliseconds kTlsBusyHorizon{10};
 
 }  // namespace
 
@@ -55,8 +51,8 @@ Connection::Start Connection::prepare_socket(std::chrono::milliseconds io_timeou
 
 Connection::Start Connection::handshake() {
   const auto deadline = std::chrono::steady_clock::now() + kTlsHandshakeTime;
-  for (auto step = tls_->handshake(); step.status != tls::Stream::Io::Status::done;
-       step = tls_->handshake()) {
+  for (auto step = handshake_step(); step.status != tls::Stream::Io::Status::done;
+       step = handshake_step()) {
     if (step.status == tls::Stream::Io::Status::not_tls) return Start::not_tls;
     const auto events = step.wait == tls::Stream::Wait::writable ? POLLOUT : POLLIN;
     std::array<pollfd, 1> watched{{{socket_.get(), static_cast<short>(events), 0}}};
@@ -67,7 +63,15 @@ Connection::Start Connection::handshake() {
     const bool timed_out = std::chrono::steady_clock::now() >= deadline;
     return timed_out && !tls_->heard_from_client() ? Start::silent : Start::failed;
   }
+  client_key_ = tls_->peer_fingerprint();
   return Start::ready;
+}
+
+// Nobody else can write before the client joins the room, but the lock keeps
+// the rule simple: every use of the SSL object is under write_mutex_.
+tls::Stream::Io Connection::handshake_step() {
+  const std::lock_guard lock(write_mutex_);
+  return tls_->handshake();
 }
 
 // A TLS read gives one record at most: a client that writes a line per
@@ -76,6 +80,7 @@ Connection::Start Connection::handshake() {
 // size, as recv() takes every line in clear.
 ReadResult Connection::read_some(std::span<char> buffer) {
   if (!tls_) return receive_some(socket_, buffer);
+  const std::lock_guard lock(write_mutex_);
   std::size_t got = 0;
   tls::Stream::Io io;
   do {
@@ -83,6 +88,8 @@ ReadResult Connection::read_some(std::span<char> buffer) {
     if (io.status == tls::Stream::Io::Status::done) got += io.bytes;
   } while (io.status == tls::Stream::Io::Status::done && got < buffer.size());
   read_waits_writable_ = io.wait == tls::Stream::Wait::writable;
+  // Only a read changes what is decrypted and waiting, so the owner may keep this count.
+  buffered_input_ = tls_->buffered();
   // What ended the loop after some data (a close, a full socket) is met again by the next read.
   if (got > 0) return {ReadResult::Status::data, got};
   return tls::as_read_result(io);
@@ -105,10 +112,8 @@ Participant::Delivery Connection::deliver(std::span<const SharedLine> lines,
   // A full socket is the owner's to drain (it waits for POLLOUT).
   if (output_blocked_.load()) return Delivery::done;
   // Lines from the sender just written to gain nothing by waiting: its
-  // lines of one read already go out together. Not so over TLS, where any
-  // write costs waking the owner's thread: there a delivery within the window
-  // waits for the next write whoever sent it.
-  const bool other_sender = last_sender_.exchange(from) != from || encrypted_;
+  // lines of one read already go out together.
+  const bool other_sender = last_sender_.exchange(from) != from;
   // A queue this full already makes one large write: holding it longer only adds latency.
   const bool worth_holding = queue_.bytes() < kCoalesceBytes;
   if (other_sender && worth_holding && written_lately(std::chrono::steady_clock::now())) {
@@ -152,9 +157,8 @@ void Connection::queue_own_line(std::string line) {
   queue_own_line(make_shared_line(std::move(line)));
 }
 
-// A TLS connection is written by its owner's thread alone (connection.hpp).
 void Connection::write_now_or_hand_over() {
-  if (encrypted_ || write_queue(WriterWait::skip_if_busy) != Flush::done) owner_wake_.notify();
+  if (write_queue(WriterWait::skip_if_busy) != Flush::done) owner_wake_.notify();
 }
 
 Connection::Health Connection::write_due() {
@@ -214,16 +218,13 @@ std::optional<std::chrono::steady_clock::time_point> Connection::own_lines_due()
 }
 
 bool Connection::written_lately(std::chrono::steady_clock::time_point now) const {
-  return now.time_since_epoch() - last_write_.load() <
-         (encrypted_ ? kTlsBusyHorizon : kCoalesceWindow);
+  return now.time_since_epoch() - last_write_.load() < kCoalesceWindow;
 }
 
 // The owner's own lines (replies, and what others queued) also wait for the
 // end of a running coalescing window, unless the socket is full or closing.
 bool Connection::own_lines_wait() {
-  // Over TLS the owner's thread is the only writer, and it is awake now:
-  // waiting would cost waking it again at the end of the window.
-  if (encrypted_ || closing_ || output_blocked_.load() || queue_.empty()) return false;
+  if (closing_ || output_blocked_.load() || queue_.empty()) return false;
   const std::chrono::steady_clock::time_point window_end(last_write_.load() + kCoalesceWindow);
   if (std::chrono::steady_clock::now() >= window_end) return false;
   own_lines_due_ = window_end;
@@ -279,8 +280,7 @@ Connection::Flush Connection::write_taken_locked() {
   return Flush::done;
 }
 
-// Under the lock, on the owner's thread: the same as write_taken_locked, in
-// records of up to kTlsRecordBytes.
+// Under the lock: the same as write_taken_locked, in records of up to kTlsRecordBytes.
 Connection::Flush Connection::write_taken_tls_locked() {
   queue_.take_all(writing_);
   while (!record_.empty() || writing_front_ < writing_.size()) {
@@ -356,7 +356,10 @@ Connection::Health Connection::drain_and_half_close(
   }
   // Half-close, then discard unread input: closing with unread bytes would
   // send a reset, and the client could lose the lines we just flushed.
-  if (tls_) tls_->close_notify();
+  if (tls_) {
+    const std::lock_guard lock(write_mutex_);
+    tls_->close_notify();
+  }
   ::shutdown(socket_.get(), SHUT_WR);
   std::array<char, 4096> discard;
   for (int read = 0; read < kDiscardReadsBeforeClose &&
@@ -368,7 +371,7 @@ Connection::Health Connection::drain_and_half_close(
 
 void Connection::close() {
   const std::lock_guard lock(write_mutex_);
-  tls_.reset();  // freed on the owner's thread, the only one that ever used it
+  tls_.reset();
   socket_.reset();
 }
 

@@ -16,8 +16,9 @@
 // Threads: a Context is immutable once made and may be shared by any number
 // of threads. A Stream wraps one OpenSSL SSL object, which is not
 // thread-safe: exactly one thread at a time may call a Stream's methods. The
-// server gives each Stream to its session's thread alone (connection.hpp);
-// the client serialises its two threads with a mutex (chat_client.hpp).
+// server uses each Stream under its connection's write lock alone
+// (connection.hpp); the client serialises its two threads with a mutex
+// (chat_client.hpp).
 // No locks here.
 struct ssl_ctx_st;
 struct ssl_st;

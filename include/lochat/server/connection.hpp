@@ -35,7 +35,8 @@ inline constexpr std::chrono::seconds kTlsHandshakeTime{5};
 // queue_own_line() from the owner or the server's thread; everything else
 // belongs to the owner, the session's thread. The queue has its own mutex;
 // write_mutex_ guards the writer's state (writing_, writing_front_,
-// written_of_front_) and the socket's send side and closing; the rest shared
+// written_of_front_, record_), the socket's send side and closing, and the
+// TLS object, reads included; the rest shared
 // between threads is atomic. kick_mutex_ guards an operator's kick.
 //
 // The steps of writing, each with one name:
@@ -72,20 +73,17 @@ inline constexpr std::chrono::seconds kTlsHandshakeTime{5};
 // single talker gets each of its reads at once.
 //
 // The transport: a connection from the TLS port carries a tls::Stream, whose
-// OpenSSL object is not thread-safe. The rule: only the owner's thread ever
-// touches it (handshake, read_some, every write, close_notify, freeing it).
-// For such a connection deliver() and flush_held() never write: they queue
-// and wake the owner, the same hand-over a full socket gets, and the owner
-// writes under write_mutex_ as usual, what is queued gathered into records
-// of up to 16 KiB. A plain connection keeps the direct write by the sender.
-// Since every write to a TLS client costs a wake-up of its owner's thread
-// (measured: that, not the encryption, is what TLS costs the server), a TLS
-// connection holds back any delivery within 10 ms of its last write (not
-// only the window: a client written to that lately is in a busy room), even
-// from the sender just written to, so the scheduler's flush, at most a window
-// later, pays for all of them with one wake-up; and its owner, once awake,
-// writes all that is queued without waiting out the window (it would only be
-// woken again for it).
+// OpenSSL object is not thread-safe. The rule: every use of it (handshake,
+// read_some, every write, close_notify, freeing it) is made under
+// write_mutex_, so a TLS connection is written as a plain one is: a sender
+// that finds the lock free encrypts and writes in place, what is queued
+// gathered into records of up to 16 KiB, and one that finds it taken (the
+// owner reading, or another writer) leaves its lines to the holder. The
+// owner's read is one non-blocking SSL_read per record that has arrived, so
+// it holds the lock briefly; after it the owner writes what is due
+// (Session::serve), so no line waits behind a read. Measured: before, only
+// the owner's thread wrote to a TLS client, and the wake-up every delivery
+// cost it, not the encryption, was most of what TLS cost the server.
 class Connection final : public Participant {
  public:
   enum class Health { open, failed, overflowed, evicted, stalled };
@@ -123,7 +121,7 @@ class Connection final : public Participant {
   // Owner: TLS input is decrypted and waiting: do not sleep before reading it
   // (unless the read waits for the socket to take bytes first).
   [[nodiscard]] bool has_buffered_input() const {
-    return tls_ && !read_waits_writable_ && tls_->buffered() > 0;
+    return !read_waits_writable_ && buffered_input_ > 0;
   }
   // Owner: a TLS read (e.g. of a key update, whose answer must be sent
   // first) waits for POLLOUT: until then, unread input must not wake the
@@ -131,7 +129,7 @@ class Connection final : public Participant {
   [[nodiscard]] bool read_waits_writable() const { return read_waits_writable_; }
   // Owner, after the handshake: the SHA-256 fingerprint of the key the client
   // presented as its TLS certificate; "" for none, or on the plain port.
-  [[nodiscard]] std::string client_key() const { return tls_ ? tls_->peer_fingerprint() : ""; }
+  [[nodiscard]] const std::string& client_key() const { return client_key_; }
   [[nodiscard]] bool encrypted() const { return encrypted_; }
 
   Delivery deliver(std::span<const SharedLine> lines, const Participant* from,
@@ -194,6 +192,7 @@ class Connection final : public Participant {
   Flush write_queue(WriterWait wait);
   Flush write_taken_locked();
   Start handshake();
+  tls::Stream::Io handshake_step();
   Flush write_taken_tls_locked();
   void gather_record();
   void release_written_slots();
@@ -203,7 +202,8 @@ class Connection final : public Participant {
   bool own_lines_wait();
 
   FileDescriptor socket_;
-  // Owner's thread only (see "The transport" above); others look at encrypted_.
+  // Used under write_mutex_ only (see "The transport" above); the pointer
+  // itself changes only in close(), under the same lock.
   std::unique_ptr<tls::Stream> tls_;
   const bool encrypted_;
   OutboundQueue queue_;
@@ -233,6 +233,8 @@ class Connection final : public Participant {
   // Owner's thread only.
   bool closing_ = false;
   bool read_waits_writable_ = false;  // a TLS read needs the socket to take bytes first
+  std::size_t buffered_input_ = 0;    // TLS input decrypted and waiting, as of the last read
+  std::string client_key_;            // set by the handshake, before other threads see it
   std::chrono::steady_clock::time_point own_lines_due_{};  // {} = not waiting for a window
 };
 
