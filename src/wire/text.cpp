@@ -264,7 +264,8 @@ namespace {
 // of one and the look-alike of the other, and a name is taken by both.
 std::string fold_until_stable(std::string_view text, bool i_is_l) {
   const auto fold_once = [i_is_l](std::string_view unfolded) {
-    std::string folded = lower_case(unicode::skeleton(lower_case(normalize_name(unfolded))));
+    std::string folded =
+        lower_case(unicode::skeleton(lower_case(unicode::nfkc_casefold(normalize_name(unfolded)))));
     if (i_is_l) std::replace(folded.begin(), folded.end(), 'l', 'i');
     return folded;
   };

@@ -56,9 +56,9 @@ const USpoofChecker* script_checker() {
 
 }  // namespace
 
-std::string nfc(std::string_view utf8) {
-  UErrorCode error = U_ZERO_ERROR;
-  const UNormalizer2* normalizer = unorm2_getNFCInstance(&error);
+namespace {
+
+std::string normalized_by(const UNormalizer2* normalizer, UErrorCode error, std::string_view utf8) {
   const auto source = to_utf16(utf8, error);
   if (U_FAILURE(error)) return std::string(utf8);
   const auto length = unorm2_normalize(normalizer, source.data(),
@@ -69,6 +69,20 @@ std::string nfc(std::string_view utf8) {
                    normalized.data(), length, &error);
   const auto out = to_utf8(normalized, error);
   return U_SUCCESS(error) ? out : std::string(utf8);
+}
+
+}  // namespace
+
+std::string nfc(std::string_view utf8) {
+  UErrorCode error = U_ZERO_ERROR;
+  const UNormalizer2* normalizer = unorm2_getNFCInstance(&error);
+  return normalized_by(normalizer, error, utf8);
+}
+
+std::string nfkc_casefold(std::string_view utf8) {
+  UErrorCode error = U_ZERO_ERROR;
+  const UNormalizer2* normalizer = unorm2_getNFKCCasefoldInstance(&error);
+  return normalized_by(normalizer, error, utf8);
 }
 
 std::string skeleton(std::string_view utf8) {

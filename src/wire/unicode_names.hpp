@@ -11,6 +11,9 @@ namespace lochat::text::unicode {
 
 // NFC: "e" + U+0301 and "é" become one form. Invalid input comes back as it is.
 std::string nfc(std::string_view utf8);
+// NFKC_Casefold: compatibility forms and case folded, "ｂ" (fullwidth) and
+// "ℬ" are "b". The confusables skeleton leaves some of these apart.
+std::string nfkc_casefold(std::string_view utf8);
 // The UTS #39 skeleton: letters that look alike ("𝐚", "а", "a") map to one.
 std::string skeleton(std::string_view utf8);
 // Default_Ignorable_Code_Point: shown as nothing (zero-width spaces and

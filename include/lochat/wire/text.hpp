@@ -48,9 +48,10 @@ std::string normalize_name(std::string_view name);
 std::optional<std::string> name_problem(std::string_view name);
 
 // The form in which names are compared: two names that fold alike are the
-// same name. Normalized, lower-cased (small capitals too: "ᴀ" is "a"), then
-// the Unicode confusables skeleton (UTS #39, by ICU), so "𝐚lice", "alıce"
-// and "аlice" (Cyrillic а) are all "alice". "i" and "l" fold alike, since
+// same name. Normalized, compatibility forms folded (NFKC_Casefold:
+// fullwidth "ａ" is "a"), lower-cased (small capitals too: "ᴀ" is "a"), then
+// the Unicode confusables skeleton (UTS #39, by ICU), so "𝐚lice", "ａlice",
+// "alıce" and "аlice" (Cyrillic а) are all "alice". "i" and "l" fold alike, since
 // "I" is the capital of one and looks like the other: "aIice" is "alice"
 // (and so, less usefully, is "aiice"). Other letters with marks stay
 // distinct: "alicė" (Lithuanian ė) is a name of its own.

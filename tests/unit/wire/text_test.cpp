@@ -93,6 +93,15 @@ TEST(Names, LookAlikesOfCapitalsAndSmallCapitalsFoldToTheNameTheyImitate) {
   EXPECT_NE(fold_name("\u1D01lice"), fold_name("alice")) << "small capital AE is no a";
 }
 
+// UTS #39's skeleton maps fullwidth "ｏ" to "o" but not fullwidth "ｂ":
+// compatibility forms are folded before it.
+TEST(Names, FullwidthAndOtherCompatibilityLettersFoldToTheNameTheyImitate) {
+  EXPECT_EQ(fold_name("\uFF42\uFF4F\uFF42"), fold_name("bob")) << "fullwidth bob";
+  EXPECT_EQ(fold_name("\uFF22\uFF2F\uFF22"), fold_name("bob")) << "fullwidth BOB";
+  EXPECT_EQ(fold_name("\u212Cob"), fold_name("bob")) << "script capital B";
+  EXPECT_NE(fold_name("\uFF42\uFF4F\uFF42"), fold_name("rob"));
+}
+
 // Names fold "i" and "l" alike; finding a name in text does not.
 TEST(Names, TextFoldsWithoutJoiningIAndL) {
   EXPECT_NE(fold_text("all"), fold_text("ali"));
