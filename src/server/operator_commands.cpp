@@ -21,9 +21,13 @@ void usage_of(CommandContext& context, std::string_view command) {
 }
 
 // The notice goes to everyone; the log gets the same words (cleaned with the line).
-void tell_and_log(CommandContext& context, std::string notice) {
-  const auto words = std::string_view(notice).substr(protocol::kNoticePrefix.size());
+void log_action(std::string_view notice) {
+  const auto words = notice.substr(protocol::kNoticePrefix.size());
   spdlog::info("Operator action: {}", words.substr(0, words.size() - 1));
+}
+
+void tell_and_log(CommandContext& context, std::string notice) {
+  log_action(notice);
   context.tell_everyone(std::move(notice));
 }
 
@@ -87,9 +91,10 @@ void kick(CommandContext& context, std::string_view argument) {
   if (name.empty()) return usage_of(context, "kick");
   const auto member = context.member(name);
   if (!member) return context.reply(protocol::nobody_called(name));
+  // The room hears it once, in the member's departure line, which names the
+  // operator and the reason and is what rosters read to drop the name.
   member->kick(protocol::removed_by("kicked", context.name(), reason));
-  tell_and_log(context,
-               protocol::operator_action(context.name(), "kicked", name, std::nullopt, reason));
+  log_action(protocol::operator_action(context.name(), "kicked", name, std::nullopt, reason));
 }
 
 void ban(CommandContext& context, std::string_view argument) {
