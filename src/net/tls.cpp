@@ -10,7 +10,6 @@
 
 #include <array>
 #include <cerrno>
-#include <cstdint>
 #include <utility>
 
 #include "lochat/net/socket.hpp"
