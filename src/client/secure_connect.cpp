@@ -1,14 +1,18 @@
 #include "secure_connect.hpp"
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "lochat/client/client_key.hpp"
 #include "lochat/client/known_servers.hpp"
 #include "lochat/net/tls.hpp"
+#include "lochat/wire/strangers.hpp"
 
 namespace lochat::front_end {
 
@@ -104,13 +108,56 @@ tls::Context client_context() {
   }
 }
 
+// What the server sent in clear: the first line, up to kMaxClearAnswer bytes,
+// or as much as came before `deadline`; and whether the stream ended.
+std::pair<std::string, bool> read_in_clear(const FileDescriptor& socket,
+                                           std::chrono::steady_clock::time_point deadline) {
+  std::string bytes;
+  std::array<char, strangers::kMaxClearAnswer> buffer{};
+  while (bytes.size() < buffer.size() && bytes.find('\n') == std::string::npos) {
+    const auto got = receive_some(socket, std::span(buffer).first(buffer.size() - bytes.size()));
+    if (got.status == ReadResult::Status::closed) return {bytes, true};
+    if (got.status == ReadResult::Status::data) {
+      bytes.append(buffer.data(), got.bytes);
+      continue;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !tls::wait_for(socket.get(), tls::Stream::Wait::readable, left)) break;
+  }
+  return {bytes, false};
+}
+
+// A server that answers TLS in clear (an older lochat-server refusing a
+// newcomer, or one out of descriptors) is shown, if its answer is one line of
+// text, as what it is: unencrypted and unauthenticated, since anyone between
+// here and there could have written it. Nothing more is sent or read.
+void say_no_handshake(const FileDescriptor& socket, const tls::Stream& stream, const Target& target,
+                      std::chrono::steady_clock::time_point deadline) {
+  std::optional<std::string> line;
+  if (stream.answered_in_clear()) {
+    const auto [bytes, ended] = read_in_clear(socket, deadline);
+    line = strangers::clear_answer_line(bytes, ended);
+  }
+  if (!line) {
+    std::fprintf(stderr, "lochat: no TLS handshake with %s\n", target.text().c_str());
+    return;
+  }
+  std::fprintf(stderr,
+               "lochat: no TLS handshake with %s; it answered in clear (not encrypted, so "
+               "anyone on the network could have written it):\n"
+               "lochat:   %s\n",
+               target.text().c_str(), line->c_str());
+}
+
 std::unique_ptr<ChatClient> over_tls(FileDescriptor socket, const Target& target,
                                      const KnownServers& known, ChatClient::Callbacks callbacks) {
   static const tls::Context context = client_context();
   set_nonblocking(socket);
   auto stream = std::make_unique<tls::Stream>(context, socket.get(), tls::Stream::Role::connect);
-  if (!stream->handshake_until(std::chrono::steady_clock::now() + kHandshakeTime)) {
-    std::fprintf(stderr, "lochat: no TLS handshake with %s\n", target.text().c_str());
+  const auto deadline = std::chrono::steady_clock::now() + kHandshakeTime;
+  if (!stream->handshake_until(deadline)) {
+    say_no_handshake(socket, *stream, target, deadline);
     return nullptr;
   }
   if (!check_pin(target, known, stream->peer_fingerprint())) return nullptr;

@@ -11,7 +11,8 @@
 // only with --plain, or when nothing answers TLS on a server never pinned,
 // with a warning. Over TLS it presents the user's key (client_key.hpp),
 // made on the first TLS connection. It says on stderr what it did, or why
-// it would not.
+// it would not; a TLS port that answers in clear has its one line shown,
+// marked as unencrypted, and is never chatted with.
 namespace lochat::front_end {
 
 // The connected client, or null having said why on stderr.

@@ -10,7 +10,6 @@
 
 #include <array>
 #include <cerrno>
-#include <cstdint>
 #include <utility>
 
 #include "lochat/net/socket.hpp"
@@ -50,10 +49,11 @@ ssl_ctx_st* new_context(const SSL_METHOD* method) {
   return context;
 }
 
-// The socket under a Stream, as OpenSSL's own socket BIO but for MSG_NOSIGNAL:
-// a write to a peer that has gone must not raise SIGPIPE (socket.hpp's rule).
-int descriptor_of(BIO* bio) {
-  return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio)));
+// The socket under a Stream, as OpenSSL's own socket BIO but for MSG_NOSIGNAL
+// (a write to a peer that has gone must not raise SIGPIPE: socket.hpp's rule)
+// and for the peer's first bytes, looked at before OpenSSL takes any.
+Wire& wire_of(BIO* bio) {
+  return *static_cast<Wire*>(BIO_get_data(bio));
 }
 
 bool would_block() {
@@ -62,15 +62,34 @@ bool would_block() {
 
 int socket_write(BIO* bio, const char* data, int length) {
   BIO_clear_retry_flags(bio);
-  const auto sent = ::send(descriptor_of(bio), data, static_cast<std::size_t>(length),
+  const auto sent = ::send(wire_of(bio).socket, data, static_cast<std::size_t>(length),
                            MSG_NOSIGNAL | MSG_DONTWAIT);
   if (sent < 0 && would_block()) BIO_set_retry_write(bio);
   return static_cast<int>(sent);
 }
 
+// Peeked, not taken: bytes that are no TLS stay for the caller. One byte
+// alone is given the benefit of the doubt (waiting for the next would spin on
+// a readable socket). What OpenSSL's read must return when it may not read
+// yet: -1 (to retry if nothing came yet) or 0 (the end); else 1.
+int check_first_bytes(BIO* bio, Wire& wire) {
+  std::array<char, 2> first{};
+  const auto got = ::recv(wire.socket, first.data(), first.size(), MSG_PEEK | MSG_DONTWAIT);
+  if (got < 0 && would_block()) BIO_set_retry_read(bio);
+  if (got <= 0) return static_cast<int>(got);
+  const std::string_view bytes(first.data(), static_cast<std::size_t>(got));
+  const bool tls = wire.accepting ? strangers::opens_tls(bytes) : strangers::answers_tls(bytes);
+  wire.first = tls ? Wire::First::tls : Wire::First::not_tls;
+  return tls ? 1 : -1;
+}
+
 int socket_read(BIO* bio, char* data, int length) {
   BIO_clear_retry_flags(bio);
-  const auto got = ::recv(descriptor_of(bio), data, static_cast<std::size_t>(length), MSG_DONTWAIT);
+  Wire& wire = wire_of(bio);
+  if (wire.first != Wire::First::tls) {
+    if (const int checked = check_first_bytes(bio, wire); checked <= 0) return checked;
+  }
+  const auto got = ::recv(wire.socket, data, static_cast<std::size_t>(length), MSG_DONTWAIT);
   if (got < 0 && would_block()) BIO_set_retry_read(bio);
   return static_cast<int>(got);
 }
@@ -165,13 +184,13 @@ Context Context::client(const std::string& certificate_file, const std::string& 
 }
 
 Stream::Stream(const Context& context, int socket, Role role)
-    : ssl_(SSL_new(context.get())), socket_(socket), role_(role) {
+    : ssl_(SSL_new(context.get())), wire_{socket, role == Role::accept} {
   BIO* bio = ssl_ != nullptr ? BIO_new(socket_method()) : nullptr;
   if (bio == nullptr) {
     SSL_free(ssl_);
     throw NetError("cannot start TLS: " + last_error());
   }
-  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(socket)));
+  BIO_set_data(bio, &wire_);
   SSL_set_bio(ssl_, bio, bio);  // the SSL object owns it from here
   if (role == Role::accept) {
     SSL_set_accept_state(ssl_);
@@ -188,25 +207,12 @@ Stream::~Stream() {
 // stale error would be read as this call's.
 Stream::Io Stream::handshake() {
   note_call();
-  if (role_ == Role::accept && !heard_from_client_) {
-    if (const auto first = peek_first_bytes(); first.status != Io::Status::done) return first;
-  }
   ERR_clear_error();
-  return result_of(SSL_do_handshake(ssl_));
-}
-
-// Peeked, not taken: OpenSSL reads the same bytes. One byte alone is given
-// the benefit of the doubt (waiting for the next would spin on a readable socket).
-Stream::Io Stream::peek_first_bytes() {
-  std::array<char, 2> first{};
-  const auto got = ::recv(socket_, first.data(), first.size(), MSG_PEEK | MSG_DONTWAIT);
-  if (got < 0 && would_block()) return {Io::Status::would_block, 0, Wait::readable};
-  if (got <= 0) return {Io::Status::closed, 0, Wait::nothing};
-  if (!strangers::opens_tls(std::string_view(first.data(), static_cast<std::size_t>(got)))) {
+  const auto step = result_of(SSL_do_handshake(ssl_));
+  if (step.status != Io::Status::done && wire_.first == Wire::First::not_tls) {
     return {Io::Status::not_tls, 0, Wait::nothing};
   }
-  heard_from_client_ = true;
-  return {Io::Status::done, 0, Wait::nothing};
+  return step;
 }
 
 bool Stream::handshake_until(std::chrono::steady_clock::time_point deadline) {
@@ -217,7 +223,7 @@ bool Stream::handshake_until(std::chrono::steady_clock::time_point deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
-    if (!wait_for(socket_, step.wait, left)) return false;
+    if (!wait_for(wire_.socket, step.wait, left)) return false;
   }
 }
 

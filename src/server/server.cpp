@@ -200,9 +200,15 @@ void Server::serve_or_refuse(FileDescriptor socket, Endpoint peer, const tls::Co
 }
 
 // Out of descriptors, a newcomer would wait in the backlog without a word:
-// the descriptor kept spare for this lets it be accepted and told why (in
-// clear: one of the TLS port, which cannot read it, is at least not left
-// waiting; holding its descriptor for a handshake would undo the spare).
+// the descriptor kept spare for this lets it be accepted and told why.
+// On the TLS port too the line goes in clear, at once, and the spare is back
+// before the next newcomer. Handing it to TlsRefusals would keep the spare
+// for the whole handshake (up to 5 s), which anyone could stretch by
+// stalling theirs, again and again, leaving every later newcomer, on both
+// ports, silent in the backlog; closing it unanswered would tell a person
+// nothing. A line in clear costs no more than on the plain port, says nothing
+// of the room, and lochat shows it marked as unencrypted (it could have come
+// from anyone on the way) and chats no further (secure_connect.cpp).
 bool Server::refuse_with_spare_descriptor(const FileDescriptor& listener) {
   // Taken back here if a departed client has freed a descriptor since.
   if (!spare_descriptor_.valid()) spare_descriptor_ = open_spare_descriptor();

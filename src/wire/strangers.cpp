@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "lochat/wire/protocol.hpp"
+#include "lochat/wire/text.hpp"
 
 namespace lochat::strangers {
 
@@ -13,6 +14,7 @@ namespace {
 // Every TLS connection opens with a handshake record: content type 22, then
 // the record version's major byte, 3 in every version from SSL 3 to TLS 1.3.
 constexpr char kHandshakeRecord = 0x16;
+constexpr char kAlertRecord = 0x15;  // what a server refuses a handshake with
 constexpr char kRecordMajorVersion = 0x03;
 
 constexpr std::array<std::string_view, 9> kHttpMethods = {
@@ -29,6 +31,22 @@ bool has_blank(std::string_view text) {
 bool opens_tls(std::string_view first_bytes) {
   return !first_bytes.empty() && first_bytes[0] == kHandshakeRecord &&
          (first_bytes.size() < 2 || first_bytes[1] == kRecordMajorVersion);
+}
+
+bool answers_tls(std::string_view first_bytes) {
+  return !first_bytes.empty() &&
+         (first_bytes[0] == kHandshakeRecord || first_bytes[0] == kAlertRecord) &&
+         (first_bytes.size() < 2 || first_bytes[1] == kRecordMajorVersion);
+}
+
+std::optional<std::string> clear_answer_line(std::string_view bytes, bool ended) {
+  const auto end = bytes.find('\n');
+  if (end == std::string_view::npos && !ended) return std::nullopt;
+  if (std::min(end, bytes.size()) >= kMaxClearAnswer) return std::nullopt;
+  auto line = bytes.substr(0, end);
+  if (line.ends_with('\r')) line.remove_suffix(1);
+  if (line.empty() || text::sanitize(line) != line) return std::nullopt;
+  return std::string(line);
 }
 
 bool is_http_request_line(std::string_view line) {

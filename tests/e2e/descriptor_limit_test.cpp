@@ -1,10 +1,12 @@
 // The real lochat-server started under small limits (prlimit): it raises its
 // descriptor limit to the hard one; out of descriptors or threads it refuses
-// newcomers with one line each, logs one line per storm and keeps serving the
-// connected. Traffic: 127.0.0.1 only.
+// newcomers with one line each (in clear on the TLS port too, which lochat
+// shows as such), logs one line per storm and keeps serving the connected.
+// Traffic: 127.0.0.1 only.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -24,6 +26,10 @@ using namespace std::chrono_literals;
 constexpr int kSoftLimit = 16;
 constexpr int kHardLimit = 48;
 constexpr std::string_view kRefusal = "Error: server cannot take more clients now, try again later";
+
+std::string nofile_limits() {
+  return "--nofile=" + std::to_string(kSoftLimit) + ":" + std::to_string(kHardLimit);
+}
 
 // The soft "Max open files" limit of a process, from /proc/PID/limits.
 int open_files_soft_limit(pid_t pid) {
@@ -67,9 +73,7 @@ TEST(DescriptorLimit, ServerRaisesItsLimitAndKeepsServingWhenOutOfDescriptors) {
   // process out of descriptors cannot make one, so the check fails spuriously.
   GTEST_SKIP() << "needs free descriptors in an ASan+UBSan build; runs in the others";
 #endif
-  const std::string limits =
-      "--nofile=" + std::to_string(kSoftLimit) + ":" + std::to_string(kHardLimit);
-  ServerProcess server({"--no-discovery"}, {"/usr/bin/prlimit", limits, "--"});
+  ServerProcess server({"--no-discovery"}, {"/usr/bin/prlimit", nofile_limits(), "--"});
   EXPECT_EQ(open_files_soft_limit(server.process().pid()), kHardLimit);
 
   // Out of descriptors, a newcomer is refused in one line.
@@ -96,6 +100,38 @@ TEST(DescriptorLimit, ServerRaisesItsLimitAndKeepsServingWhenOutOfDescriptors) {
     LineClient newcomer(server.port());
     return newcomer.read_line(2s) == "Welcome to LoChat!";
   }));
+}
+
+TEST(DescriptorLimit, OutOfDescriptorsTheTlsPortRefusesInClearAndLochatShowsItAsUnencrypted) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "needs free descriptors in an ASan+UBSan build; runs in the others";
+#endif
+  const ScratchDirectory scratch("lochat-descriptors");
+  ServerProcess server(
+      {"--no-discovery", "--tls-port", "0", "--state-dir", (scratch.path() / "state").string()},
+      {"/usr/bin/prlimit", nofile_limits(), "--"});
+  auto [greeted, refusal] = connect_until_refused(server.port(), 2 * kHardLimit);
+  ASSERT_EQ(refusal, kRefusal) << "the descriptor limit was never reached";
+
+  // Someone at nc on the TLS port reads it as it is...
+  LineClient at_nc(server.tls_port());
+  EXPECT_EQ(at_nc.read_line(2s), kRefusal);
+  EXPECT_TRUE(at_nc.wait_closed());
+  // ...and lochat shows it, marked as having come unencrypted, and pins nothing.
+  const auto data = scratch.path() / "data";
+  ChildProcess client(
+      {client_binary(), "--host", "127.0.0.1", "--port", std::to_string(server.port()),
+       "--tls-port", std::to_string(server.tls_port()), "--name", "alice"},
+      {"XDG_DATA_HOME=" + data.string()});
+  EXPECT_TRUE(client.stderr_contains("it answered in clear (not encrypted"));
+  EXPECT_EQ(client.read_stderr_line(), "lochat:   " + std::string(kRefusal));
+  EXPECT_EQ(client.wait_exit(), 1);
+  EXPECT_FALSE(std::filesystem::exists(data / "lochat" / "known_servers"));
+  // The spare came back each time: the connected are served, newcomers refused.
+  greeted.front()->send_line("still here");
+  EXPECT_EQ(greeted.front()->read_chat_line(), "Message Received");
+  LineClient newcomer(server.port());
+  EXPECT_EQ(newcomer.read_line(2s), kRefusal);
 }
 
 // Lines containing "Refused" the server logs until it has been quiet for `quiet`.

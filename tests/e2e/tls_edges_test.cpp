@@ -1,25 +1,62 @@
 // The TLS port's edges, with the real binaries: lochat refused on the TLS
-// port shows the server's line; a storm of failed handshakes is logged in a
+// port shows the server's line, and a line answered in clear there marked as
+// such, pinned server or not; a storm of failed handshakes is logged in a
 // few lines; a key file alone, or one others can read, is refused or warned
 // about at start; a key update the server cannot answer yet does not make it spin.
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "test_support.hpp"
 
 namespace lochat::test {
 namespace {
+
+// A server that answers whoever connects first with `bytes` in clear and
+// closes without reading (as an older lochat-server refused newcomers at its
+// TLS port); its thread gives up if nobody comes within kPatience.
+class ClearAnswerer {
+ public:
+  explicit ClearAnswerer(std::string bytes)
+      : bytes_(std::move(bytes)), thread_([this] { answer(); }) {}
+  ~ClearAnswerer() { thread_.join(); }
+  ClearAnswerer(const ClearAnswerer&) = delete;
+  ClearAnswerer& operator=(const ClearAnswerer&) = delete;
+  [[nodiscard]] std::uint16_t port() const { return local_port(listener_); }
+
+ private:
+  void answer() {
+    pollfd ready{listener_.get(), POLLIN, 0};
+    if (::poll(&ready, 1, static_cast<int>(kPatience.count())) != 1) return;
+    const FileDescriptor socket(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    send_all(socket, bytes_, std::chrono::steady_clock::now() + kPatience);
+  }
+
+  const FileDescriptor listener_ = listen_tcp("127.0.0.1", 0, 8);
+  const std::string bytes_;
+  std::thread thread_;  // last: started once the rest is made
+};
+
+// True if anyone has connected to `listener` (it never accepts, so they wait there).
+bool anyone_connected(const FileDescriptor& listener) {
+  pollfd ready{listener.get(), POLLIN, 0};
+  return ::poll(&ready, 1, 0) == 1;
+}
 
 // A fresh directory per test for the server's state (its key and
 // certificate) and the client's data (its pins).
@@ -37,6 +74,18 @@ class TlsEdges : public ::testing::Test {
         std::vector<std::string>{server_binary(), "--host", "127.0.0.1", "--port", "0",
                                  "--tls-port", "0", "--state-dir", state()});
   }
+  // lochat as a user starts it, pins kept in this test's directory.
+  [[nodiscard]] std::unique_ptr<ChildProcess> lochat(std::uint16_t port,
+                                                     std::uint16_t tls_port) const {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{client_binary(), "--host", "127.0.0.1", "--port",
+                                 std::to_string(port), "--tls-port", std::to_string(tls_port),
+                                 "--name", "alice"},
+        std::vector<std::string>{"XDG_DATA_HOME=" + (scratch_.path() / "data").string()});
+  }
+  [[nodiscard]] std::filesystem::path pins() const {
+    return scratch_.path() / "data" / "lochat" / "known_servers";
+  }
   // Starts and stops a server once, so the state directory holds its pair.
   void make_the_pair() {
     const auto first = tls_server();
@@ -51,13 +100,51 @@ TEST_F(TlsEdges, LochatRefusedOnTheTlsPortShowsTheServersLine) {
   const auto server = tls_server({"--max-clients", "1"});
   LineClient holder(server->port());
   ASSERT_EQ(holder.read_line(), "Welcome to LoChat!");
-  ChildProcess client(
-      {client_binary(), "--host", "127.0.0.1", "--port", std::to_string(server->port()),
-       "--tls-port", std::to_string(server->tls_port()), "--name", "alice"},
-      {"XDG_DATA_HOME=" + (scratch_.path() / "data").string()});
+  const auto client = lochat(server->port(), server->tls_port());
   // On stdout, as every line from the server; not "no TLS handshake" on stderr.
-  EXPECT_TRUE(client.stdout_contains("Error: server full (1 clients), try again later"));
-  EXPECT_EQ(client.wait_exit(), 1);
+  EXPECT_TRUE(client->stdout_contains("Error: server full (1 clients), try again later"));
+  EXPECT_EQ(client->wait_exit(), 1);
+}
+
+constexpr std::string_view kInClear =
+    "; it answered in clear (not encrypted, so anyone on the network could have written it):";
+
+TEST_F(TlsEdges, ALineAnsweredInClearOnTheTlsPortIsShownAsUnencryptedAndNothingIsPinned) {
+  const ClearAnswerer old_server("Error: server full (3 clients)\n");
+  const auto plain = listen_tcp("127.0.0.1", 0, 8);
+  const auto client = lochat(local_port(plain), old_server.port());
+  const std::string target = "127.0.0.1:" + std::to_string(old_server.port());
+  EXPECT_TRUE(
+      client->stderr_contains("lochat: no TLS handshake with " + target + std::string(kInClear)));
+  EXPECT_EQ(client->read_stderr_line(), std::string("lochat:   Error: server full (3 clients)"));
+  EXPECT_EQ(client->wait_exit(), 1);
+  EXPECT_FALSE(std::filesystem::exists(pins()));  // a line in clear proves no key
+  EXPECT_FALSE(anyone_connected(plain));          // nor does it make lochat chat in clear
+}
+
+TEST_F(TlsEdges, APinnedServerAnsweringInClearIsShownAndNeverChattedWithInClear) {
+  const ClearAnswerer old_server("Error: server full (3 clients)\r\n");
+  const auto plain = listen_tcp("127.0.0.1", 0, 8);
+  std::filesystem::create_directories(pins().parent_path());
+  const std::string pin = "127.0.0.1 " + std::to_string(old_server.port()) + " AB:CD:EF\n";
+  std::ofstream(pins()) << pin;
+  const auto client = lochat(local_port(plain), old_server.port());
+  EXPECT_TRUE(client->stderr_contains(std::string(kInClear)));
+  EXPECT_EQ(client->read_stderr_line(), std::string("lochat:   Error: server full (3 clients)"));
+  EXPECT_EQ(client->wait_exit(), 1);
+  EXPECT_FALSE(anyone_connected(plain));
+  std::ifstream kept(pins());
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), pin);
+}
+
+TEST_F(TlsEdges, BinaryAnsweredInClearOnTheTlsPortIsNotShown) {
+  const ClearAnswerer garbage(std::string("\x7f\x01\x02\x1b[2J\xff\xfe\n", 10));
+  const auto plain = listen_tcp("127.0.0.1", 0, 8);
+  const auto client = lochat(local_port(plain), garbage.port());
+  auto said = client->read_stderr_line();
+  while (said && !said->starts_with("lochat: no TLS handshake")) said = client->read_stderr_line();
+  EXPECT_EQ(said, "lochat: no TLS handshake with 127.0.0.1:" + std::to_string(garbage.port()));
+  EXPECT_EQ(client->wait_exit(), 1);
 }
 
 TEST_F(TlsEdges, AStormOfFailedHandshakesIsLoggedInAFewLines) {

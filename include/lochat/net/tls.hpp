@@ -53,6 +53,16 @@ class Context {
   std::string fingerprint_;
 };
 
+// What a Stream's OpenSSL object reads and writes through (tls.cpp's socket
+// BIO): the socket, and what the peer's first bytes were, peeked before
+// OpenSSL reads any so that bytes that are no TLS stay unread in the socket.
+struct Wire {
+  enum class First { unheard, tls, not_tls };
+  int socket;
+  bool accepting;  // the peer is a client, which opens with a handshake record
+  First first = First::unheard;
+};
+
 // One TLS connection over a non-blocking socket descriptor it does not own.
 // Every call is one non-blocking step: `wait` says what the socket must
 // become before the call is worth repeating.
@@ -66,19 +76,24 @@ class Stream {
 
   enum class Wait { nothing, readable, writable };
   struct Io {
-    // not_tls: the accepting side's first bytes from the client are no TLS handshake.
+    // not_tls: the peer's first bytes are no TLS (strangers.hpp): from a
+    // client, no handshake record; from a server, neither a handshake nor an
+    // alert record. They are left unread in the socket.
     enum class Status { done, would_block, closed, failed, not_tls };
     Status status = Status::failed;
     std::size_t bytes = 0;
     Wait wait = Wait::nothing;
   };
 
-  // On the accepting side, the first step peeks at the client's first bytes
-  // and says not_tls unless they open a TLS handshake record (0x16 0x03):
-  // someone typing at a TLS port is told so at once, not at the deadline.
+  // Says not_tls as soon as the peer's first bytes are no TLS: someone typing
+  // at a TLS port is told so at once, not at the deadline, and a server that
+  // answers in clear is not taken for a TLS failure.
   Io handshake();
   // Accepting side: whether the client has sent its first bytes (which opened a TLS handshake).
-  [[nodiscard]] bool heard_from_client() const { return heard_from_client_; }
+  [[nodiscard]] bool heard_from_client() const { return wire_.first == Wire::First::tls; }
+  // Connecting side: whether the server answered with no TLS (its bytes wait
+  // unread in the socket, for the caller to read in clear).
+  [[nodiscard]] bool answered_in_clear() const { return wire_.first == Wire::First::not_tls; }
   // Repeats handshake() until done, failed or `deadline` passes; true when done.
   bool handshake_until(std::chrono::steady_clock::time_point deadline);
   // Decrypted bytes into `buffer`; closed on the peer's close_notify or end of stream.
@@ -101,7 +116,6 @@ class Stream {
   // What an SSL_read_ex or SSL_write_ex that moved `bytes` returned.
   Io outcome(int returned, std::size_t bytes);
   Io result_of(int returned);
-  Io peek_first_bytes();
 
   // Counts the calls on ssl_, written by each: OpenSSL is not instrumented,
   // so this is what lets ThreadSanitizer see two threads use one Stream
@@ -109,9 +123,7 @@ class Stream {
   void note_call() { ++calls_; }
 
   ssl_st* ssl_;
-  int socket_;
-  const Role role_;
-  bool heard_from_client_ = false;
+  Wire wire_;  // the BIO's data: a Stream is never moved
   bool close_notified_ = false;
   std::size_t calls_ = 0;
 };

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+#include <string_view>
+
 namespace lochat::strangers {
 namespace {
 
@@ -11,6 +15,32 @@ TEST(StrangerBytes, ATlsRecordOpensWithAHandshakeByteThenVersionThree) {
   EXPECT_FALSE(opens_tls("\x16\x04"));
   EXPECT_FALSE(opens_tls("hello\n"));
   EXPECT_FALSE(opens_tls(""));
+}
+
+TEST(StrangerBytes, AServerAnswersTlsWithAHandshakeOrAnAlertRecord) {
+  EXPECT_TRUE(answers_tls("\x16\x03\x03\x00\x7a"));
+  EXPECT_TRUE(answers_tls("\x15\x03\x03\x00\x02"));
+  EXPECT_TRUE(answers_tls("\x15"));
+  EXPECT_FALSE(answers_tls("\x15\x04"));
+  EXPECT_FALSE(answers_tls("Error: server full (3 clients)\n"));
+  EXPECT_FALSE(answers_tls(""));
+}
+
+TEST(StrangerBytes, AnAnswerInClearIsShownOnlyAsOnePrintableLine) {
+  EXPECT_EQ(clear_answer_line("Error: server full (3 clients)\n", true),
+            "Error: server full (3 clients)");
+  EXPECT_EQ(clear_answer_line("Error: not yet\r\nmore", false), "Error: not yet");
+  EXPECT_EQ(clear_answer_line("Erreur : serveur plein\t(3)", true), "Erreur : serveur plein\t(3)");
+  EXPECT_EQ(clear_answer_line("Error: half a line", false), std::nullopt);  // more may come
+  EXPECT_EQ(clear_answer_line("\x1b]0;pwned\a Error\n", true), std::nullopt);
+  EXPECT_EQ(clear_answer_line("Error \xff\xfe\n", true), std::nullopt);
+  EXPECT_EQ(clear_answer_line(std::string_view("\x00\x01\x02\n", 4), true), std::nullopt);
+  EXPECT_EQ(clear_answer_line("\n", true), std::nullopt);
+  EXPECT_EQ(clear_answer_line("", true), std::nullopt);
+  const std::string longest(kMaxClearAnswer - 1, 'x');
+  EXPECT_EQ(clear_answer_line(longest + "\n", true), longest);
+  EXPECT_EQ(clear_answer_line(longest + "x\n", true), std::nullopt);
+  EXPECT_EQ(clear_answer_line(longest + "x", true), std::nullopt);
 }
 
 TEST(StrangerBytes, OnlyAWholeHttpRequestLineIsHttp) {
