@@ -250,6 +250,7 @@ Stream::Io Stream::outcome(int returned, std::size_t bytes) {
 }
 
 std::size_t Stream::buffered() const {
+  note_call();
   return static_cast<std::size_t>(SSL_pending(ssl_));
 }
 
@@ -262,10 +263,12 @@ void Stream::close_notify() {
 }
 
 std::string Stream::peer_fingerprint() const {
+  note_call();
   return fingerprint_of(SSL_get0_peer_certificate(ssl_));
 }
 
 std::string Stream::version() const {
+  note_call();
   return SSL_get_version(ssl_);
 }
 

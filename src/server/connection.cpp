@@ -63,6 +63,7 @@ Connection::Start Connection::handshake() {
     const bool timed_out = std::chrono::steady_clock::now() >= deadline;
     return timed_out && !tls_->heard_from_client() ? Start::silent : Start::failed;
   }
+  const std::lock_guard lock(write_mutex_);
   client_key_ = tls_->peer_fingerprint();
   return Start::ready;
 }

@@ -120,12 +120,12 @@ class Stream {
   // Counts the calls on ssl_, written by each: OpenSSL is not instrumented,
   // so this is what lets ThreadSanitizer see two threads use one Stream
   // with nothing ordering them.
-  void note_call() { ++calls_; }
+  void note_call() const { ++calls_; }
 
   ssl_st* ssl_;
   Wire wire_;  // the BIO's data: a Stream is never moved
   bool close_notified_ = false;
-  std::size_t calls_ = 0;
+  mutable std::size_t calls_ = 0;
 };
 
 // A read's outcome as a plain socket's: data, would_block, or closed (a failure too).

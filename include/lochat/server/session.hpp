@@ -77,7 +77,8 @@ struct SessionConfig {
 // keeps its name and presence, and has its Connection write what is due.
 //
 // Threads: run() and everything it calls belong to the session's own thread,
-// and so does the TLS handshake and every use of its TLS stream (connection.hpp).
+// and so does the TLS handshake and every read of its TLS stream; writes to
+// the stream come from whoever holds the connection's write lock (connection.hpp).
 // request_stop() may be called from the server's thread; the Connection's
 // deliver() and flush_held() from other clients' threads (see connection.hpp
 // for its locks). Shared with other threads here: the wake-up (its own
