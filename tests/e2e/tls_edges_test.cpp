@@ -237,6 +237,7 @@ TEST_F(TlsEdges, AKeyUpdateTheServerCannotAnswerYetDoesNotMakeItSpin) {
   const auto server = tls_server({"--rate", "0"});
   LineClient talker(server->port());
   ASSERT_TRUE(talker.read_until("Welcome to LoChat!"));
+  ASSERT_EQ(server->next_connected_port(), talker.local_endpoint().port);
   // A TLS 1.3 client that reads nothing for now.
   const FileDescriptor socket = connect_stalling(server->tls_port());
   const std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_client_method()),
@@ -245,10 +246,12 @@ TEST_F(TlsEdges, AKeyUpdateTheServerCannotAnswerYetDoesNotMakeItSpin) {
   const std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(context.get()), SSL_free);
   SSL_set_fd(ssl.get(), socket.get());
   ASSERT_EQ(SSL_connect(ssl.get()), 1);
+  const auto client_port = local_port(socket);
+  // Logged once its session has joined the room: the talker's lines are its too.
+  ASSERT_EQ(server->next_connected_port(), client_port);
   // The talker's lines fill the server's socket to it, and more wait queued.
   const std::string long_line(1000, 'x');
   for (int i = 0; i < 300; ++i) talker.send_line(long_line);
-  const auto client_port = local_port(socket);
   ASSERT_TRUE(eventually([&] { return unsent_to(client_port) >= 64 * 1024; }));
   // Its answer to this key update cannot be sent until the client reads;
   // the line after it waits unread meanwhile.
