@@ -55,10 +55,20 @@ SCENARIOS = [
 ]
 
 
+def free_ports(count):
+    """Ports free now, all different: the probes are held open together."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
 def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def wait_listening(port, deadline_s=10):
@@ -71,8 +81,10 @@ def wait_listening(port, deadline_s=10):
     return False
 
 
+# No web port: by default it is the port + 2, which another process may hold,
+# and the server would not start.
 LOCHAT_FLAGS = ["--host", "127.0.0.1", "--rate", "0", "--no-discovery", "--history", "0",
-                "--max-clients", "20000", "--log-level", "warn"]
+                "--max-clients", "20000", "--web-port", "0", "--log-level", "warn"]
 # lochat-server's key and certificate for the TLS runs: made by the first, kept for the rest.
 STATE_DIRECTORY = tempfile.mkdtemp(prefix="lochat-compare-")
 
@@ -86,7 +98,7 @@ def start_lochat(build):
 
 
 def start_lochat_tls(build):
-    port, tls_port = free_port(), free_port()
+    port, tls_port = free_ports(2)
     process = subprocess.Popen(
         [f"{build}/apps/lochat-server", "--port", str(port), "--tls-port", str(tls_port),
          "--state-dir", STATE_DIRECTORY] + LOCHAT_FLAGS,

@@ -70,7 +70,9 @@ inline constexpr std::chrono::seconds kTlsHandshakeTime{5};
 // wakes up just to end a window. With many talkers a client gets one TCP
 // segment per window instead of one per sender, as Nagle's algorithm gives
 // ncat, without its 40 ms stall behind a delayed ACK; a client hearing a
-// single talker gets each of its reads at once.
+// single talker gets each of its reads at once. A TLS client counts as
+// written lately for 10 ms, not 2: each write is a record its client must
+// decrypt, so gathering pays more there.
 //
 // The transport: a connection from the TLS port carries a tls::Stream, whose
 // OpenSSL object is not thread-safe. The rule: every use of it (handshake,
