@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake make pkg-config dpkg-dev
+  build-essential cmake make ninja-build pkg-config dpkg-dev
   libcli11-dev libspdlog-dev libfmt-dev libreadline-dev libicu-dev libssl-dev libsodium-dev
   googletest libgtest-dev
   clang libclang-rt-14-dev valgrind

@@ -42,7 +42,7 @@ std::string env(const char* name) {
   return value != nullptr ? value : "";
 }
 
-[[noreturn]] void fail(const std::string& what) {
+[[noreturn]] void fail_with_errno_or_openssl_error(const std::string& what) {
   std::array<char, 256> text{};
   ERR_error_string_n(ERR_get_error(), text.data(), text.size());
   throw NetError(what + ": " + (errno != 0 ? std::strerror(errno) : text.data()));
@@ -69,14 +69,15 @@ CertificatePointer self_signed(EVP_PKEY* key, const std::string& common_name) {
                              reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
                              0);
   X509_set_issuer_name(certificate.get(), name);
-  if (X509_sign(certificate.get(), key, EVP_sha256()) == 0) fail("cannot sign the certificate");
+  if (X509_sign(certificate.get(), key, EVP_sha256()) == 0)
+    fail_with_errno_or_openssl_error("cannot sign the certificate");
   return certificate;
 }
 
 void make_key_and_certificate(const CertificateFiles& files, const std::string& common_name) {
   errno = 0;
   KeyPointer key(EVP_EC_gen("P-256"));
-  if (!key) fail("cannot make a TLS key");
+  if (!key) fail_with_errno_or_openssl_error("cannot make a TLS key");
   const auto certificate = self_signed(key.get(), common_name);
   files::write_atomically(files.key, 0600, [&](std::FILE* file) {
     return PEM_write_PrivateKey(file, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
@@ -119,7 +120,8 @@ CertificateFiles ensure_self_signed(const std::string& directory, const std::str
   const std::string lock_path = directory + "/.lock";
   errno = 0;
   const FileDescriptor lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!lock.valid() || ::flock(lock.get(), LOCK_EX) != 0) fail("cannot lock " + lock_path);
+  if (!lock.valid() || ::flock(lock.get(), LOCK_EX) != 0)
+    fail_with_errno_or_openssl_error("cannot lock " + lock_path);
   const bool have_certificate = exists(files.certificate);
   const bool have_key = exists(files.key);
   if (have_certificate != have_key) refuse_half_a_pair(files, have_certificate);

@@ -15,7 +15,7 @@ namespace lochat::files {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& what) {
+[[noreturn]] void fail_with_errno(const std::string& what) {
   throw NetError(what + ": " + std::strerror(errno != 0 ? errno : EIO));
 }
 
@@ -26,7 +26,8 @@ void make_parent_directories(const std::string& file) {
        slash = file.find('/', slash + 1)) {
     const std::string prefix = file.substr(0, slash);
     errno = 0;
-    if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) fail("cannot make " + prefix);
+    if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST)
+      fail_with_errno("cannot make " + prefix);
   }
 }
 
@@ -36,7 +37,7 @@ void write_atomically(const std::string& path, mode_t mode,
   ::unlink(temporary.c_str());
   errno = 0;
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) fail("cannot create " + temporary);
+  if (fd < 0) fail_with_errno("cannot create " + temporary);
   std::FILE* file = ::fdopen(fd, "w");
   const bool written = file != nullptr && write(file) && std::fflush(file) == 0 && ::fsync(fd) == 0;
   const bool closed = file != nullptr ? std::fclose(file) == 0 : ::close(fd) == 0;
@@ -44,7 +45,7 @@ void write_atomically(const std::string& path, mode_t mode,
     const int why = errno;
     ::unlink(temporary.c_str());
     errno = why;
-    fail("cannot write " + path);
+    fail_with_errno("cannot write " + path);
   }
 }
 

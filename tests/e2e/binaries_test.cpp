@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "lochat/net/socket.hpp"
+#include "lochat/wire/protocol.hpp"
 #include "test_support.hpp"
 
 namespace lochat::test {
@@ -29,7 +30,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::string_view kWelcome = "Welcome to LoChat!";
+using protocol::kWelcome;
 constexpr std::string_view kAck = "Message Received";
 constexpr std::string_view kShutdownNotice = "*** Server is shutting down";
 constexpr std::string_view kBye = "Exited Gracefully! Bye :)";

@@ -16,8 +16,6 @@
 namespace lochat::test {
 namespace {
 
-constexpr const char* kOpenssl = "/usr/bin/openssl";
-
 // A key pair as a TLS client presents it, and its fingerprint as the server logs it.
 struct ClientKey {
   std::string key;

@@ -21,7 +21,6 @@
 namespace lochat::test {
 namespace {
 
-constexpr const char* kOpenssl = "/usr/bin/openssl";  // Debian's (scripts/install-deps.sh)
 constexpr std::string_view kBobIsOwned = "Error: the name bob belongs to another key";
 
 // A fresh directory per test: the server's state, and one data directory

@@ -20,7 +20,6 @@
 namespace lochat::test {
 namespace {
 
-constexpr const char* kOpenssl = "/usr/bin/openssl";  // Debian's openssl (install-deps.sh)
 constexpr std::string_view kPassword = "Zebra-Secret-42";
 constexpr std::string_view kPasswordNeeded =
     "; password needed (send /pass PASSWORD over TLS, port ";

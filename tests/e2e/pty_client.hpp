@@ -36,7 +36,7 @@ namespace lochat::test {
 
 using Clock = std::chrono::steady_clock;
 
-inline constexpr std::string_view kWelcome = "Welcome to LoChat!";
+using protocol::kWelcome;
 inline constexpr std::string_view kCheckMark = "✓";
 
 // The terminal a PtyClient stands for: how its screen takes a change of width.

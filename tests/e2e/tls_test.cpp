@@ -66,8 +66,7 @@ class TlsTest : public ::testing::Test {
   std::filesystem::path directory_;
 };
 
-// From Debian's openssl, socat and ncat (scripts/install-deps.sh).
-constexpr const char* kOpenssl = "/usr/bin/openssl";
+// From Debian's socat and ncat (scripts/install-deps.sh).
 constexpr const char* kSocat = "/usr/bin/socat";
 constexpr const char* kNcat = "/usr/bin/ncat";
 

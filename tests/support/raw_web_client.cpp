@@ -24,11 +24,6 @@ constexpr std::size_t kShortLength = 125;
 constexpr std::size_t kTwoByteLength = 126;
 constexpr std::size_t kEightByteLength = 127;
 
-int millis_left(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  return left.count() > 0 ? static_cast<int>(left.count()) : 0;
-}
-
 // Appends what arrives within the deadline; false at the end of the stream or the deadline.
 bool read_more(int fd, std::string& buffer, Clock::time_point deadline) {
   pollfd readable{fd, POLLIN, 0};

@@ -22,6 +22,12 @@ namespace lochat::test {
 using namespace std::chrono_literals;
 inline constexpr std::chrono::milliseconds kPatience = 10s;
 
+// Debian's openssl (scripts/install-deps.sh): the tests' own TLS clients and keys.
+inline constexpr const char* kOpenssl = "/usr/bin/openssl";
+
+// The milliseconds left until `deadline`, as poll(2) takes them (0 once it has passed).
+int millis_left(std::chrono::steady_clock::time_point deadline);
+
 // Polls `condition` until it holds or `timeout` passes; true if it held.
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = kPatience);

@@ -30,8 +30,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::uint32_t kRun = 0x5e4d0001;
-constexpr std::size_t kSize = kMinMessageSize;
+constexpr std::uint32_t kSendersRun = 0x5e4d0001;
+constexpr std::size_t kSmallestMessage = kMinMessageSize;
 
 // The clients' ends of their sockets, and the test's ends to read what they wrote.
 struct SocketPairs {
@@ -56,7 +56,7 @@ BenchConfig unhindered(std::size_t messages, std::size_t lines_per_write) {
   BenchConfig config;
   config.clients = 2;
   config.messages = messages;
-  config.message_size = kSize;
+  config.message_size = kSmallestMessage;
   config.window = messages;
   config.lines_per_write = lines_per_write;
   return config;
@@ -68,7 +68,7 @@ std::vector<std::uint64_t> send_everything(const BenchConfig& config,
   std::vector<PeerProgress> progress(links.size());
   const EventFdWake wake;
   const auto start = Clock::now();
-  Sender sender(config, links, progress, wake, kRun, start, start + 10s);
+  Sender sender(config, links, progress, wake, kSendersRun, start, start + 10s);
   sender.run(std::stop_token{});
   std::vector<std::uint64_t> sent;
   for (const auto& peer : progress) sent.push_back(peer.sent.load());
@@ -93,7 +93,7 @@ std::vector<Token> tokens_of(std::string_view write) {
   while (!write.empty()) {
     const auto end = write.find('\n');
     if (end == std::string_view::npos) break;  // not whole lines: already a failure
-    const auto found = find_token(write.substr(0, end), kSize);
+    const auto found = find_token(write.substr(0, end), kSmallestMessage);
     EXPECT_EQ(found.status, TokenStatus::valid) << write.substr(0, end);
     tokens.push_back(found.token);
     write.remove_prefix(end + 1);
