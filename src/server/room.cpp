@@ -44,9 +44,10 @@ Room::Renamed Room::rename(const Participant* participant, const std::string& na
     const bool taken = std::any_of(members_->begin(), members_->end(), [&](const Member& member) {
       return member.folded_name == folded && member.participant.get() != participant;
     });
-    if (taken) return Renamed::taken;
+    const std::string key = self == members_->end() ? std::string() : self->key;
+    // An owned name gets the same answer whether its owner is online or not.
+    if (taken) return owned_by_another(name, key) ? Renamed::owned : Renamed::taken;
     if (owners_ != nullptr) {
-      const std::string key = self == members_->end() ? std::string() : self->key;
       const auto claim = owners_->reserve(name, key, claimed);
       if (claim == NameOwners::Claim::belongs_to_another) return Renamed::owned;
       if (claim == NameOwners::Claim::already_yours) renamed = Renamed::verified;
@@ -134,6 +135,12 @@ protocol::OnlineList Room::online() const {
                              verified(member)});
   }
   return online;
+}
+
+bool Room::owned_by_another(std::string_view name, std::string_view key) const {
+  if (owners_ == nullptr) return false;
+  const auto owner = owners_->owner_of(name);
+  return owner.has_value() && *owner != key;
 }
 
 bool Room::verified(const Member& member) const {

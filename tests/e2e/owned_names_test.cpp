@@ -135,6 +135,15 @@ TEST_F(OwnedNames, AClientWithoutAKeyTakesNeitherAnOwnedNameNorALookAlikeOfIt) {
   EXPECT_TRUE(bare->read_until("*** You are now known as robert"));
 }
 
+// Not "taken": the answer does not depend on whether the owner is online.
+TEST_F(OwnedNames, AnOwnedNameIsSaidToBelongToAnotherKeyWhileItsOwnerIsOnline) {
+  const auto chat = server();
+  const auto bob = openssl_named("bob", *chat);
+  const auto bare = plain_client(*chat);
+  bare->send_line("/nick bob");
+  EXPECT_TRUE(bare->read_until("Error: the name bob belongs to another key"));
+}
+
 TEST_F(OwnedNames, LochatRefusedAnOwnedNameFallsBackAndSaysWhyLoudly) {
   const auto chat = server();
   bob_takes_his_name(*chat);
