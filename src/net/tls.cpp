@@ -267,11 +267,6 @@ std::string Stream::peer_fingerprint() const {
   return fingerprint_of(SSL_get0_peer_certificate(ssl_));
 }
 
-std::string Stream::version() const {
-  note_call();
-  return SSL_get_version(ssl_);
-}
-
 Stream::Io Stream::result_of(int returned) {
   switch (SSL_get_error(ssl_, returned)) {
     case SSL_ERROR_NONE:

@@ -43,8 +43,17 @@ void NameOwners::load() {
       spdlog::warn("Skipping line {} of {}: not a fingerprint and a name", number, path_);
       continue;
     }
-    owners_.insert_or_assign(text::fold_name(name),
-                             Owner{std::string(line.substr(0, blank)), name});
+    const auto [kept, added] =
+        owners_.try_emplace(text::fold_name(name), Owner{std::string(line.substr(0, blank)), name});
+    // Two lines can name one name once folding has learnt more look-alikes
+    // (fullwidth "ｂｏｂ" and "bob"): the first keeps it, and no later line
+    // can take it over; an operator may /free it.
+    if (!added && kept->second.key != line.substr(0, blank)) {
+      spdlog::warn(
+          "Line {} of {}: {} is now the same name as {}, which another key owns; "
+          "that key keeps it",
+          number, path_, name, kept->second.name);
+    }
   }
 }
 

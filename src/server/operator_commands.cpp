@@ -92,9 +92,13 @@ void kick(CommandContext& context, std::string_view argument) {
   const auto member = context.member(name);
   if (!member) return context.reply(protocol::nobody_called(name));
   // The room hears it once, in the member's departure line, which names the
-  // operator and the reason and is what rosters read to drop the name.
+  // operator and the reason and is what rosters read to drop the name. The
+  // operator is answered too: no departure line goes out for a member whose
+  // arrival was never told, nor past --presence-limit.
   member->kick(protocol::removed_by("kicked", context.name(), reason));
-  log_action(protocol::operator_action(context.name(), "kicked", name, std::nullopt, reason));
+  auto notice = protocol::operator_action(context.name(), "kicked", name, std::nullopt, reason);
+  log_action(notice);
+  context.reply(std::move(notice));
 }
 
 void ban(CommandContext& context, std::string_view argument) {

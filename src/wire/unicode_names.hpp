@@ -5,7 +5,8 @@
 #include <string_view>
 
 // ICU behind the name rules of text.hpp (internal to the wire part): NFC,
-// the UTS #39 confusables skeleton, and which code points are invisible.
+// NFKC_Casefold, the UTS #39 confusables skeleton, and which code points are
+// invisible.
 // Pure functions over valid UTF-8; any thread may call them.
 namespace lochat::text::unicode {
 

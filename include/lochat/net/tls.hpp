@@ -16,8 +16,9 @@
 // Threads: a Context is immutable once made and may be shared by any number
 // of threads. A Stream wraps one OpenSSL SSL object, which is not
 // thread-safe: exactly one thread at a time may call a Stream's methods. The
-// server uses each Stream under its connection's write lock alone
-// (connection.hpp); the client serialises its two threads with a mutex
+// server uses a session's Stream under its connection's write lock alone
+// (connection.hpp), and a refused newcomer's on the TlsRefusals thread alone
+// (tls_refusals.hpp); the client serialises its two threads with a mutex
 // (chat_client.hpp).
 // No locks here.
 struct ssl_ctx_st;
@@ -109,8 +110,6 @@ class Stream {
   void close_notify();
   // The SHA-256 fingerprint of the certificate the peer presented; "" if none.
   [[nodiscard]] std::string peer_fingerprint() const;
-  // The negotiated protocol, e.g. "TLSv1.3".
-  [[nodiscard]] std::string version() const;
 
  private:
   // What an SSL_read_ex or SSL_write_ex that moved `bytes` returned.

@@ -50,7 +50,8 @@ inline constexpr std::chrono::seconds kTlsHandshakeTime{5};
 //                    lines wait out a running coalescing window
 //   write_queue()    take the lock (or give up if busy), write; repeat while
 //                    others keep adding, for a bounded number of rounds
-//   write_taken_locked()  under the lock: sendmsg() all taken lines
+//   write_taken_locked()  under the lock: sendmsg() all taken lines (over
+//                    TLS: SSL_write them, gathered into records)
 //
 // Whichever thread holds write_mutex_ writes everything queued. A sender
 // delivering a line writes it to an idle recipient's socket itself
@@ -223,7 +224,8 @@ class Connection final : public Participant {
   std::atomic<std::chrono::steady_clock::duration> last_write_{};
   std::atomic<const Participant*> last_sender_{nullptr};
 
-  std::mutex write_mutex_;  // guards the three below, the send side and closing
+  // Guards the four below, the TLS object, the send side and closing.
+  std::mutex write_mutex_;
   // Taken from queue_; writing_[writing_front_] is the first not fully written.
   std::vector<QueuedLine> writing_;
   std::size_t writing_front_ = 0;

@@ -121,6 +121,17 @@ TEST_F(NameOwnersTest, LinesThatAreNotAKeyAndANameAreSkipped) {
   EXPECT_EQ(owners.size(), 2U);
 }
 
+// A file saved before folding knew fullwidth letters holds "bob" and
+// "ｂｏｂ" apart, "bob" first (sorted by the old folding): the later line must
+// not take bob's name over.
+TEST_F(NameOwnersTest, TwoLinesThatNowFoldToOneNameLeaveItWithTheFirst) {
+  files::make_parent_directories(path());
+  files::write_atomically(path(), 0600, "AA:AA bob\nEE:EE \uFF42\uFF4F\uFF42\n");
+  const NameOwners owners(path());
+  EXPECT_EQ(owners.owner_of("bob"), "AA:AA");
+  EXPECT_EQ(owners.size(), 1U);
+}
+
 using Silent = test::SilentParticipant;
 
 TEST_F(NameOwnersTest, TheRoomLetsOnlyTheOwningKeyTakeANameAndListsItVerified) {
