@@ -58,9 +58,12 @@ void NameOwners::load() {
 }
 
 std::optional<std::string> NameOwners::owner_of(std::string_view name) const {
-  const std::string folded = text::fold_name(name);
+  return owner_of_folded(text::fold_name(name));
+}
+
+std::optional<std::string> NameOwners::owner_of_folded(std::string_view folded_name) const {
   std::lock_guard lock(mutex_);
-  const auto found = owners_.find(folded);
+  const auto found = owners_.find(folded_name);
   if (found == owners_.end()) return std::nullopt;
   return found->second.key;
 }

@@ -46,7 +46,7 @@ Room::Renamed Room::rename(const Participant* participant, const std::string& na
     });
     const std::string key = self == members_->end() ? std::string() : self->key;
     // An owned name gets the same answer whether its owner is online or not.
-    if (taken) return owned_by_another(name, key) ? Renamed::owned : Renamed::taken;
+    if (taken) return owned_by_another(folded, key) ? Renamed::owned : Renamed::taken;
     if (owners_ != nullptr) {
       const auto claim = owners_->reserve(name, key, claimed);
       if (claim == NameOwners::Claim::belongs_to_another) return Renamed::owned;
@@ -137,9 +137,9 @@ protocol::OnlineList Room::online() const {
   return online;
 }
 
-bool Room::owned_by_another(std::string_view name, std::string_view key) const {
+bool Room::owned_by_another(std::string_view folded_name, std::string_view key) const {
   if (owners_ == nullptr) return false;
-  const auto owner = owners_->owner_of(name);
+  const auto owner = owners_->owner_of_folded(folded_name);
   return owner.has_value() && *owner != key;
 }
 

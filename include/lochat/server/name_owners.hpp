@@ -48,6 +48,9 @@ class NameOwners {
   // (text::fold_name) as `folded_name`; no folding here, so a list of a
   // hundred names costs a hundred lookups.
   [[nodiscard]] bool owns_folded(std::string_view folded_name, std::string_view key) const;
+  // owner_of() for a name already folded: the room calls it under its lock,
+  // where folding again (ICU, a few rounds) has no place.
+  [[nodiscard]] std::optional<std::string> owner_of_folded(std::string_view folded_name) const;
 
  private:
   struct Owner {

@@ -109,8 +109,8 @@ class Room {
   void evict_if_over_budget(const Members& members) const;
 
   [[nodiscard]] bool verified(const Member& member) const;
-  // Under mutex_ or not: whether a key other than `key` owns `name`.
-  [[nodiscard]] bool owned_by_another(std::string_view name, std::string_view key) const;
+  // Under mutex_ or not: whether a key other than `key` owns the name folded as `folded_name`.
+  [[nodiscard]] bool owned_by_another(std::string_view folded_name, std::string_view key) const;
 
   const RoomConfig config_;
   NameOwners* const owners_;  // thread-safe itself; may be null
